@@ -1,0 +1,1 @@
+"""One module per served model; each defines `model = Model(...)`."""

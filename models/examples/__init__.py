@@ -1,0 +1,1 @@
+"""Example PyTorch modules with deterministic weights (made at build time; no downloads)."""

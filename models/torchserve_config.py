@@ -1,0 +1,68 @@
+"""TorchServe `config.properties` for one model, generated from its declaration.
+
+The same text serves Phase 1 (mounted from a ConfigMap) and Phase 2 (packaged into the artifact tree at
+`config/config.properties`, where KServe's TorchServe runtime reads it). Security choices, by behaviour:
+- the inference API listens on all interfaces (the Service / KServe route reaches it);
+- the management API and the gRPC APIs listen on loopback only, and model registration through the
+  management API is off (`enable_model_api=false`): CVE-2023-43654 (SSRF through registration) has no way in;
+- `allowed_urls` admits only `.mar` files in the local model store;
+- token auth is replaced, consciously: the key file TorchServe writes at start-up is per pod and random, so
+  no client could hold it; instead the pod's NetworkPolicy (Phase 1) and the mesh (Phase 2) decide who may call
+  the inference API, and nothing outside the pod can reach the management API at all.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from models.spec import Model
+
+MODEL_STORE = "/mnt/models/model-store"
+INFERENCE_PORT = 8080
+MANAGEMENT_PORT = 8081
+METRICS_PORT = 8082
+GRPC_INFERENCE_PORT = 7070
+GRPC_MANAGEMENT_PORT = 7071
+RESPONSE_TIMEOUT_S = 120
+
+
+def mar_name(model: Model) -> str:
+    return f"{model.name}.mar"
+
+
+def config_properties(model: Model, *, model_store: str = MODEL_STORE, inference_port: int = INFERENCE_PORT,
+                      management_port: int = MANAGEMENT_PORT, metrics_port: int = METRICS_PORT,
+                      grpc_inference_port: int = GRPC_INFERENCE_PORT,
+                      grpc_management_port: int = GRPC_MANAGEMENT_PORT, bind: str = "0.0.0.0") -> str:
+    """Return config.properties text; ports and bind address are parameters only so tests can run it on loopback."""
+    snapshot = {model.name: {"1.0": {
+        "defaultVersion": True,
+        "marName": mar_name(model),
+        "minWorkers": model.workers,
+        "maxWorkers": model.workers,
+        "batchSize": model.batching.max_batch_size,
+        "maxBatchDelay": model.batching.max_delay_ms,
+        "responseTimeout": RESPONSE_TIMEOUT_S,
+    }}}
+    store = re.escape(model_store.rstrip("/"))
+    lines = [
+        f"inference_address=http://{bind}:{inference_port}",
+        f"management_address=http://127.0.0.1:{management_port}",
+        f"metrics_address=http://{bind}:{metrics_port}",
+        "grpc_inference_address=127.0.0.1",
+        "grpc_management_address=127.0.0.1",
+        f"grpc_inference_port={grpc_inference_port}",
+        f"grpc_management_port={grpc_management_port}",
+        "enable_metrics_api=true",
+        "metrics_mode=prometheus",
+        "disable_token_authorization=true",
+        "enable_model_api=false",
+        f"allowed_urls=file://{store}/.*\\\\.mar",
+        f"model_store={model_store}",
+        f"load_models={mar_name(model)}",
+        f"default_workers_per_model={model.workers}",
+        "install_py_dep_per_model=false",
+        "enable_envvars_config=false",
+        f"models={json.dumps(snapshot, separators=(',', ':'), sort_keys=True)}",
+    ]
+    return "\n".join(lines) + "\n"
