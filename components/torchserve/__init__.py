@@ -1,0 +1,1 @@
+"""Phase 1: TorchServe models as plain Deployments and Services."""

@@ -1,0 +1,161 @@
+"""`python -m stacks render STACK --out DIR [--config-file PATH]`: the offline render.
+
+Runs the real stack program under the SDK's mocks (no CLI, no credentials) and writes
+- `DIR/resources.json`: every registered resource in declaration order (type, name, parent, target cluster,
+  depends_on, inputs as plain JSON with secrets redacted) and the stack's outputs;
+- `DIR/manifests/CLUSTER.yaml`: every Kubernetes object for that cluster, applyable, in declaration order;
+- `DIR/releases/CLUSTER.yaml`: the Helm releases for that cluster (chart, version, repository, values);
+then prints a summary. Every object is validated first (built-in kinds: kubernetes-validate strict, Kubernetes
+1.31; custom resources: their upstream CRD schema from ../shared/crds, unknown fields rejected). A bad stack
+config or declaration exits 2 naming the field; an invalid rendered object exits 1; either way nothing is written.
+A stack that references another (public → private) gets that stack's outputs by rendering it first.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+from models.errors import PlatformError
+from stacks.render import HELM_RELEASE, Render, SECRET_MARK, run_program
+from stacks.validation import ValidationFailed, validate_render
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_stack_file(stack: str, config_file: Optional[Path] = None) -> dict:
+    path = config_file or ROOT / f"Pulumi.{stack}.yaml"
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except FileNotFoundError:
+        raise PlatformError(f"stack config {path}: file not found") from None
+    except yaml.YAMLError as err:
+        raise PlatformError(f"stack config {path}: not valid YAML: {err}") from None
+    config = data.get("config", {}) if isinstance(data, dict) else None
+    if not isinstance(config, dict):
+        raise PlatformError(f"stack config {path}: expected a top-level 'config:' mapping")
+    return config
+
+
+def render_stack(stack: str, config_file: Optional[Path] = None) -> Render:
+    """Render `stack` from its stack file; stack references are answered by rendering the referenced stack."""
+    from stacks.program import main
+
+    config = load_stack_file(stack, config_file)
+    references = {}
+    ref = config.get("platform:privateStack")
+    if isinstance(ref, str) and ref:
+        references[ref] = render_stack(ref.rsplit("/", 1)[-1]).as_stack_reference()
+    return run_program(main, stack=stack, config=config, stack_outputs=references)
+
+
+def _redacted_outputs(render: Render) -> dict:
+    return {k: (SECRET_MARK if k in render.secret_outputs else v) for k, v in render.outputs.items()}
+
+
+_FIRST_KEYS = ("apiVersion", "kind", "metadata", "spec", "data")
+
+
+class _ManifestDumper(yaml.SafeDumper):
+    """Kubernetes key order first (apiVersion, kind, metadata, spec) and multi-line strings as `|` blocks."""
+
+
+def _ordered(node):
+    if isinstance(node, dict):
+        first = [k for k in _FIRST_KEYS if k in node]
+        return {k: _ordered(node[k]) for k in first + sorted(k for k in node if k not in first)}
+    if isinstance(node, list):
+        return [_ordered(v) for v in node]
+    return node
+
+
+def _str_presenter(dumper, data):
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_ManifestDumper.add_representer(str, _str_presenter)
+
+
+def dump_yaml(docs: list) -> str:
+    return yaml.dump_all([_ordered(d) for d in docs], Dumper=_ManifestDumper, sort_keys=False, width=120)
+
+
+def documents(render: Render) -> dict[str, str]:
+    """Relative path → file text for everything the render writes."""
+    files = {"resources.json": json.dumps({
+        "stack": render.stack,
+        "resources": [r.to_json() for r in render.resources],
+        "outputs": _redacted_outputs(render),
+    }, indent=2, sort_keys=False) + "\n"}
+    for cluster in render.clusters():
+        objects = render.objects(cluster)
+        if objects:
+            files[f"manifests/{cluster}.yaml"] = dump_yaml(objects)
+        releases = [{"name": r.name, **{k: r.inputs.get(k) for k in ("chart", "version", "namespace",
+                                                                       "repositoryOpts", "values")}}
+                    for r in render.resources if r.type == HELM_RELEASE and r.cluster == cluster]
+        if releases:
+            files[f"releases/{cluster}.yaml"] = dump_yaml(releases)
+    return files
+
+
+def summary(render: Render) -> str:
+    lines = [f"stack {render.stack}: {len(render.resources)} resources"]
+    phases = render.outputs.get("modelPhases") or {}
+    if phases:
+        by_phase = Counter(phases.values())
+        lines.append("  models: " + ", ".join(f"{n} at {p}" for p, n in sorted(by_phase.items())) +
+                     f" ({', '.join(f'{m}={p}' for m, p in sorted(phases.items()))})")
+    for cluster in render.clusters():
+        kinds = Counter(o["kind"] for o in render.objects(cluster))
+        releases = sum(1 for r in render.resources if r.type == HELM_RELEASE and r.cluster == cluster)
+        detail = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        lines.append(f"  cluster {cluster}: {sum(kinds.values())} objects, {releases} helm releases"
+                     + (f" ({detail})" if detail else ""))
+    clouds = Counter(r.type.split(":")[0] for r in render.resources if r.type.startswith(("aws:", "tls:")))
+    if clouds:
+        lines.append("  cloud resources: " + ", ".join(f"{n} {k}" for k, n in sorted(clouds.items())))
+    return "\n".join(lines)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    try:
+        render = render_stack(args.stack, args.config_file)
+    except PlatformError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    try:
+        report = validate_render(render)
+    except ValidationFailed as err:
+        print(f"error: rendered objects are invalid (a platform bug):\n{err}", file=sys.stderr)
+        return 1
+    files = documents(render)
+    for rel, text in files.items():
+        path = args.out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    print(summary(render))
+    print(f"  validated: {report}")
+    print(f"  written to {args.out}")
+    return 0
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m stacks", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    render = sub.add_parser("render", help="render a stack offline under the SDK's mocks")
+    render.add_argument("stack", help="stack name, e.g. private or public")
+    render.add_argument("--out", type=Path, required=True, help="output directory")
+    render.add_argument("--config-file", type=Path, help="stack file to use instead of Pulumi.STACK.yaml")
+    args = parser.parse_args(argv)
+    return cmd_render(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

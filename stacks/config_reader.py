@@ -1,0 +1,80 @@
+"""Small typed readers over one section of a stack config, each failing with a `ConfigError` that names
+the section, the field, the bad value and what was expected. Unknown keys are errors too (a typo in a stack
+file must not be silently ignored)."""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Optional, Type, TypeVar
+
+from models.errors import ConfigError
+
+E = TypeVar("E")
+_MISSING = object()
+
+
+class Section:
+    def __init__(self, where: str, data: Any, allowed: Iterable[str]):
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ConfigError(where, "section", data, "a mapping")
+        unknown = sorted(set(data) - set(allowed))
+        if unknown:
+            raise ConfigError(where, unknown[0], data[unknown[0]],
+                              "one of the known keys: " + ", ".join(sorted(allowed)))
+        self.where, self.data = where, data
+
+    def raw(self, key: str, default: Any = _MISSING) -> Any:
+        if key in self.data:
+            return self.data[key]
+        if default is _MISSING:
+            raise ConfigError(self.where, key, None, "a value (required)")
+        return default
+
+    def str(self, key: str, default: Any = _MISSING, pattern: Optional[str] = None, expected: str = "") -> Any:
+        value = self.raw(key, default)
+        if value is None and default is None:
+            return None
+        if not isinstance(value, str) or (pattern and not re.match(pattern, value)):
+            raise ConfigError(self.where, key, value, expected or "a string")
+        return value
+
+    def int(self, key: str, default: Any = _MISSING, minimum: int = 0, maximum: Optional[int] = None) -> Any:
+        value = self.raw(key, default)
+        if value is None and default is None:
+            return None
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+        if ok and maximum is not None:
+            ok = value <= maximum
+        if not ok:
+            rng = f"an integer >= {minimum}" if maximum is None else f"an integer from {minimum} to {maximum}"
+            raise ConfigError(self.where, key, value, rng)
+        return value
+
+    def bool(self, key: str, default: Any = _MISSING) -> Any:
+        value = self.raw(key, default)
+        if not isinstance(value, bool):
+            raise ConfigError(self.where, key, value, "true or false")
+        return value
+
+    def enum(self, key: str, enum_type: Type[E], default: Any = _MISSING) -> E:
+        value = self.raw(key, default)
+        if isinstance(value, enum_type) or (value is None and default is None):
+            return value
+        for member in enum_type:  # type: ignore[attr-defined]
+            if value == member.value:
+                return member
+        choices = ", ".join(repr(m.value) for m in enum_type)  # type: ignore[attr-defined]
+        raise ConfigError(self.where, key, value, f"one of {choices}")
+
+    def list(self, key: str, default: Any = _MISSING) -> list:
+        value = self.raw(key, default)
+        if not isinstance(value, list):
+            raise ConfigError(self.where, key, value, "a list")
+        return value
+
+    def section(self, key: str, allowed: Iterable[str]) -> "Section":
+        return Section(f"{self.where}.{key}", self.raw(key, {}), allowed)
+
+
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"

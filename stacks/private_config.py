@@ -1,0 +1,225 @@
+"""Typed config of the private stack (`Pulumi.private.yaml`), read once and checked against the catalog.
+
+Everything a user can get wrong fails here, before any resource is registered: unknown keys, bad values,
+models that don't exist, a model ahead of the stack's phase, a feature the chosen serving mode cannot do,
+and GPU requests no node pool of the target clusters can hold.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+from components.scheduling import CapacityType
+from models.errors import ConfigError, DeclarationError
+from models.spec import Canary, GpuType, Mirror, Model, Phase, Runtime, WorkloadClass
+from stacks.config_reader import DNS_LABEL, Section
+
+class DeploymentMode(enum.Enum):
+    """KServe's two modes: Knative (scale-to-zero, revision canaries, Istio mirroring) and Standard (plain
+    Deployments + HPA; canaries through `spec.canary[]`)."""
+
+    KNATIVE = "Knative"
+    STANDARD = "Standard"
+
+
+@dataclass(frozen=True)
+class GpuPool:
+    """A kind of GPU node a cluster offers: `gpu_count` GPUs of `gpu_type` per node, bought as `capacity`."""
+
+    gpu_type: GpuType
+    gpu_count: int
+    capacity: CapacityType
+
+    def holds(self, model: Model) -> bool:
+        return model.resources.gpu_type is self.gpu_type and model.resources.gpu_count <= self.gpu_count
+
+
+@dataclass(frozen=True)
+class Member:
+    """A public cluster that joins Karmada in Pull mode (phase 3)."""
+
+    name: str
+    cloud: str
+    region: str
+    gpu_pools: tuple[GpuPool, ...]
+
+    @property
+    def has_spot(self) -> bool:
+        return any(p.capacity is CapacityType.SPOT for p in self.gpu_pools)
+
+
+@dataclass(frozen=True)
+class ModelDeployment:
+    """One model as this stack serves it: the declaration with phase and stack overrides applied."""
+
+    model: Model
+    phase: Phase
+    runtime: Runtime
+    mode: DeploymentMode
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+
+@dataclass(frozen=True)
+class PrivateStackConfig:
+    phase: Phase
+    cluster_name: str
+    kubeconfig_context: Optional[str]
+    namespace: str
+    gpu_pools: tuple[GpuPool, ...]
+    default_mode: DeploymentMode
+    ingress_domain: str
+    karmada_api_endpoint: str
+    registry_mirror: Optional[str]
+    members: tuple[Member, ...]
+    models: tuple[ModelDeployment, ...]
+
+    def models_at(self, phase: Phase) -> list[ModelDeployment]:
+        return [m for m in self.models if m.phase is phase]
+
+
+def _gpu_pools(where: str, items: list) -> tuple[GpuPool, ...]:
+    pools = []
+    for i, item in enumerate(items):
+        s = Section(f"{where}[{i}]", item, ("gpuType", "gpuCount", "capacity"))
+        pools.append(GpuPool(gpu_type=s.enum("gpuType", GpuType), gpu_count=s.int("gpuCount", 1, 1, 8),
+                             capacity=s.enum("capacity", CapacityType, CapacityType.ON_DEMAND)))
+    return tuple(pools)
+
+
+def _members(items: list) -> tuple[Member, ...]:
+    members, seen = [], set()
+    for i, item in enumerate(items):
+        s = Section(f"platform:members[{i}]", item, ("name", "cloud", "region", "gpuPools"))
+        name = s.str("name", pattern=DNS_LABEL, expected="a DNS-1123 cluster name")
+        if name in seen:
+            raise ConfigError(f"platform:members[{i}]", "name", name, "a name unique among members")
+        seen.add(name)
+        members.append(Member(name=name, cloud=s.str("cloud", "aws"), region=s.str("region"),
+                              gpu_pools=_gpu_pools(f"platform:members[{i}].gpuPools", s.list("gpuPools", []))))
+    return tuple(members)
+
+
+_MODEL_KEYS = ("phase", "runtime", "deploymentMode", "minReplicas", "maxReplicas", "canaryPercent")
+
+
+def _deployment(name: str, raw: object, catalog: Mapping[str, Model], stack_phase: Phase,
+                default_mode: DeploymentMode) -> ModelDeployment:
+    where = f"platform:models.{name}"
+    if name not in catalog:
+        raise ConfigError("platform:models", "model", name, "a model declared under models/catalog/: " +
+                          ", ".join(catalog))
+    s = Section(where, raw, _MODEL_KEYS)
+    phase = s.enum("phase", Phase, stack_phase)
+    if phase.rank > stack_phase.rank:
+        raise ConfigError(where, "phase", phase.value, f"at most the stack's phase ({stack_phase.value!r})")
+    runtime = s.enum("runtime", Runtime, Runtime.TORCHSERVE)
+    mode = s.enum("deploymentMode", DeploymentMode, default_mode)
+    model = catalog[name].at_phase(phase)
+
+    # Per-environment overrides, re-validated through the declaration's own rules.
+    scaling_changes = {}
+    if "minReplicas" in s.data:
+        scaling_changes["min_replicas"] = s.int("minReplicas")
+    if "maxReplicas" in s.data:
+        scaling_changes["max_replicas"] = s.int("maxReplicas", minimum=1)
+    try:
+        if scaling_changes:
+            model = dataclasses.replace(model, scaling=dataclasses.replace(model.scaling, **scaling_changes))
+        if "canaryPercent" in s.data:
+            percent = s.int("canaryPercent", maximum=100)
+            if not isinstance(model.rollout, Canary):
+                raise ConfigError(where, "canaryPercent", percent, "only for a model whose declaration has a Canary")
+            model = dataclasses.replace(model, rollout=dataclasses.replace(model.rollout, traffic_percent=percent))
+    except DeclarationError as err:
+        raise ConfigError(where, err.field, err.value, err.expected) from None
+
+    if phase is Phase.TORCHSERVE:
+        if runtime is not Runtime.TORCHSERVE:
+            raise ConfigError(where, "runtime", runtime.value, "'torchserve' at phase 'torchserve' "
+                              "(Triton is served through KServe: phase 'kserve' or later)")
+        if model.rollout is not None:
+            kind = type(model.rollout).__name__
+            raise ConfigError(where, "phase", phase.value, f"phase 'kserve' or later: the declaration's {kind} "
+                              "rollout needs KServe")
+        if model.scaling.min_replicas == 0:  # phase 1 has no scale-to-zero: keep one warm replica
+            model = dataclasses.replace(model, scaling=dataclasses.replace(model.scaling, min_replicas=1))
+    else:
+        if mode is DeploymentMode.STANDARD and model.scaling.min_replicas == 0:
+            raise ConfigError(where, "deploymentMode", mode.value, "'Knative' for a model with min_replicas 0 "
+                              "(scale-to-zero needs Knative; Standard mode would need KEDA, which this platform "
+                              "does not install) — or set minReplicas >= 1")
+        if mode is DeploymentMode.STANDARD and isinstance(model.rollout, Mirror):
+            raise ConfigError(where, "deploymentMode", mode.value, "'Knative' for a mirrored model (mirroring "
+                              "uses the Istio routes of Knative mode)")
+    return ModelDeployment(model=model, phase=phase, runtime=runtime, mode=mode)
+
+
+def _check_gpu_fit(cfg_pools: tuple[GpuPool, ...], members: tuple[Member, ...], dep: ModelDeployment) -> None:
+    model = dep.model
+    if not model.uses_gpu:
+        return
+    where = f"platform:models.{dep.name}"
+    want = f"{model.resources.gpu_count}x {model.resources.gpu_type.value}"
+    private_fits = any(p.holds(model) for p in cfg_pools)
+    public_fits = {m.name: any(p.holds(model) for p in m.gpu_pools) for m in members}
+    spot_fits = {m.name: any(p.holds(model) and p.capacity is CapacityType.SPOT for p in m.gpu_pools)
+                 for m in members}
+    cls = model.workload_class
+    if dep.phase is not Phase.HYBRID or cls is WorkloadClass.CRITICAL:
+        if not private_fits:
+            raise ConfigError(where, "resources.gpu", want, "a GPU pool of the private cluster that holds it "
+                              "(platform:gpuPools offers " + _describe(cfg_pools) + ")")
+    elif cls is WorkloadClass.ELASTIC:
+        if not private_fits and not any(public_fits.values()):
+            raise ConfigError(where, "resources.gpu", want, "a GPU pool on the private cluster or a member")
+    elif cls is WorkloadClass.BATCH:
+        if not any(spot_fits.values()):
+            raise ConfigError(where, "workload_class", cls.value, f"a member with a Spot GPU pool holding {want} "
+                              "(batch work runs on public Spot only); members: " +
+                              (", ".join(f"{m.name} offers {_describe(m.gpu_pools)}" for m in members) or "none"))
+
+
+def _describe(pools: tuple[GpuPool, ...]) -> str:
+    return ", ".join(f"{p.gpu_count}x {p.gpu_type.value} ({p.capacity.value})" for p in pools) or "no GPU pools"
+
+
+def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Model]) -> PrivateStackConfig:
+    """`values`: the `platform` namespace of the stack config, keys without the `platform:` prefix."""
+    top = Section("platform", values, ("phase", "cluster", "namespace", "gpuPools", "kserve", "karmada",
+                                       "registryMirror", "members", "models"))
+    phase = top.enum("phase", Phase)
+    cluster = top.section("cluster", ("name", "kubeconfigContext"))
+    kserve = top.section("kserve", ("deploymentMode", "ingressDomain"))
+    karmada = top.section("karmada", ("apiEndpoint",))
+    default_mode = kserve.enum("deploymentMode", DeploymentMode, DeploymentMode.KNATIVE)
+    members = _members(top.list("members", []))
+    if members and phase is not Phase.HYBRID:
+        raise ConfigError("platform", "members", [m.name for m in members],
+                          "no members before phase 'hybrid' (public clusters join in phase 3)")
+    models_raw = top.raw("models", {})
+    if not isinstance(models_raw, dict):
+        raise ConfigError("platform", "models", models_raw, "a mapping of model name to its settings")
+    deployments = tuple(_deployment(name, raw, catalog, phase, default_mode) for name, raw in models_raw.items())
+    pools = _gpu_pools("platform:gpuPools", top.list("gpuPools", []))
+    for dep in deployments:
+        _check_gpu_fit(pools, members, dep)
+    return PrivateStackConfig(
+        phase=phase,
+        cluster_name=cluster.str("name", "private", pattern=DNS_LABEL, expected="a DNS-1123 cluster name"),
+        kubeconfig_context=cluster.str("kubeconfigContext", None),
+        namespace=top.str("namespace", "inference", pattern=DNS_LABEL, expected="a DNS-1123 namespace name"),
+        gpu_pools=pools,
+        default_mode=default_mode,
+        ingress_domain=kserve.str("ingressDomain", "inference.internal"),
+        karmada_api_endpoint=karmada.str("apiEndpoint", "https://karmada-apiserver.karmada-system.svc:5443",
+                                         pattern=r"^https://", expected="an https:// URL"),
+        registry_mirror=top.str("registryMirror", None),
+        members=members,
+        models=deployments,
+    )
+

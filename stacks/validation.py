@@ -1,0 +1,60 @@
+"""Validate every Kubernetes object a render produced, the way the API server would refuse it.
+
+Built-in kinds: kubernetes-validate's strict schema for Kubernetes 1.31 (unknown fields are errors).
+Custom resources: the `openAPIV3Schema` of their upstream CRD in ../shared/crds (see `stacks.crd_schema`),
+unknown fields rejected. Objects of a kind with no schema available are reported, never silently passed.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+import kubernetes_validate
+
+from stacks.render import Render
+
+KUBERNETES_VERSION = "1.31"
+
+
+class ValidationFailed(Exception):
+    pass
+
+
+def _describe(obj: dict) -> str:
+    meta = obj.get("metadata") or {}
+    ns = f"{meta.get('namespace')}/" if meta.get("namespace") else ""
+    return f"{obj.get('apiVersion')} {obj.get('kind')} {ns}{meta.get('name')}"
+
+
+def validate_builtin(obj: dict) -> bool:
+    """True if validated as a built-in kind; False if kubernetes-validate has no schema (a custom resource)."""
+    try:
+        kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+        return True
+    except kubernetes_validate.SchemaNotFoundError:
+        return False
+    except kubernetes_validate.ValidationError as err:
+        path = "/".join(str(p) for p in getattr(err, "path", []) or [])
+        message = getattr(err, "message", str(err)).splitlines()[0]
+        raise ValidationFailed(f"{_describe(obj)}: {path or '(root)'}: {message}") from None
+
+
+def validate_render(render: Render) -> str:
+    """Validate every object; return a one-line report, raise ValidationFailed listing every invalid object."""
+    from stacks import crd_schema
+
+    counts: Counter = Counter()
+    errors = []
+    for obj in render.objects():
+        try:
+            if validate_builtin(obj):
+                counts["built-in (k8s 1.31 strict)"] += 1
+                continue
+            outcome = crd_schema.check(obj)
+            counts[outcome] += 1
+        except ValidationFailed as err:
+            errors.append(str(err))
+        except crd_schema.CrdSchemaError as err:
+            errors.append(f"{_describe(obj)}: {err}")
+    if errors:
+        raise ValidationFailed("\n".join(errors))
+    return ", ".join(f"{n} {k}" for k, n in counts.items()) or "no objects"
