@@ -1,0 +1,139 @@
+"""The private stack's typed config: bad values fail before any resource, naming section, field and value."""
+from __future__ import annotations
+
+import pytest
+
+from models.errors import ConfigError
+from models.registry import load_catalog
+from models.spec import Phase, Runtime
+from stacks.private_config import DeploymentMode, read_private_config
+
+CATALOG = load_catalog()
+
+
+def config(**changes):
+    base = {"phase": "hybrid", "namespace": "inference",
+            "gpuPools": [{"gpuType": "t4", "gpuCount": 1}],
+            "members": [{"name": "aws-use1", "region": "us-east-1",
+                         "gpuPools": [{"gpuType": "a10g", "gpuCount": 1, "capacity": "spot"},
+                                      {"gpuType": "t4", "gpuCount": 1, "capacity": "spot"}]}],
+            "models": {"fraud-scorer": {"phase": "torchserve"}}}
+    base.update(changes)
+    return base
+
+
+def fails(values, where, field, value_text):
+    with pytest.raises(ConfigError) as info:
+        read_private_config(values, CATALOG)
+    err = info.value
+    assert (err.where, err.field) == (where, field), str(err)
+    assert value_text in str(err), str(err)
+    return err
+
+
+def test_a_valid_config_resolves_each_model():
+    cfg = read_private_config(config(models={"fraud-scorer": {"phase": "torchserve"},
+                                             "digit-reader": {"deploymentMode": "Knative"}}), CATALOG)
+    by_name = {d.name: d for d in cfg.models}
+    assert by_name["fraud-scorer"].phase is Phase.TORCHSERVE
+    assert by_name["digit-reader"].phase is Phase.HYBRID  # inherits the stack's phase
+    assert by_name["digit-reader"].runtime is Runtime.TORCHSERVE
+    assert by_name["digit-reader"].mode is DeploymentMode.KNATIVE
+
+
+def test_unknown_top_level_key_is_rejected():
+    fails(config(modles={}), "platform", "modles", "{}")
+
+
+def test_unknown_phase_is_rejected():
+    err = fails(config(phase="phase-2"), "platform", "phase", "phase-2")
+    assert "'kserve'" in str(err)
+
+
+def test_unknown_model_is_rejected_and_known_ones_listed():
+    err = fails(config(models={"no-such-model": {}}), "platform:models", "model", "no-such-model")
+    assert "fraud-scorer" in str(err)
+
+
+def test_model_ahead_of_the_stack_phase_is_rejected():
+    fails(config(phase="torchserve", members=[], models={"fraud-scorer": {"phase": "kserve"}}),
+          "platform:models.fraud-scorer", "phase", "kserve")
+
+
+def test_unknown_model_setting_is_rejected():
+    fails(config(models={"fraud-scorer": {"replicas": 3}}), "platform:models.fraud-scorer", "replicas", "3")
+
+
+def test_triton_at_phase_one_is_rejected():
+    fails(config(models={"fraud-scorer": {"phase": "torchserve", "runtime": "triton"}}),
+          "platform:models.fraud-scorer", "runtime", "triton")
+
+
+def test_rollout_at_phase_one_is_rejected():
+    err = fails(config(models={"churn-predictor": {"phase": "torchserve"}}),
+                "platform:models.churn-predictor", "phase", "torchserve")
+    assert "ABTest" in str(err)
+
+
+def test_scale_to_zero_in_standard_mode_is_rejected():
+    # digit-reader declares min_replicas 0
+    err = fails(config(models={"digit-reader": {"deploymentMode": "Standard"}}),
+                "platform:models.digit-reader", "deploymentMode", "Standard")
+    assert "KEDA" in str(err)
+
+
+def test_standard_mode_accepts_scale_to_zero_model_once_min_replicas_is_raised():
+    cfg = read_private_config(config(models={"digit-reader": {"deploymentMode": "Standard", "minReplicas": 1}}),
+                              CATALOG)
+    assert cfg.models[0].model.scaling.min_replicas == 1
+
+
+def test_mirroring_in_standard_mode_is_rejected():
+    fails(config(models={"search-ranker": {"deploymentMode": "Standard"}}),
+          "platform:models.search-ranker", "deploymentMode", "Standard")
+
+
+def test_phase_one_keeps_one_replica_for_a_scale_to_zero_declaration():
+    cfg = read_private_config(config(gpuPools=[{"gpuType": "a10g", "gpuCount": 1}],
+                                     models={"doc-classifier-batch": {"phase": "torchserve"}}), CATALOG)
+    assert cfg.models[0].model.scaling.min_replicas == 1
+
+
+def test_per_environment_overrides_are_revalidated():
+    cfg = read_private_config(config(models={"fraud-scorer": {"minReplicas": 3, "maxReplicas": 9}}), CATALOG)
+    assert (cfg.models[0].model.scaling.min_replicas, cfg.models[0].model.scaling.max_replicas) == (3, 9)
+    fails(config(models={"fraud-scorer": {"minReplicas": 8, "maxReplicas": 2}}),
+          "platform:models.fraud-scorer", "scaling.max_replicas", "2")
+
+
+def test_canary_percent_override_promotes_in_one_line():
+    cfg = read_private_config(config(models={"digit-reader": {"canaryPercent": 100}}), CATALOG)
+    assert cfg.models[0].model.rollout.traffic_percent == 100
+    fails(config(models={"digit-reader": {"canaryPercent": 101}}),
+          "platform:models.digit-reader", "canaryPercent", "101")
+    fails(config(models={"fraud-scorer": {"canaryPercent": 10}}),
+          "platform:models.fraud-scorer", "canaryPercent", "10")
+
+
+def test_gpu_model_needs_a_private_pool_that_holds_it():
+    err = fails(config(gpuPools=[{"gpuType": "a10g", "gpuCount": 1}], models={"digit-reader": {"phase": "kserve"}}),
+                "platform:models.digit-reader", "resources.gpu", "1x t4")
+    assert "a10g" in str(err)
+
+
+def test_batch_model_needs_a_spot_pool_on_some_member():
+    members = [{"name": "aws-use1", "region": "us-east-1",
+                "gpuPools": [{"gpuType": "a10g", "gpuCount": 1, "capacity": "on-demand"}]}]
+    err = fails(config(members=members, models={"doc-classifier-batch": {}}),
+                "platform:models.doc-classifier-batch", "workload_class", "batch")
+    assert "Spot" in str(err) and "aws-use1" in str(err)
+
+
+def test_members_before_phase_three_are_rejected():
+    fails(config(phase="kserve"), "platform", "members", "aws-use1")
+
+
+def test_bad_member_pool_is_rejected():
+    fails(config(members=[{"name": "aws-use1", "region": "r", "gpuPools": [{"gpuType": "k80"}]}]),
+          "platform:members[0].gpuPools[0]", "gpuType", "k80")
+    fails(config(members=[{"name": "Bad Name", "region": "r"}]), "platform:members[0]", "name", "Bad Name")
