@@ -1,0 +1,119 @@
+"""TorchServe handler shared by every catalog model (packaged into each `.mar` as `handler.py`).
+
+Self-contained on purpose: inside the server it is imported from the extracted archive, where only `ts`,
+`torch` and the standard library exist (the `models` package is not there).
+
+Request: the body is ONE instance, a JSON nested list of numbers whose shape is the model's declared input
+shape (`Source.input_shape`, e.g. 8 numbers, or 1x28x28 nested lists). Send it as `application/json`
+(or text/plain, application/octet-stream); a form-encoded body (`curl -d` without a content type) is refused.
+
+Response, one per request:
+    {"probabilities": [p0, p1, ...], "batch_size": n}            # plus "label": "<name>" when labels are declared
+`probabilities` is the softmax of the model's logits. `batch_size` is how many requests TorchServe handed to
+this handler call (its server-side batch): it makes batching observable from the outside, for tests and
+benchmarks, at the cost of a few bytes.
+
+A batch of requests is stacked into one tensor and runs in ONE forward pass. A malformed request (bad JSON,
+wrong shape, non-numbers) gets its own HTTP 400 with a one-line reason; the other requests of the batch are
+answered normally.
+
+The archive carries `model_meta.json` next to the serialized module: {"name", "input_shape", "labels"}.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+import torch
+from ts.torch_handler.base_handler import BaseHandler
+
+logger = logging.getLogger(__name__)
+
+META_FILE = "model_meta.json"
+
+
+# TorchServe requires exactly ONE class in a handler module: bad requests are plain ValueErrors.
+
+
+class PlatformHandler(BaseHandler):
+    """Softmax classifier over a TorchScript module; batch-aware; per-request errors."""
+
+    def initialize(self, context) -> None:
+        super().initialize(context)  # loads the TorchScript file named in the manifest onto self.device
+        model_dir = context.system_properties.get("model_dir")
+        with open(os.path.join(model_dir, META_FILE), encoding="utf-8") as f:
+            meta = json.load(f)
+        self.input_shape = tuple(int(d) for d in meta["input_shape"])
+        self.labels = list(meta.get("labels") or [])
+        self.errors: dict[int, str] = {}
+
+    # -- one request body -> one tensor ------------------------------------------------------------------
+
+    def _decode(self, row) -> torch.Tensor:
+        body = row.get("data") if row.get("data") is not None else row.get("body")
+        if body is None:  # e.g. `curl -d` without a content type: TorchServe parses the body as a form
+            raise ValueError("no request body: send one instance as the body with Content-Type "
+                             "application/json (form-encoded bodies are not accepted)")
+        if isinstance(body, (bytes, bytearray)):
+            try:
+                body = json.loads(body.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as err:
+                raise ValueError(f"body is not JSON: {err}") from None
+        if isinstance(body, str):
+            try:
+                body = json.loads(body)
+            except json.JSONDecodeError as err:
+                raise ValueError(f"body is not JSON: {err}") from None
+        if not isinstance(body, list):
+            raise ValueError(f"expected a JSON nested list of shape {list(self.input_shape)}, "
+                             f"got {type(body).__name__}")
+        try:
+            tensor = torch.tensor(body, dtype=torch.float32)
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise ValueError(f"expected a nested list of numbers of shape {list(self.input_shape)}: {err}") from None
+        if tuple(tensor.shape) != self.input_shape:
+            raise ValueError(f"expected shape {list(self.input_shape)}, got {list(tensor.shape)}")
+        if not torch.isfinite(tensor).all():
+            raise ValueError("values must be finite numbers")
+        return tensor
+
+    # -- BaseHandler steps -----------------------------------------------------------------------------
+
+    def preprocess(self, data):
+        """Decode every request; remember which ones are bad; stack the good ones into one batch."""
+        self.errors = {}
+        rows = []
+        for idx, row in enumerate(data):
+            try:
+                rows.append(self._decode(row))
+            except ValueError as err:
+                self.errors[idx] = str(err)
+        self.batch_size = len(data)
+        if not rows:
+            return None
+        return torch.stack(rows).to(self.device)
+
+    def inference(self, data, *args, **kwargs):
+        if data is None:
+            return None
+        with torch.inference_mode():
+            return torch.softmax(self.model(data), dim=1)
+
+    def postprocess(self, data):
+        """One response per request, in request order; bad requests get status 400 and their reason."""
+        probs = [] if data is None else data.float().cpu().tolist()
+        good = iter(probs)
+        out = []
+        for idx in range(self.batch_size):
+            if idx in self.errors:
+                self.context.set_response_status(400, self.errors[idx], idx=idx)
+                out.append({"error": self.errors[idx]})
+                continue
+            p = next(good)
+            item = {"probabilities": p, "batch_size": self.batch_size}
+            if self.labels:
+                item["label"] = self.labels[max(range(len(p)), key=p.__getitem__)]
+            out.append(item)
+        logger.debug("served batch of %d (%d bad)", self.batch_size, len(self.errors))
+        return out
