@@ -1,0 +1,94 @@
+"""stacks.crd_schema: the strict schema transformation, CRD lookup and readable errors."""
+
+from __future__ import annotations
+
+import pytest
+from jsonschema import Draft7Validator
+
+from stacks import crd_schema
+from tests.crd_schema import crds_dir, custom_resource_errors
+
+
+def errors(schema, instance):
+    return [e.message for e in Draft7Validator(crd_schema.strict_schema(schema)).iter_errors(instance)]
+
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "apiVersion": {"type": "string"},
+        "kind": {"type": "string"},
+        "metadata": {"type": "object"},
+        "spec": {
+            "type": "object",
+            "properties": {
+                "port": {"x-kubernetes-int-or-string": True, "anyOf": [{"type": "integer"}, {"type": "string"}]},
+                "bare": {"x-kubernetes-int-or-string": True},
+                "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+                "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": True, "properties": {"a": {"type": "string"}}},
+                "maybe": {"type": "string", "nullable": True},
+                "items": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}},
+                "oneOf": {"type": "object", "properties": {"x": {"type": "string"}, "y": {"type": "string"}},
+                          "oneOf": [{"properties": {"x": {"type": "string"}}, "required": ["x"]},
+                                    {"properties": {"y": {"type": "string"}}, "required": ["y"]}]},
+            },
+        },
+    },
+}
+
+
+def test_unknown_fields_are_rejected_where_properties_are_listed():
+    assert errors(SCHEMA, {"spec": {"items": [{"name": "a"}]}}) == []
+    assert len(errors(SCHEMA, {"spec": {"items": [{"name": "a", "nmae": "b"}]}})) == 1
+    assert len(errors(SCHEMA, {"spek": {}})) == 1
+    assert errors(SCHEMA, {"spec": {"free": {"a": "x", "anything": 1}}}) == []  # preserve-unknown-fields
+    assert errors(SCHEMA, {"spec": {"labels": {"any": "thing"}}}) == []  # a map, not a struct
+    assert errors(SCHEMA, {"spec": {"oneOf": {"y": "b"}}}) == []  # combinators keep their meaning
+
+
+def test_int_or_string_nullable_and_object_meta():
+    assert errors(SCHEMA, {"spec": {"port": 80, "bare": "http"}}) == []
+    assert errors(SCHEMA, {"spec": {"bare": 8080}}) == []
+    assert len(errors(SCHEMA, {"spec": {"bare": 1.5}})) == 1
+    assert errors(SCHEMA, {"spec": {"maybe": None}}) == []
+    assert errors(SCHEMA, {"metadata": {"name": "a", "labels": {"app": "x"}}}) == []
+    assert len(errors(SCHEMA, {"metadata": {"label": {"app": "x"}}})) == 1
+    assert len(errors(SCHEMA, {"metadata": {"labels": {"replicas": 3}}})) == 1  # label values are strings
+
+
+def test_strict_schema_does_not_touch_its_input():
+    before = repr(SCHEMA)
+    crd_schema.strict_schema(SCHEMA)
+    assert repr(SCHEMA) == before
+
+
+def test_readable_first_error_and_lookup_errors():
+    root = crds_dir()
+    obj = {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": {"name": "m"},
+        "spec": {"predictor": {"minReplica": 1, "model": {"modelFormat": {"name": "onnx"}, "resources": {"limits": {"cpu": 1.5}}}}},
+    }
+    found = custom_resource_errors(obj)
+    assert [e.path for e in found] == ["spec.predictor", "spec.predictor.model.resources.limits.cpu"]
+    assert "unknown field 'minReplica' (did you mean 'minReplicas'?)" in found[0].message
+    with pytest.raises(crd_schema.CustomResourceInvalid, match=r"at spec\.predictor: unknown field 'minReplica'.*\(\+1 more\)"):
+        crd_schema.validate_custom_resource(obj, crds_dir=root)
+    with pytest.raises(crd_schema.CRDNotFound, match="serving.kserve.io/v1beta1"):
+        crd_schema.crd_for("serving.kserve.io/v1alpha1", "InferenceService", root)
+    with pytest.raises(crd_schema.CRDsUnavailable):
+        crd_schema.validate_custom_resource(obj, crds_dir=root / "no-such-folder")
+    assert ("karpenter.sh/v1", "NodePool") in crd_schema.known_kinds(root)
+
+
+def test_check_for_the_render_report():
+    root = crds_dir()
+    customization = {"apiVersion": "config.karmada.io/v1alpha1", "kind": "ResourceInterpreterCustomization",
+                     "metadata": {"name": "x"}, "spec": {"target": {"apiVersion": "v1", "kind": "Pod"}, "customizations": {}}}
+    assert crd_schema.check(customization, root) == crd_schema.CHECKED
+    cluster = {"apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster", "metadata": {"name": "eu"}}
+    assert crd_schema.check(cluster, root) == "unchecked cluster.karmada.io/v1alpha1 Cluster (no CRD here)"
+    customization["spec"]["target"]["knd"] = "Pod"
+    with pytest.raises(crd_schema.CrdSchemaError, match="unknown field 'knd'"):
+        crd_schema.check(customization, root)
