@@ -1,0 +1,1 @@
+"""Karmada pieces of the platform: the InferenceService resource interpreter (see `interpreter`)."""
