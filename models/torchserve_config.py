@@ -9,6 +9,18 @@ The same text serves Phase 1 (mounted from a ConfigMap) and Phase 2 (packaged in
 - token auth is replaced, consciously: the key file TorchServe writes at start-up is per pod and random, so
   no client could hold it; instead the pod's NetworkPolicy (Phase 1) and the mesh (Phase 2) decide who may call
   the inference API, and nothing outside the pod can reach the management API at all.
+
+Checked against a real TorchServe 0.12.0 (tests/test_torchserve_e2e.py): every key here is one its
+ConfigManager reads; the listeners bind as described (`ss -ltnp`); the `models=` JSON sets batchSize,
+maxBatchDelay, min/maxWorkers and responseTimeout of the model loaded by `load_models` when its version key
+equals the archive's version (`models.packaging.MODEL_VERSION`); registration through the management API is
+refused (405). It reads `allowed_urls` as Java properties, so regex backslashes are doubled here.
+
+Caveat for Phase 2, read (not run) from pytorch/serve `kubernetes/kserve/kserve_wrapper`: KServe's stock
+TorchServe runtime image puts a KServe wrapper in front of TorchServe that binds 8080 (HTTP) and 8081 (gRPC)
+itself and takes the model names from a `model_snapshot` property. This file has no `model_snapshot` and puts
+TorchServe on 8080/8081, so it suits a ServingRuntime that runs the platform image (TorchServe alone), not
+that stock image unchanged.
 """
 from __future__ import annotations
 
@@ -44,7 +56,9 @@ def config_properties(model: Model, *, model_store: str = MODEL_STORE, inference
         "maxBatchDelay": model.batching.max_delay_ms,
         "responseTimeout": RESPONSE_TIMEOUT_S,
     }}}
-    store = re.escape(model_store.rstrip("/"))
+    # allowed_urls is a Java regex inside a Java properties file, where a backslash escapes the next character:
+    # double every backslash so TorchServe sees exactly `file://<escaped store>/.*\.mar` (checked in its log).
+    allowed = f"file://{re.escape(model_store.rstrip('/'))}/.*\\.mar".replace("\\", "\\\\")
     lines = [
         f"inference_address=http://{bind}:{inference_port}",
         f"management_address=http://127.0.0.1:{management_port}",
@@ -57,7 +71,7 @@ def config_properties(model: Model, *, model_store: str = MODEL_STORE, inference
         "metrics_mode=prometheus",
         "disable_token_authorization=true",
         "enable_model_api=false",
-        f"allowed_urls=file://{store}/.*\\\\.mar",
+        f"allowed_urls={allowed}",
         f"model_store={model_store}",
         f"load_models={mar_name(model)}",
         f"default_workers_per_model={model.workers}",
