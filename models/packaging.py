@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Callable, Mapping, Optional
 
@@ -99,7 +100,10 @@ def torchscript(model: Model, module, path: Path) -> Path:
     """Trace `module` with an example batch of 2 (so nothing batch-size-specific is baked in) and save it."""
     import torch
 
-    with torch.no_grad():
+    # TorchScript although torch 2.x deprecates torch.jit: TorchServe 0.12's BaseHandler and Triton's PyTorch
+    # backend both load TorchScript files only.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, message=r".*torch\.jit")
         traced = torch.jit.trace(module, example_input(model, batch=2), check_trace=True)
     traced.save(str(path))
     return path
