@@ -1,0 +1,162 @@
+"""End to end: package catalog models with the real packaging code, serve them with a real TorchServe 0.12.0
+on loopback, and check what clients get back.
+
+- predictions equal the PyTorch module's own softmax (the module the artifact was traced from);
+- a burst of 32 concurrent requests is served in server-side batches (the handler reports the batch size
+  it saw; more than 1, at most the declared max batch size);
+- a malformed request in a batch gets its own 400 and does not spoil the others;
+- the generated config.properties really applies: declared batching/workers, model API refused, token auth
+  off, allowed_urls as intended, every file the server writes under its own working directory.
+
+Needs Java 17 (TorchServe's frontend); skipped without it. About 20 s: two server starts.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import re
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+from models.packaging import build_module, find_model
+from models.torchserve_local import LocalTorchServe, _group_alive, java_available
+
+torch = pytest.importorskip("torch")
+
+pytestmark = pytest.mark.skipif(not java_available(), reason="java not found (TorchServe's frontend needs Java 17)")
+
+BURST = 32
+
+
+def expected_probs(module, instances) -> "torch.Tensor":
+    with torch.no_grad():
+        return torch.softmax(module(torch.tensor(instances, dtype=torch.float32)), dim=1)
+
+
+def burst(server: LocalTorchServe, bodies: list) -> list[tuple[int, dict]]:
+    """Send all bodies at once from len(bodies) threads released together."""
+    gate = threading.Barrier(len(bodies))
+
+    def one(body):
+        gate.wait()
+        return server.predict(body)
+
+    with cf.ThreadPoolExecutor(len(bodies)) as pool:
+        return list(pool.map(one, bodies))
+
+
+@pytest.fixture(scope="module")
+def fraud(tmp_path_factory):
+    """fraud-scorer (tabular MLP; batch 16, 10 ms; 2 workers) served on loopback for this module."""
+    model = find_model("fraud-scorer")
+    module = build_module(model)
+    server = LocalTorchServe(model, tmp_path_factory.mktemp("fraud-scorer"), module=module)
+    server.start()
+    try:
+        yield model, module, server
+    finally:
+        server.stop()
+
+
+def test_predictions_equal_module_softmax(fraud):
+    model, module, server = fraud
+    gen = torch.Generator().manual_seed(1)
+    instances = (torch.randn(6, *model.source.input_shape, generator=gen) * 2).tolist()
+    want = expected_probs(module, instances)
+    for instance, expected in zip(instances, want):
+        status, body = server.predict(instance)
+        assert status == 200, body
+        assert torch.allclose(torch.tensor(body["probabilities"]), expected, atol=1e-6)
+        assert body["label"] == model.source.labels[int(expected.argmax())]
+        assert body["batch_size"] >= 1
+
+
+def test_concurrent_burst_is_served_in_batches(fraud):
+    model, module, server = fraud
+    gen = torch.Generator().manual_seed(2)
+    instances = torch.randn(BURST, *model.source.input_shape, generator=gen).tolist()
+    want = expected_probs(module, instances)
+    results = burst(server, instances)
+    assert [status for status, _ in results] == [200] * BURST, results
+    for (_, body), expected in zip(results, want):
+        assert torch.allclose(torch.tensor(body["probabilities"]), expected, atol=1e-6)
+    sizes = [body["batch_size"] for _, body in results]
+    assert max(sizes) > 1, f"no request was batched: {sizes}"
+    assert max(sizes) <= model.batching.max_batch_size
+
+
+def test_bad_request_in_a_batch_gets_its_own_400(fraud):
+    model, module, server = fraud
+    good = [[0.1 * i] * 8 for i in range(15)]
+    bodies = good[:7] + [[1.0, 2.0]] + good[7:]  # wrong shape in the middle of the burst
+    results = burst(server, bodies)
+    status, body = results[7]
+    assert status == 400 and "expected shape [8], got [2]" in body["error"]
+    want = expected_probs(module, good)
+    rest = results[:7] + results[8:]
+    assert [s for s, _ in rest] == [200] * len(good)
+    for (_, b), expected in zip(rest, want):
+        assert torch.allclose(torch.tensor(b["probabilities"]), expected, atol=1e-6)
+    assert server.predict(b"not json")[0] == 400
+    assert server.predict({"instances": [[0] * 8]})[0] == 400
+
+
+def test_declared_server_settings_apply(fraud):
+    model, _, server = fraud
+    described = server.describe()
+    assert described["modelVersion"] == "1.0"
+    assert (described["batchSize"], described["maxBatchDelay"]) == (model.batching.max_batch_size,
+                                                                     model.batching.max_delay_ms)
+    assert described["minWorkers"] == described["maxWorkers"] == model.workers
+    assert described["responseTimeout"] == 120
+    assert len(described["workers"]) == model.workers
+
+
+def test_model_api_refused_and_token_auth_off(fraud):
+    _, _, server = fraud
+    # /ping answered without any Authorization header (token auth would answer 400).
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.inference_port}/ping", timeout=5) as resp:
+        assert json.loads(resp.read())["status"] == "Healthy"
+    # Registration by URL (the CVE-2023-43654 path) is refused by enable_model_api=false.
+    url = (f"http://127.0.0.1:{server.management_port}/models?"
+           f"url=file://{server.workdir}/model-store/fraud-scorer.mar")
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=5)
+    assert err.value.code == 405
+
+
+def test_allowed_urls_and_working_files(fraud):
+    _, _, server = fraud
+    log = server.log_path.read_text(errors="replace")
+    store = str(server.workdir / "model-store")
+    assert f"Allowed Urls: [file://{re.escape(store)}/.*\\.mar]" in log
+    assert f"Temp directory: {server.workdir / 'tmp'}" in log
+    assert (server.workdir / "tmp" / ".model_server.pid").is_file()
+    assert (server.workdir / "logs" / "ts_log.log").is_file()
+    assert not (server.workdir / "logs" / "config").exists(), "config snapshots are off (--ncs)"
+
+
+def test_cnn_model_serves_and_stops_cleanly(tmp_path):
+    """digit-reader (small CNN, 1x28x28, batch 32 / 5 ms): predictions, batching, and a clean stop."""
+    model = find_model("digit-reader")
+    module = build_module(model)
+    gen = torch.Generator().manual_seed(3)
+    instances = torch.rand(BURST, *model.source.input_shape, generator=gen).tolist()
+    want = expected_probs(module, instances)
+    with LocalTorchServe(model, tmp_path, module=module) as server:
+        pgid = server.proc.pid
+        status, body = server.predict(instances[0])
+        assert status == 200 and torch.allclose(torch.tensor(body["probabilities"]), want[0], atol=1e-6)
+        assert body["label"] == str(int(want[0].argmax()))
+        results = burst(server, instances)
+        assert [s for s, _ in results] == [200] * BURST
+        for (_, b), expected in zip(results, want):
+            assert torch.allclose(torch.tensor(b["probabilities"]), expected, atol=1e-6)
+        assert max(b["batch_size"] for _, b in results) > 1
+        port = server.inference_port
+    assert _group_alive(pgid) == [], "TorchServe processes left after stop()"
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2)
