@@ -1,0 +1,132 @@
+"""`python -m models smoke URL MODEL` against a real Triton Inference Server on loopback.
+
+The server is Triton 2.51 from the nvidia-pytriton wheel (see tests/triton_server.py), serving the repository
+`package_triton` wrote (config.pbtxt as generated, but on the Python backend and CPU instances, since that
+build has no PyTorch backend; the same model.pt runs). Checked: PASS for the right weights (tabular and CNN),
+PASS without comparison for a model outside the catalog, FAIL for wrong weights under the right name, FAIL for
+a model the server does not have, and a one-line FAIL without traceback when nothing listens.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+import torch
+
+from models.packaging import build_module
+from models.registry import load_catalog
+from models.smoke import smoke
+from models.triton_packaging import package_triton
+from tests.triton_server import TritonServer, free_port, python_backend_repo, require_dist
+
+REPO = Path(__file__).resolve().parent.parent
+TABULAR, CNN, UNCATALOGUED = "fraud-scorer", "digit-reader", "uncatalogued-mlp"
+
+
+def run_smoke(url: str, model: str, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "models", "smoke", url, model, *extra], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+
+
+def one_line(proc: subprocess.CompletedProcess) -> str:
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, catalog):
+    """Triton serving the catalog's tabular and CNN models, and the tabular one under a name not in the catalog."""
+    require_dist()
+    tmp = tmp_path_factory.mktemp("smoke-good")
+    for name in (TABULAR, CNN):
+        package_triton(catalog[name], tmp / "packaged")
+        python_backend_repo(tmp / "packaged" / name, tmp / "repo")
+    python_backend_repo(tmp / "packaged" / TABULAR, tmp / "repo", name=UNCATALOGUED)
+    with TritonServer(tmp / "repo", tmp) as triton:
+        yield triton
+
+
+@pytest.fixture(scope="module")
+def wrong_server(tmp_path_factory, catalog):
+    """Triton serving the tabular model's architecture with perturbed weights under the catalog name."""
+    require_dist()
+    tmp = tmp_path_factory.mktemp("smoke-wrong")
+    module = build_module(catalog[TABULAR])
+    gen = torch.Generator().manual_seed(99)
+    with torch.no_grad():
+        for param in module.parameters():
+            param.add_(0.2 * torch.randn(param.shape, generator=gen))
+    package_triton(catalog[TABULAR], tmp / "packaged", module=module)
+    python_backend_repo(tmp / "packaged" / TABULAR, tmp / "repo")
+    with TritonServer(tmp / "repo", tmp) as triton:
+        yield triton
+
+
+@pytest.mark.parametrize("model", [TABULAR, CNN])
+def test_pass_for_the_right_model(server, model):
+    proc = run_smoke(server.url, model)
+    line = one_line(proc)
+    assert proc.returncode == 0, line
+    assert line.startswith(f"PASS {model} at {server.url}: ")
+    assert "matches the local module" in line
+
+
+def test_triton_serves_the_generated_batching_config(server):
+    """Triton itself accepted config.pbtxt and reports the declared batching and instance count."""
+    with urllib.request.urlopen(f"{server.url}/v2/models/{TABULAR}/config", timeout=10) as response:
+        config = json.load(response)
+    assert config["max_batch_size"] == 16
+    assert config["dynamic_batching"]["preferred_batch_size"] == [2, 4, 8, 16]
+    assert int(config["dynamic_batching"]["max_queue_delay_microseconds"]) == 10_000
+    assert [(g["kind"], g["count"]) for g in config["instance_group"]] == [("KIND_CPU", 2)]
+    assert config["input"][0]["dims"] == [8] and config["output"][0]["dims"] == [3]
+
+
+def test_pass_without_comparison_outside_the_catalog(server):
+    proc = run_smoke(server.url, UNCATALOGUED)
+    line = one_line(proc)
+    assert proc.returncode == 0, line
+    assert line.startswith(f"PASS {UNCATALOGUED}") and "not in the catalog" in line
+
+
+def test_fail_when_the_server_returns_wrong_numbers(wrong_server):
+    proc = run_smoke(wrong_server.url, TABULAR)
+    line = one_line(proc)
+    assert proc.returncode == 1
+    assert line.startswith(f"FAIL {TABULAR} at {wrong_server.url}: output differs from the local module")
+
+
+def test_wrong_numbers_pass_only_with_a_meaningless_tolerance(wrong_server):
+    assert run_smoke(wrong_server.url, TABULAR, "--atol", "1000").returncode == 0
+
+
+def test_fail_when_the_model_is_not_loaded(server):
+    proc = run_smoke(server.url, "fx-pricer")  # in the catalog, not on this server
+    line = one_line(proc)
+    assert proc.returncode == 1
+    assert line.startswith("FAIL fx-pricer") and "model is not ready" in line
+
+
+def test_clear_error_when_nothing_listens():
+    url = f"http://127.0.0.1:{free_port()}"
+    proc = run_smoke(url, TABULAR, "--timeout", "5")
+    line = one_line(proc)
+    assert proc.returncode == 1
+    assert line == f"FAIL {TABULAR} at {url}: connection refused (is the server running and the port right?)"
+    assert proc.stderr == ""
+
+
+def test_bad_url_is_a_fail_line_not_an_exception():
+    result = smoke("ftp://127.0.0.1:1", TABULAR, catalog={})
+    assert not result.ok and result.line.startswith(f"FAIL {TABULAR} at ftp://127.0.0.1:1: bad URL")
