@@ -22,11 +22,16 @@ def _parser() -> argparse.ArgumentParser:
     pkg.add_argument("--out", required=True, help="output directory (config/ and model-store/ go under it)")
     pkg.add_argument("--runtime", choices=sorted(RUNTIMES), default="torchserve",
                      help="serving runtime to package for (default: torchserve)")
+    from models.smoke import add_arguments as smoke_arguments
+    smoke_arguments(commands.add_parser("smoke", help="check a deployed model over the v2 protocol (PASS/FAIL)"))
     return parser
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "smoke":
+        from models.smoke import run as run_smoke
+        return run_smoke(args)  # prints its own one-line PASS/FAIL; exit 0 or 1
     try:
         if args.command == "package":
             from models.packaging import package

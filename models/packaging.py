@@ -158,6 +158,7 @@ def package_torchserve(model: Model, out: Path, *, module=None, **config_kwargs)
 # TorchServe). Adding one is one entry, e.g. "triton": "models.triton_packaging:package_triton".
 RUNTIMES: dict[str, str] = {
     "torchserve": "models.packaging:package_torchserve",
+    "triton": "models.triton_packaging:package_triton",
 }
 
 
