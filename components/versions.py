@@ -19,3 +19,21 @@ KSERVE_VERSION = "v0.20.0"
 # KServe's storage initializer: the same fetcher (s3://, https://, gs://) in Phase 1 init containers and Phase 2.
 STORAGE_INITIALIZER_IMAGE = f"kserve/storage-initializer:{KSERVE_VERSION}"
 TRITON_IMAGE = "nvcr.io/nvidia/tritonserver:25.10-py3"
+
+# Phase 2 platform on the private cluster (components/kserve/platform.py). Charts are installed as helm.v3.Release;
+# `repo` is a Helm repository URL, or the OCI path the chart lives under ("oci://..."). Versions are the ones KServe
+# v0.20 tests against (kserve-deps.env: cert-manager v1.17.0, Knative Operator/Serving 1.21.1), except Istio, pinned
+# to the release whose CRDs the project validates against (../shared/crds/istio, Istio 1.30.3).
+CERT_MANAGER_CHART = Chart("cert-manager", "v1.17.0", "https://charts.jetstack.io")
+ISTIO_VERSION = "1.30.3"
+ISTIO_CHARTS = "https://istio-release.storage.googleapis.com/charts"
+ISTIO_BASE_CHART = Chart("base", ISTIO_VERSION, ISTIO_CHARTS)
+ISTIOD_CHART = Chart("istiod", ISTIO_VERSION, ISTIO_CHARTS)
+ISTIO_GATEWAY_CHART = Chart("gateway", ISTIO_VERSION, ISTIO_CHARTS)
+# Knative publishes no Helm chart for Serving itself: the Knative Operator's chart installs the operator, and a
+# KnativeServing resource (with its Istio ingress = net-istio) asks it for Serving at KNATIVE_SERVING_VERSION.
+KNATIVE_OPERATOR_CHART = Chart("knative-operator", "v1.21.1", "https://knative.github.io/operator")
+KNATIVE_SERVING_VERSION = "1.21.1"
+# Since v0.17 the CRDs and the controller are separate charts; the controller chart is `kserve-resources`.
+KSERVE_CRD_CHART = Chart("kserve-crd", KSERVE_VERSION, "oci://ghcr.io/kserve/charts")
+KSERVE_RESOURCES_CHART = Chart("kserve-resources", KSERVE_VERSION, "oci://ghcr.io/kserve/charts")
