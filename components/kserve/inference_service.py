@@ -1,0 +1,339 @@
+"""Phase 2: one model as KServe serves it — an InferenceService named after the model, plus what its rollout needs.
+
+Builders return the plain (camelCase) custom resources; `InferenceServiceModel` creates them for one
+`ModelDeployment`. Clients keep calling `http://<model>.<namespace>.svc.cluster.local/predictions/<model>`.
+
+Behaviour (mode = the deployment's KServe mode, always written to `serving.kserve.io/deploymentMode`):
+- The InferenceService `<model>` runs the model's artifact with the platform runtime for its server
+  (`platform-torchserve`, its GPU build for GPU models, or `platform-triton`), the declaration's resources, GPU node
+  selector and tolerations, and the secure pod defaults of components/pod.py. Its labels mark it
+  `app.kubernetes.io/component: inference-service`, so Phase 1's selectors (`predictor`) never pick its pods.
+- Scaling: between the declaration's replica bounds. Knative mode scales on in-flight requests
+  (`scaleMetric: concurrency`, `scaleTarget` = target concurrency) and may scale to zero. Standard mode scales with
+  an HPA on CPU (`autoscalerClass: hpa`, 70 % of requests, as Phase 1), because KServe's HPA accepts only cpu and
+  memory; scale-to-zero is Knative-only (stacks/private_config.py rejects it in Standard mode).
+- GPU models that may scale from zero (Knative, min 0) carry Knative's cold-start settings on the predictor (KServe
+  copies predictor annotations onto the Knative revision): a progress deadline long enough for a GPU node to
+  arrive (default 1200 s, Knative's own is 600 s), a retention period that keeps the last pod after traffic stops,
+  and an initial scale of 1 so every new revision proves it loads before it takes traffic.
+- Pulumi waits for `PredictorReady` (`pulumi.com/waitFor`), not `Ready`: the predictor serving is what must hold
+  before the same update deletes Phase 1's objects. (`Ready` also needs KServe's ingress, which cannot take the
+  name `<model>` while Phase 1's Service still holds it.)
+- Canary (Knative): the predictor runs the candidate with `canaryTrafficPercent`; KServe keeps the last revision
+  that had 100 % for the rest. Canary (Standard): the predictor keeps the stable artifact and `spec.canary[]` runs
+  the candidate (`<model>-candidate-predictor`) with `trafficPercent`. In both modes 100 % renders exactly the
+  promoted end state (candidate as the artifact, no canary fields) and 0 % the rolled-back one (stable artifact,
+  no canary fields).
+- A/B test: InferenceServices `<model>-a` (the model's artifact) and `<model>-b` (B's) and an InferenceGraph
+  `<model>` whose root Splitter sends `b_weight` % of requests to B's predictor and the rest to A's, both at the
+  runtime's predict path. The graph takes the name `<model>`, so the hostname stays.
+- Mirror (Knative mode only): the InferenceService `<model>`, a shadow `<model>-shadow` (Standard mode,
+  cluster-local, at least one replica) and an Istio VirtualService `<model>-mirror` for the client host
+  `<model>.<ns>.svc.cluster.local`, routing as KServe's own does (to the Knative local gateway, Host set to the
+  predictor) and mirroring `percent` % to the shadow predictor's ClusterIP Service. The shadow runs in Standard
+  mode because Envoy appends `-shadow` to a mirrored request's Host, which Knative's host-based routing would not
+  match; a plain Service ignores the Host.
+- Standard mode without A/B: KServe names its Service `<model>-predictor`, so the component adds a Service
+  `<model>` (port 80 to the stable predictor pods) to keep the hostname.
+
+Known limits (also in the report to the stack owner):
+- `ABTest.header_name/header_value` cannot be honoured: an InferenceGraph `Switch` evaluates its GJSON
+  `condition` against the JSON request body only (kserve cmd/router `pickupRouteByCondition`); request headers
+  are merely propagated. Testers pin B by calling B's predictor directly.
+- Istio merges VirtualServices for one host on a gateway oldest-first, and on `mesh` two of them conflict
+  (IST0109): KServe's own VirtualService `<model>` routes the same host. The mirror route wins only while it is the
+  older one — true for a model created with its mirror (the InferenceService depends on the VirtualService);
+  for a model that gains a mirror later, delete KServe's VirtualService `<model>` once (KServe recreates it).
+- In Standard mode `trafficPercent` is applied by KServe's Gateway API route; callers of the in-cluster Service
+  `<model>` reach the stable predictor only. A Standard-mode InferenceGraph serves on Service port 443 (plain
+  HTTP), not 80.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import pod
+from components.kserve.runtimes import (CONTAINER_NAME, TORCHSERVE_GPU_RUNTIME, TORCHSERVE_RUNTIME,
+                                        TRITON_HTTP_PORT, TRITON_RUNTIME)
+from components.torchserve.model import CPU_TARGET_PERCENT, SERVICE_PORT
+from models.spec import ABTest, Canary, Mirror, Model, Runtime
+from models.torchserve_config import INFERENCE_PORT
+from stacks.private_config import DeploymentMode, ModelDeployment
+
+ISVC_API = "serving.kserve.io/v1beta1"
+GRAPH_API = "serving.kserve.io/v1alpha1"
+VIRTUAL_SERVICE_API = "networking.istio.io/v1"
+DEPLOYMENT_MODE = "serving.kserve.io/deploymentMode"
+AUTOSCALER_CLASS = "serving.kserve.io/autoscalerClass"
+VISIBILITY_LABEL = "networking.kserve.io/visibility"
+WAIT_FOR = "pulumi.com/waitFor"
+TIMEOUT = "pulumi.com/timeoutSeconds"
+SKIP_AWAIT = "pulumi.com/skipAwait"
+PROGRESS_DEADLINE = "serving.knative.dev/progress-deadline"
+RETENTION = "autoscaling.knative.dev/scale-to-zero-pod-retention-period"
+INITIAL_SCALE = "autoscaling.knative.dev/initial-scale"
+VARIANT_LABEL = "inference-platform.io/variant"
+COMPONENT = "inference-service"
+CANARY_NAME = "candidate"
+KNATIVE_LOCAL_GATEWAY = "knative-serving/knative-local-gateway"
+KNATIVE_LOCAL_GATEWAY_HOST = "knative-local-gateway.istio-system.svc.cluster.local"
+
+
+@dataclass(frozen=True)
+class ColdStart:
+    """Knative settings for GPU models that may scale from zero: `progress_deadline` for a revision's first pod
+    (node provisioning + image pull + model load), `retention_period` the last pod stays after traffic stops,
+    `initial_scale` pods a new revision starts with. `timeout_s`: how long Pulumi waits for PredictorReady."""
+
+    progress_deadline: str = "1200s"
+    retention_period: str = "10m"
+    initial_scale: int = 1
+    timeout_s: int = 1800
+
+
+DEFAULT_TIMEOUT_S = 900
+
+
+def cluster_host(name: str, namespace: str) -> str:
+    return f"{name}.{namespace}.svc.cluster.local"
+
+
+def runtime_name(dep: ModelDeployment) -> str:
+    if dep.runtime is Runtime.TRITON:
+        return TRITON_RUNTIME
+    return TORCHSERVE_GPU_RUNTIME if dep.model.uses_gpu else TORCHSERVE_RUNTIME
+
+
+def predict_path(dep: ModelDeployment) -> str:
+    """The path clients call on the runtime: TorchServe's inference API, or Triton's v2 infer endpoint."""
+    if dep.runtime is Runtime.TRITON:
+        return f"/v2/models/{dep.name}/infer"
+    return f"/predictions/{dep.name}"
+
+
+def scales_from_zero_on_gpu(dep: ModelDeployment) -> bool:
+    return dep.mode is DeploymentMode.KNATIVE and dep.model.uses_gpu and dep.model.scaling.min_replicas == 0
+
+
+def predictor(dep: ModelDeployment, storage_uri: str, *, mode: Optional[DeploymentMode] = None,
+              min_replicas: Optional[int] = None, cold_start: ColdStart = ColdStart(),
+              service_account_name: Optional[str] = None, name: Optional[str] = None) -> dict:
+    """The predictor component of an InferenceService for `dep`'s model, serving `storage_uri`."""
+    model, mode = dep.model, mode or dep.mode
+    knative = mode is DeploymentMode.KNATIVE
+    spec: dict = {}
+    if name:
+        spec["name"] = name
+    spec.update({
+        "minReplicas": model.scaling.min_replicas if min_replicas is None else min_replicas,
+        "maxReplicas": model.scaling.max_replicas,
+        "scaleMetric": "concurrency" if knative else "cpu",
+        "scaleTarget": model.scaling.target_concurrency if knative else CPU_TARGET_PERCENT,
+    })
+    if knative and spec["minReplicas"] == 0 and model.uses_gpu:
+        spec["annotations"] = {PROGRESS_DEADLINE: cold_start.progress_deadline,
+                               RETENTION: cold_start.retention_period,
+                               INITIAL_SCALE: str(cold_start.initial_scale)}
+    if service_account_name:
+        spec["serviceAccountName"] = service_account_name
+    spec["automountServiceAccountToken"] = False
+    spec["securityContext"] = pod.pod_security_context()
+    if pod.node_selector(model):
+        spec["nodeSelector"] = pod.node_selector(model)
+    if pod.tolerations(model):
+        spec["tolerations"] = pod.tolerations(model)
+    spec["model"] = {
+        "modelFormat": {"name": model.framework.value},
+        "runtime": runtime_name(dep),
+        "protocolVersion": "v2" if dep.runtime is Runtime.TRITON else "v1",
+        "storageUri": storage_uri,
+        "resources": pod.resource_requirements(model),
+    }
+    return spec
+
+
+def canary_split(model: Model) -> tuple[str, Optional[str], Optional[int]]:
+    """(stable artifact, candidate artifact or None, candidate's percent or None) for the model's rollout.
+    0 % is the rolled-back state and 100 % the promoted one: both without a candidate."""
+    rollout = model.rollout
+    if not isinstance(rollout, Canary) or rollout.traffic_percent <= 0:
+        return model.storage_uri, None, None
+    if rollout.traffic_percent >= 100:
+        return rollout.candidate_uri, None, None
+    return model.storage_uri, rollout.candidate_uri, rollout.traffic_percent
+
+
+def inference_service(dep: ModelDeployment, namespace: str, *, name: Optional[str] = None,
+                      storage_uri: Optional[str] = None, mode: Optional[DeploymentMode] = None,
+                      variant: Optional[str] = None, min_replicas: Optional[int] = None,
+                      cluster_local: bool = False, cold_start: ColdStart = ColdStart(),
+                      service_account_name: Optional[str] = None) -> dict:
+    """The InferenceService for `dep` (or one variant of it: `name`, `storage_uri`, `mode` override the model's).
+    With neither `name` nor `storage_uri` given, a Canary rollout renders as described in the module docstring."""
+    model, mode = dep.model, mode or dep.mode
+    name = name or dep.name
+    candidate = percent = None
+    if storage_uri is None:
+        storage_uri, candidate, percent = canary_split(model)
+    labels = pod.model_labels(model, COMPONENT)
+    if variant:
+        labels[VARIANT_LABEL] = variant
+    if cluster_local:
+        labels[VISIBILITY_LABEL] = "cluster-local"
+    gpu_cold = mode is DeploymentMode.KNATIVE and model.uses_gpu and (
+        model.scaling.min_replicas if min_replicas is None else min_replicas) == 0
+    annotations = {DEPLOYMENT_MODE: mode.value, WAIT_FOR: "condition=PredictorReady",
+                   TIMEOUT: str(cold_start.timeout_s if gpu_cold else DEFAULT_TIMEOUT_S)}
+    if mode is DeploymentMode.STANDARD:
+        annotations[AUTOSCALER_CLASS] = "hpa"
+    common = dict(mode=mode, min_replicas=min_replicas, cold_start=cold_start,
+                  service_account_name=service_account_name)
+    spec: dict = {}
+    if candidate is None:
+        spec["predictor"] = predictor(dep, storage_uri, **common)
+    elif mode is DeploymentMode.KNATIVE:
+        spec["predictor"] = {**predictor(dep, candidate, **common), "canaryTrafficPercent": percent}
+    else:
+        spec["predictor"] = predictor(dep, storage_uri, **common)
+        candidate_predictor = predictor(dep, candidate, name=CANARY_NAME, **common)
+        # The CRD requires the container name in a canary's model; KServe's serving container is this one.
+        candidate_predictor["model"] = {"name": CONTAINER_NAME, **candidate_predictor["model"]}
+        spec["canary"] = [{"predictor": candidate_predictor, "trafficPercent": percent}]
+    return {"apiVersion": ISVC_API, "kind": "InferenceService",
+            "metadata": {"name": name, "namespace": namespace, "labels": labels, "annotations": annotations},
+            "spec": spec}
+
+
+def ab_graph(dep: ModelDeployment, namespace: str) -> dict:
+    """InferenceGraph `<model>`: a root Splitter over the predictors of `<model>-a` and `<model>-b`."""
+    rollout = dep.model.rollout
+    assert isinstance(rollout, ABTest)
+    path = predict_path(dep)
+
+    def step(variant: str, weight: int) -> dict:
+        host = cluster_host(f"{dep.name}-{variant}-predictor", namespace)
+        return {"name": variant, "serviceUrl": f"http://{host}{path}", "weight": weight}
+
+    labels = pod.model_labels(dep.model, "inference-graph")
+    return {
+        "apiVersion": GRAPH_API, "kind": "InferenceGraph",
+        "metadata": {"name": dep.name, "namespace": namespace, "labels": labels,
+                     # The graph takes over the name `<model>`; it cannot be Ready while the object that held it
+                     # (Phase 1's Service, or the InferenceService `<model>`) is deleted at the end of the update.
+                     "annotations": {DEPLOYMENT_MODE: dep.mode.value, SKIP_AWAIT: "true"}},
+        "spec": {
+            "nodes": {"root": {"routerType": "Splitter",
+                               "steps": [step("a", 100 - rollout.b_weight), step("b", rollout.b_weight)]}},
+            "minReplicas": 1,
+            "maxReplicas": dep.model.scaling.max_replicas,
+        },
+    }
+
+
+def mirror_virtual_service(dep: ModelDeployment, namespace: str) -> dict:
+    """VirtualService `<model>-mirror`: KServe's route for the client host, plus a mirror to the shadow."""
+    rollout = dep.model.rollout
+    assert isinstance(rollout, Mirror)
+    return {
+        "apiVersion": VIRTUAL_SERVICE_API, "kind": "VirtualService",
+        "metadata": {"name": f"{dep.name}-mirror", "namespace": namespace,
+                     "labels": pod.model_labels(dep.model, "mirror")},
+        "spec": {
+            "hosts": [cluster_host(dep.name, namespace)],
+            "gateways": [KNATIVE_LOCAL_GATEWAY, "mesh"],
+            "http": [{
+                "name": "primary-with-mirror",
+                "route": [{"destination": {"host": KNATIVE_LOCAL_GATEWAY_HOST, "port": {"number": 80}}}],
+                "headers": {"request": {"set": {"Host": cluster_host(f"{dep.name}-predictor", namespace)}}},
+                "mirror": {"host": cluster_host(f"{dep.name}-shadow-predictor", namespace), "port": {"number": 80}},
+                "mirrorPercentage": {"value": float(rollout.percent)},
+            }],
+        },
+    }
+
+
+def hostname_service(dep: ModelDeployment, namespace: str) -> dict:
+    """Standard mode: Service `<model>` (port 80) to the stable predictor pods KServe labels `app: isvc.<name>`."""
+    port = TRITON_HTTP_PORT if dep.runtime is Runtime.TRITON else INFERENCE_PORT
+    return {
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": dep.name, "namespace": namespace, "labels": pod.model_labels(dep.model, COMPONENT)},
+        "spec": {"type": "ClusterIP", "selector": {"app": f"isvc.{dep.name}-predictor"},
+                 "ports": [{"name": "http", "port": SERVICE_PORT, "targetPort": port, "protocol": "TCP"}]},
+    }
+
+
+@dataclass(frozen=True)
+class InferenceServiceModelArgs:
+    """`deployment`: the model as the stack serves it (mode already validated by stacks/private_config.py).
+    `namespace`: where its objects live. `cold_start`: Knative settings for GPU scale-from-zero. Optional
+    `service_account_name` for the predictor pods. `hostname_service_aliases`: Pulumi aliases that let the
+    Standard-mode Service `<model>` take over Phase 1's Service of the same name in place (no gap, no name clash)."""
+
+    deployment: ModelDeployment
+    namespace: pulumi.Input[str]
+    cold_start: ColdStart = ColdStart()
+    service_account_name: Optional[str] = None
+    hostname_service_aliases: Sequence[pulumi.Alias] = field(default_factory=tuple)
+
+
+class InferenceServiceModel(pulumi.ComponentResource):
+    """One served model on KServe: its InferenceService(s), and for A/B or mirroring the graph or route in front.
+
+    Create it with the provider of the cluster that should hold the objects (the Karmada API server from phase 2)
+    and `depends_on` the KServe CRD and controller releases of that cluster in `opts`. `hostname` is the stable
+    in-cluster hostname; `inference_service` the main InferenceService (`<model>`, or `<model>-a` for A/B)."""
+
+    inference_service: k8s.apiextensions.CustomResource
+
+    def __init__(self, name: str, args: InferenceServiceModelArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("platform:kserve:InferenceServiceModel", name, None, opts)
+        dep = args.deployment
+        ns = pulumi.Output.from_input(args.namespace)
+        common = dict(cold_start=args.cold_start, service_account_name=args.service_account_name)
+
+        def create(part: str, build, depends_on: Sequence[pulumi.Resource] = ()) -> k8s.apiextensions.CustomResource:
+            obj = ns.apply(build)
+            return k8s.apiextensions.CustomResource(
+                f"{name}-{part}", api_version=_static(build, "apiVersion"), kind=_static(build, "kind"),
+                metadata=obj.apply(lambda o: o["metadata"]), spec=obj.apply(lambda o: o["spec"]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)))
+
+        self.variants: dict[str, k8s.apiextensions.CustomResource] = {}
+        self.graph = self.mirror = self.service = None
+        rollout = dep.model.rollout
+        if isinstance(rollout, ABTest):
+            for variant, uri in (("a", dep.model.storage_uri), ("b", rollout.b_uri)):
+                self.variants[variant] = create(
+                    f"isvc-{variant}", lambda n, v=variant, u=uri: inference_service(
+                        dep, n, name=f"{dep.name}-{v}", storage_uri=u, variant=v, **common))
+            self.inference_service = self.variants["a"]
+            self.graph = create("graph", lambda n: ab_graph(dep, n), depends_on=list(self.variants.values()))
+        elif isinstance(rollout, Mirror):
+            self.mirror = create("mirror", lambda n: mirror_virtual_service(dep, n))
+            self.inference_service = create("isvc", lambda n: inference_service(dep, n, **common),
+                                            depends_on=[self.mirror])
+            self.variants["shadow"] = create("isvc-shadow", lambda n: inference_service(
+                dep, n, name=f"{dep.name}-shadow", storage_uri=rollout.shadow_uri, variant="shadow",
+                mode=DeploymentMode.STANDARD, min_replicas=max(1, dep.model.scaling.min_replicas),
+                cluster_local=True, **common))
+        else:
+            self.inference_service = create("isvc", lambda n: inference_service(dep, n, **common))
+            if dep.mode is DeploymentMode.STANDARD:
+                svc = ns.apply(lambda n: hostname_service(dep, n))
+                self.service = k8s.core.v1.Service(
+                    f"{name}-service", metadata=svc.apply(lambda o: o["metadata"]),
+                    spec=svc.apply(lambda o: o["spec"]),
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[self.inference_service],
+                                                aliases=list(args.hostname_service_aliases)))
+        self.hostname = pulumi.Output.concat(dep.name, ".", ns, ".svc.cluster.local")
+        self.register_outputs({"hostname": self.hostname})
+
+
+def _static(build, key: str) -> str:
+    """apiVersion/kind do not depend on the namespace: read them from a render with a placeholder."""
+    return build("_")[key]
