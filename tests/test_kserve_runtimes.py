@@ -1,0 +1,108 @@
+"""The platform's ClusterServingRuntimes: consistent with Phase 1's TorchServe pods, KServe's Triton runtime, and
+their CRD (strict)."""
+from __future__ import annotations
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pytest
+
+from components import pod
+from components.kserve.runtimes import (TORCHSERVE_GPU_RUNTIME, TORCHSERVE_RUNTIME, TRITON_RUNTIME,
+                                        ClusterServingRuntimes, ClusterServingRuntimesArgs, torchserve_gpu_runtime,
+                                        torchserve_runtime, triton_runtime)
+from components.torchserve.model import TorchServeModel, TorchServeModelArgs
+from components.versions import TORCHSERVE_GPU_IMAGE, TORCHSERVE_IMAGE, TRITON_IMAGE
+from models.registry import load_catalog
+from stacks.render import run_program
+from tests.crd_schema import validate_custom_resource
+
+CATALOG = load_catalog()
+
+
+@pytest.fixture(scope="module")
+def phase1_container():
+    def program():
+        provider = k8s.Provider("private", context="test")
+        TorchServeModel("fraud-scorer", TorchServeModelArgs(model=CATALOG["fraud-scorer"], namespace="inference"),
+                        opts=pulumi.ResourceOptions(provider=provider))
+    r = run_program(program, stack="test", config={})
+    return r.find("Deployment", "fraud-scorer")["spec"]["template"]["spec"]["containers"][0]
+
+
+def container(runtime: dict) -> dict:
+    [c] = runtime["spec"]["containers"]
+    return c
+
+
+def test_torchserve_runtime_runs_torchserve_like_phase_1_with_the_artifacts_config(phase1_container):
+    c = container(torchserve_runtime())
+    expected = [a.replace("--ts-config=/etc/torchserve/", "--ts-config=/mnt/models/config/")
+                for a in phase1_container["args"]]
+    assert c["args"] == expected == ["torchserve", "--foreground", "--disable-token-auth", "--ncs",
+                                     "--ts-config=/mnt/models/config/config.properties",
+                                     "--model-store=/mnt/models/model-store"]
+    assert c["env"] == phase1_container["env"]
+    assert c["image"] == TORCHSERVE_IMAGE and c["name"] == "kserve-container"
+    assert c["ports"] == [{"name": "http1", "containerPort": 8080, "protocol": "TCP"}]
+    assert c["readinessProbe"]["httpGet"] == {"path": "/ping", "port": 8080}
+
+
+def test_torchserve_is_the_default_for_pytorch_and_its_gpu_build_is_never_auto_selected():
+    spec = torchserve_runtime()["spec"]
+    assert spec["supportedModelFormats"] == [{"name": "pytorch", "autoSelect": True, "priority": 1}]
+    assert spec["protocolVersions"] == ["v1"]
+    assert spec["annotations"] == {"prometheus.kserve.io/port": "8082", "prometheus.kserve.io/path": "/metrics"}
+    gpu = torchserve_gpu_runtime()
+    assert gpu["metadata"]["name"] == TORCHSERVE_GPU_RUNTIME and container(gpu)["image"] == TORCHSERVE_GPU_IMAGE
+    assert gpu["spec"]["supportedModelFormats"] == [{"name": "pytorch", "autoSelect": False}]
+
+
+def test_containers_are_secure_and_everything_they_write_is_on_declared_empty_dirs():
+    for runtime in (torchserve_runtime(), torchserve_gpu_runtime(), triton_runtime()):
+        c = container(runtime)
+        assert c["securityContext"] == pod.container_security_context()
+        assert c["securityContext"]["readOnlyRootFilesystem"] is True
+        volumes = {v["name"]: v for v in runtime["spec"]["volumes"]}
+        for mount in c["volumeMounts"]:
+            assert "emptyDir" in volumes[mount["name"]]
+        assert "/tmp" in {m["mountPath"] for m in c["volumeMounts"]}
+    mounts = {m["mountPath"] for m in container(torchserve_runtime())["volumeMounts"]}
+    assert "/home/model-server/logs" in mounts  # LOG_LOCATION / METRICS_LOCATION
+
+
+def test_triton_runtime_matches_kserves_tritonserver_arguments():
+    rt = triton_runtime()
+    c = container(rt)
+    assert c["image"] == TRITON_IMAGE
+    assert c["args"] == ["tritonserver", "--model-store=/mnt/models", "--grpc-port=9000", "--http-port=8080",
+                         "--allow-grpc=true", "--allow-http=true"]
+    assert rt["spec"]["protocolVersions"] == ["v2", "grpc-v2"]
+    assert {"name": "pytorch", "autoSelect": False} in rt["spec"]["supportedModelFormats"]
+    assert rt["spec"]["annotations"]["prometheus.kserve.io/port"] == "8002"
+    assert c["readinessProbe"]["httpGet"] == {"path": "/v2/health/ready", "port": 8080}
+
+
+def test_every_runtime_matches_the_cluster_serving_runtime_crd():
+    for runtime in (torchserve_runtime(), torchserve_gpu_runtime(), triton_runtime()):
+        validate_custom_resource(runtime)
+
+
+def test_component_creates_the_three_runtimes_on_the_given_cluster_after_its_dependencies():
+    def program():
+        provider = k8s.Provider("private", context="test")
+        gate = k8s.core.v1.Namespace("gate", metadata={"name": "kserve"}, opts=pulumi.ResourceOptions(provider=provider))
+        ClusterServingRuntimes("runtimes", ClusterServingRuntimesArgs(triton_image="registry.internal/triton:x"),
+                               opts=pulumi.ResourceOptions(provider=provider, depends_on=[gate]))
+    r = run_program(program, stack="test", config={})
+    runtimes = [o for o in r.objects("private") if o["kind"] == "ClusterServingRuntime"]
+    assert sorted(o["metadata"]["name"] for o in runtimes) == sorted(
+        [TORCHSERVE_RUNTIME, TORCHSERVE_GPU_RUNTIME, TRITON_RUNTIME])
+    assert container(r.find("ClusterServingRuntime", TRITON_RUNTIME))["image"] == "registry.internal/triton:x"
+    assert r.get("platform:kserve:ClusterServingRuntimes", "runtimes").depends_on == [
+        "kubernetes:core/v1:Namespace::gate"]
+    for res in r.resources:
+        if res.type.endswith(":ClusterServingRuntime"):
+            assert res.parent == "platform:kserve:ClusterServingRuntimes::runtimes"
+            assert res.name.startswith("runtimes-")
+    for obj in runtimes:
+        validate_custom_resource(obj)
