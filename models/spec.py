@@ -179,8 +179,9 @@ class Canary:
 
 @dataclass(frozen=True)
 class ABTest:
-    """Split traffic between version A (`storage_uri`) and version B: `b_weight` percent at random, and every
-    request carrying header `header_name: header_value` goes to B (KServe InferenceGraph Switch + Splitter)."""
+    """Split traffic between version A (`storage_uri`) and version B: `b_weight` percent at random (a KServe
+    InferenceGraph Splitter), and every request carrying header `header_name: header_value` goes to B (an Istio
+    header match in front of the graph)."""
 
     b_uri: str
     b_weight: int = 50

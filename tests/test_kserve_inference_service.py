@@ -259,7 +259,8 @@ def test_ab_test_serves_both_versions_and_routes_through_a_graph_named_after_the
     ]
     assert sum(s["weight"] for s in root["steps"]) == 100  # KServe's webhook requires it
     assert sorted(r.get("kubernetes:serving.kserve.io/v1alpha1:InferenceGraph", "churn-predictor-graph").depends_on) \
-        == ["kubernetes:serving.kserve.io/v1beta1:InferenceService::churn-predictor-isvc-a",
+        == ["kubernetes:networking.istio.io/v1:VirtualService::churn-predictor-ab-route",
+            "kubernetes:serving.kserve.io/v1beta1:InferenceService::churn-predictor-isvc-a",
             "kubernetes:serving.kserve.io/v1beta1:InferenceService::churn-predictor-isvc-b"]
     validate_all(r)
 
@@ -270,6 +271,30 @@ def test_ab_variants_are_labelled_and_each_step_names_exactly_one_target(ab_rend
             "inference-platform.io/variant"] == variant
     for step in ab_render.find("InferenceGraph", "churn-predictor")["spec"]["nodes"]["root"]["steps"]:
         assert len({"serviceName", "serviceUrl", "nodeName"} & set(step)) == 1  # KServe rejects two targets
+
+
+def test_ab_header_pins_requests_to_b_and_sends_the_rest_to_the_graph(ab_render):
+    vs = ab_render.find("VirtualService", "churn-predictor-ab")["spec"]
+    assert vs["hosts"] == [f"churn-predictor.{NS}.svc.cluster.local"]
+    pinned, default = vs["http"]
+    assert pinned["match"] == [{"headers": {"x-model-variant": {"exact": "b"}}}]
+    assert pinned["headers"]["request"]["set"]["Host"] == f"churn-predictor-b-predictor.{NS}.svc.cluster.local"
+    assert "match" not in default
+    assert default["headers"]["request"]["set"]["Host"] == f"churn-predictor.{NS}.svc.cluster.local"
+    # The graph is created after the header route, so Istio (oldest first) prefers the route with the match.
+    graph = ab_render.get("kubernetes:serving.kserve.io/v1alpha1:InferenceGraph", "churn-predictor-graph")
+    assert "kubernetes:networking.istio.io/v1:VirtualService::churn-predictor-ab-route" in graph.depends_on
+    validate_all(ab_render)
+
+
+def test_ab_header_name_and_value_come_from_the_declaration():
+    import dataclasses
+    dep = deployment("churn-predictor")
+    model = dataclasses.replace(dep.model, rollout=dataclasses.replace(dep.model.rollout, header_name="x-cohort",
+                                                                       header_value="beta"))
+    r = render(dataclasses.replace(dep, model=model))
+    pinned = r.find("VirtualService", "churn-predictor-ab")["spec"]["http"][0]
+    assert pinned["match"] == [{"headers": {"x-cohort": {"exact": "beta"}}}]
 
 
 def test_ab_on_triton_calls_tritons_infer_path():

@@ -26,7 +26,11 @@ Behaviour (mode = the deployment's KServe mode, always written to `serving.kserv
   no canary fields).
 - A/B test: InferenceServices `<model>-a` (the model's artifact) and `<model>-b` (B's) and an InferenceGraph
   `<model>` whose root Splitter sends `b_weight` % of requests to B's predictor and the rest to A's, both at the
-  runtime's predict path. The graph takes the name `<model>`, so the hostname stays.
+  runtime's predict path. The graph takes the name `<model>`, so the hostname stays. Header pinning: an Istio
+  VirtualService `<model>-ab` for the client host sends every request carrying `header_name: header_value` to B's
+  predictor (through the Knative local gateway, Host set to B's predictor) and everything else on to the graph.
+  (The graph's own `Switch` router cannot do this: it evaluates GJSON conditions on the request body only —
+  kserve cmd/router `pickupRouteByCondition` — so the header match lives in the mesh.)
 - Mirror (Knative mode only): the InferenceService `<model>`, a shadow `<model>-shadow` (Standard mode,
   cluster-local, at least one replica) and an Istio VirtualService `<model>-mirror` for the client host
   `<model>.<ns>.svc.cluster.local`, routing as KServe's own does (to the Knative local gateway, Host set to the
@@ -37,13 +41,11 @@ Behaviour (mode = the deployment's KServe mode, always written to `serving.kserv
   `<model>` (port 80 to the stable predictor pods) to keep the hostname.
 
 Known limits (also in the report to the stack owner):
-- `ABTest.header_name/header_value` cannot be honoured: an InferenceGraph `Switch` evaluates its GJSON
-  `condition` against the JSON request body only (kserve cmd/router `pickupRouteByCondition`); request headers
-  are merely propagated. Testers pin B by calling B's predictor directly.
 - Istio merges VirtualServices for one host on a gateway oldest-first, and on `mesh` two of them conflict
-  (IST0109): KServe's own VirtualService `<model>` routes the same host. The mirror route wins only while it is the
-  older one — true for a model created with its mirror (the InferenceService depends on the VirtualService);
-  for a model that gains a mirror later, delete KServe's VirtualService `<model>` once (KServe recreates it).
+  (IST0109): KServe's (or Knative's) own VirtualService routes the same host. The mirror and A/B header routes
+  win only while they are the older one — true for a model created with its rollout (the InferenceService or
+  graph depends on the VirtualService); for a model that gains a mirror or A/B test later, delete the
+  generated VirtualService `<model>` once (KServe or Knative recreates it, newer).
 - In Standard mode `trafficPercent` is applied by KServe's Gateway API route; callers of the in-cluster Service
   `<model>` reach the stable predictor only. A Standard-mode InferenceGraph serves on Service port 443 (plain
   HTTP), not 80.
@@ -234,6 +236,33 @@ def ab_graph(dep: ModelDeployment, namespace: str) -> dict:
     }
 
 
+def _local_gateway_route(host: str) -> dict:
+    """An HTTP route to the Knative local gateway with the Host it routes by set to `host`."""
+    return {"route": [{"destination": {"host": KNATIVE_LOCAL_GATEWAY_HOST, "port": {"number": 80}}}],
+            "headers": {"request": {"set": {"Host": host}}}}
+
+
+def ab_header_virtual_service(dep: ModelDeployment, namespace: str) -> dict:
+    """VirtualService `<model>-ab`: requests with the A/B header go to B's predictor, all others to the graph."""
+    rollout = dep.model.rollout
+    assert isinstance(rollout, ABTest)
+    return {
+        "apiVersion": VIRTUAL_SERVICE_API, "kind": "VirtualService",
+        "metadata": {"name": f"{dep.name}-ab", "namespace": namespace,
+                     "labels": pod.model_labels(dep.model, "ab-routing")},
+        "spec": {
+            "hosts": [cluster_host(dep.name, namespace)],
+            "gateways": [KNATIVE_LOCAL_GATEWAY, "mesh"],
+            "http": [
+                {"name": "pinned-to-b",
+                 "match": [{"headers": {rollout.header_name: {"exact": rollout.header_value}}}],
+                 **_local_gateway_route(cluster_host(f"{dep.name}-b-predictor", namespace))},
+                {"name": "weighted-split", **_local_gateway_route(cluster_host(dep.name, namespace))},
+            ],
+        },
+    }
+
+
 def mirror_virtual_service(dep: ModelDeployment, namespace: str) -> dict:
     """VirtualService `<model>-mirror`: KServe's route for the client host, plus a mirror to the shadow."""
     rollout = dep.model.rollout
@@ -247,8 +276,7 @@ def mirror_virtual_service(dep: ModelDeployment, namespace: str) -> dict:
             "gateways": [KNATIVE_LOCAL_GATEWAY, "mesh"],
             "http": [{
                 "name": "primary-with-mirror",
-                "route": [{"destination": {"host": KNATIVE_LOCAL_GATEWAY_HOST, "port": {"number": 80}}}],
-                "headers": {"request": {"set": {"Host": cluster_host(f"{dep.name}-predictor", namespace)}}},
+                **_local_gateway_route(cluster_host(f"{dep.name}-predictor", namespace)),
                 "mirror": {"host": cluster_host(f"{dep.name}-shadow-predictor", namespace), "port": {"number": 80}},
                 "mirrorPercentage": {"value": float(rollout.percent)},
             }],
@@ -304,7 +332,7 @@ class InferenceServiceModel(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)))
 
         self.variants: dict[str, k8s.apiextensions.CustomResource] = {}
-        self.graph = self.mirror = self.service = None
+        self.graph = self.mirror = self.service = self.header_route = None
         rollout = dep.model.rollout
         if isinstance(rollout, ABTest):
             for variant, uri in (("a", dep.model.storage_uri), ("b", rollout.b_uri)):
@@ -312,7 +340,9 @@ class InferenceServiceModel(pulumi.ComponentResource):
                     f"isvc-{variant}", lambda n, v=variant, u=uri: inference_service(
                         dep, n, name=f"{dep.name}-{v}", storage_uri=u, variant=v, **common))
             self.inference_service = self.variants["a"]
-            self.graph = create("graph", lambda n: ab_graph(dep, n), depends_on=list(self.variants.values()))
+            self.header_route = create("ab-route", lambda n: ab_header_virtual_service(dep, n))
+            self.graph = create("graph", lambda n: ab_graph(dep, n),
+                                depends_on=[*self.variants.values(), self.header_route])
         elif isinstance(rollout, Mirror):
             self.mirror = create("mirror", lambda n: mirror_virtual_service(dep, n))
             self.inference_service = create("isvc", lambda n: inference_service(dep, n, **common),
