@@ -94,7 +94,7 @@ def test_mar_manifest_handler_and_meta(packaged):
         assert manifest["runtime"] == "python"
         assert zf.read("handler.py") == HANDLER_FILE.read_bytes()
         assert json.loads(zf.read("model_meta.json")) == {"name": "fraud-scorer", "input_shape": [8],
-                                                          "labels": ["legit", "review", "fraud"]}
+                                                          "labels": ["legit", "review", "fraud"], "workers": 2}
         scripted = torch.jit.load(io.BytesIO(zf.read("fraud-scorer.pt")))
     module = build_module(model)
     for batch in (1, 5, 16):  # traced with batch 2: nothing batch-size-specific baked in

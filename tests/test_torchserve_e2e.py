@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import json
+import os
 import re
 import threading
 import urllib.error
@@ -21,6 +22,7 @@ import urllib.request
 
 import pytest
 
+from models.handler import intra_op_threads
 from models.packaging import build_module, find_model
 from models.torchserve_local import LocalTorchServe, _group_alive, java_available
 
@@ -137,6 +139,14 @@ def test_allowed_urls_and_working_files(fraud):
     assert (server.workdir / "tmp" / ".model_server.pid").is_file()
     assert (server.workdir / "logs" / "ts_log.log").is_file()
     assert not (server.workdir / "logs" / "config").exists(), "config snapshots are off (--ncs)"
+
+
+def test_workers_share_the_cpu_budget(fraud):
+    """Each worker runs its forward pass on (CPU budget // workers) threads, not one per node core."""
+    model, _, server = fraud
+    threads = int(os.environ.get("OMP_NUM_THREADS") or intra_op_threads(model.workers))
+    log = server.log_path.read_text(errors="replace")
+    assert log.count(f"torch intra-op threads: {threads}") == model.workers
 
 
 def test_cnn_model_serves_and_stops_cleanly(tmp_path):
