@@ -6,9 +6,9 @@ so only workloads that accept interruption land there; EKS adds `eks.amazonaws.c
 """
 from __future__ import annotations
 
-import enum
 from typing import Optional
 
+from models.deployment import CapacityType
 from models.spec import GpuType
 
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -17,17 +17,6 @@ GPU_TAINT_KEY = "nvidia.com/gpu"
 CAPACITY_LABEL = "inference-platform.io/capacity"
 CAPACITY_TAINT_KEY = "inference-platform.io/capacity"
 EKS_CAPACITY_LABEL = "eks.amazonaws.com/capacityType"
-
-
-class CapacityType(enum.Enum):
-    """How a node pool is bought. Spot is cheap and can be taken back with two minutes' notice."""
-
-    SPOT = "spot"
-    ON_DEMAND = "on-demand"
-
-    @property
-    def eks_value(self) -> str:
-        return "SPOT" if self is CapacityType.SPOT else "ON_DEMAND"
 
 
 def gpu_taint() -> dict:

@@ -7,61 +7,13 @@ and GPU requests no node pool of the target clusters can hold.
 from __future__ import annotations
 
 import dataclasses
-import enum
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
-from components.scheduling import CapacityType
+from models.deployment import CapacityType, DeploymentMode, GpuPool, Member, ModelDeployment
 from models.errors import ConfigError, DeclarationError
 from models.spec import Canary, GpuType, Mirror, Model, Phase, Runtime, WorkloadClass
 from stacks.config_reader import DNS_LABEL, Section
-
-class DeploymentMode(enum.Enum):
-    """KServe's two modes: Knative (scale-to-zero, revision canaries, Istio mirroring) and Standard (plain
-    Deployments + HPA; canaries through `spec.canary[]`)."""
-
-    KNATIVE = "Knative"
-    STANDARD = "Standard"
-
-
-@dataclass(frozen=True)
-class GpuPool:
-    """A kind of GPU node a cluster offers: `gpu_count` GPUs of `gpu_type` per node, bought as `capacity`."""
-
-    gpu_type: GpuType
-    gpu_count: int
-    capacity: CapacityType
-
-    def holds(self, model: Model) -> bool:
-        return model.resources.gpu_type is self.gpu_type and model.resources.gpu_count <= self.gpu_count
-
-
-@dataclass(frozen=True)
-class Member:
-    """A public cluster that joins Karmada in Pull mode (phase 3)."""
-
-    name: str
-    cloud: str
-    region: str
-    gpu_pools: tuple[GpuPool, ...]
-
-    @property
-    def has_spot(self) -> bool:
-        return any(p.capacity is CapacityType.SPOT for p in self.gpu_pools)
-
-
-@dataclass(frozen=True)
-class ModelDeployment:
-    """One model as this stack serves it: the declaration with phase and stack overrides applied."""
-
-    model: Model
-    phase: Phase
-    runtime: Runtime
-    mode: DeploymentMode
-
-    @property
-    def name(self) -> str:
-        return self.model.name
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ from components.kserve.runtimes import (CONTAINER_NAME, TORCHSERVE_GPU_RUNTIME, 
 from components.torchserve.model import CPU_TARGET_PERCENT, SERVICE_PORT
 from models.spec import ABTest, Canary, Mirror, Model, Runtime
 from models.torchserve_config import INFERENCE_PORT
-from stacks.private_config import DeploymentMode, ModelDeployment
+from models.deployment import DeploymentMode, ModelDeployment
 
 ISVC_API = "serving.kserve.io/v1beta1"
 GRAPH_API = "serving.kserve.io/v1alpha1"

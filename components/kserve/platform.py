@@ -40,7 +40,7 @@ import pulumi_kubernetes as k8s
 from components.versions import (CERT_MANAGER_CHART, ISTIO_BASE_CHART, ISTIO_GATEWAY_CHART, ISTIOD_CHART,
                                  KNATIVE_OPERATOR_CHART, KNATIVE_SERVING_VERSION, KSERVE_CRD_CHART,
                                  KSERVE_RESOURCES_CHART, Chart)
-from stacks.private_config import DeploymentMode
+from models.deployment import DeploymentMode
 
 CERT_MANAGER_NAMESPACE = "cert-manager"
 ISTIO_NAMESPACE = "istio-system"

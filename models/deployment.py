@@ -1,0 +1,67 @@
+"""Value types for how a declared model is deployed and where it may go: the stack config resolves them,
+components render them. They live beside the declaration so components never import stack code."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from models.spec import GpuType, Model, Phase, Runtime
+
+
+class DeploymentMode(enum.Enum):
+    """KServe's two modes: Knative (scale-to-zero, revision canaries, Istio mirroring) and Standard (plain
+    Deployments + HPA; canaries through `spec.canary[]`)."""
+
+    KNATIVE = "Knative"
+    STANDARD = "Standard"
+
+
+class CapacityType(enum.Enum):
+    """How a node pool is bought. Spot is cheap and can be taken back with two minutes' notice."""
+
+    SPOT = "spot"
+    ON_DEMAND = "on-demand"
+
+    @property
+    def eks_value(self) -> str:
+        return "SPOT" if self is CapacityType.SPOT else "ON_DEMAND"
+
+
+@dataclass(frozen=True)
+class GpuPool:
+    """A kind of GPU node a cluster offers: `gpu_count` GPUs of `gpu_type` per node, bought as `capacity`."""
+
+    gpu_type: GpuType
+    gpu_count: int
+    capacity: CapacityType
+
+    def holds(self, model: Model) -> bool:
+        return model.resources.gpu_type is self.gpu_type and model.resources.gpu_count <= self.gpu_count
+
+
+@dataclass(frozen=True)
+class Member:
+    """A public cluster that joins Karmada in Pull mode (phase 3)."""
+
+    name: str
+    cloud: str
+    region: str
+    gpu_pools: tuple[GpuPool, ...]
+
+    @property
+    def has_spot(self) -> bool:
+        return any(p.capacity is CapacityType.SPOT for p in self.gpu_pools)
+
+
+@dataclass(frozen=True)
+class ModelDeployment:
+    """One model as a stack serves it: the declaration with phase and stack overrides applied."""
+
+    model: Model
+    phase: Phase
+    runtime: Runtime
+    mode: DeploymentMode
+
+    @property
+    def name(self) -> str:
+        return self.model.name
