@@ -1,0 +1,346 @@
+"""Where each model runs once it is served through Karmada: policies by phase and workload class, and the
+per-cloud overrides public members need.
+
+Placement (`plan_model_placement`, created on the Karmada API server by `ModelPlacement`):
+- phase `kserve`, and `critical` models in phase `hybrid`: the private member only, replicas Duplicated (the
+  InferenceService goes there unchanged). No application failover: there is nowhere else to go.
+- `elastic` (hybrid): ordered `clusterAffinities` — group `private` first; when it cannot hold the replicas,
+  group `private-and-public` (the private member plus every public member with an on-demand pool that holds the
+  model). Replicas Divided by the clusters' available replicas. Application failover on (InterpretHealth from
+  the InferenceService interpreter), purge mode Gracefully.
+- `batch` (hybrid): public members with a Spot pool that holds the model only; replicas Divided by available
+  replicas, spread over at least one and at most all of those clusters. Application failover on (with two or
+  more clusters), purge mode Directly: batch work restarts elsewhere at once. Spot exists only as GPU pools, so
+  a CPU batch model is refused.
+- Every policy has `propagateDeps`, so the Secrets, ServiceAccounts and ConfigMaps the InferenceService
+  references follow it (and move with it on failover).
+
+Overrides (one OverridePolicy per model, InferenceService only — every overrider applies to every selected
+resource), one rule per public member the model may reach:
+- the storage URI rewritten to the member's regional bucket mirror (`BucketMirror`, longest matching source
+  prefix; none matching leaves the URI as is). A `pvc://` model cannot reach a public member at all: error.
+- batch: the predictor's nodeSelector and tolerations replaced by the model's GPU selector and toleration plus
+  Spot capacity (`eks.amazonaws.com/capacityType: SPOT` on AWS, `inference-platform.io/capacity: spot`
+  elsewhere) and the Spot taint's toleration;
+- labels `inference-platform.io/cloud` and `inference-platform.io/member` on the member's copy.
+
+`RuntimePropagation`: a ClusterPropagationPolicy sending the KServe ClusterServingRuntimes to every member
+(Duplicated), and a ClusterOverridePolicy pointing their images at a registry mirror per member
+(`imageOverrider`, Registry replaced; runtimes are not a kind Karmada finds images in by itself, so the image
+paths are given).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.karmada import policies as p
+from components.scheduling import (CAPACITY_LABEL, EKS_CAPACITY_LABEL, CapacityType, gpu_node_selector,
+                                   gpu_tolerations, spot_tolerations)
+from models.spec import Model, Phase, WorkloadClass
+from models.deployment import Member, ModelDeployment
+
+ISVC_API_VERSION = "serving.kserve.io/v1beta1"
+ISVC_KIND = "InferenceService"
+RUNTIME_API_VERSION = "serving.kserve.io/v1alpha1"
+RUNTIME_KIND = "ClusterServingRuntime"
+STORAGE_URI_PATH = "/spec/predictor/model/storageUri"
+NODE_SELECTOR_PATH = "/spec/predictor/nodeSelector"
+TOLERATIONS_PATH = "/spec/predictor/tolerations"
+RUNTIME_IMAGE_PATHS = ("/spec/containers/0/image",)
+CLOUD_LABEL = "inference-platform.io/cloud"
+MEMBER_LABEL = "inference-platform.io/member"
+CLASS_LABEL = "inference-platform.io/workload-class"
+POLICY_LABELS = {"app.kubernetes.io/part-of": "inference-platform", "app.kubernetes.io/managed-by": "pulumi"}
+PRIVATE_GROUP = "private"
+OVERFLOW_GROUP = "private-and-public"
+
+ELASTIC_FAILOVER = p.ApplicationFailover(toleration_seconds=300, purge_mode=p.PurgeMode.GRACEFULLY,
+                                         grace_period_seconds=600)
+BATCH_FAILOVER = p.ApplicationFailover(toleration_seconds=120, purge_mode=p.PurgeMode.DIRECTLY)
+
+
+class PlacementError(ValueError):
+    """A model that cannot be placed as declared (the message names the model and the reason)."""
+
+
+@dataclass(frozen=True)
+class BucketMirror:
+    """Objects under `source` (e.g. `s3://ml-artifacts`) are mirrored to `mirror` (e.g.
+    `s3://ml-artifacts-eu-west-1`) for members of `cloud` in `region`."""
+
+    source: str
+    mirror: str
+    region: str
+    cloud: str = "aws"
+
+    def __post_init__(self) -> None:
+        for attr in ("source", "mirror"):
+            value = getattr(self, attr)
+            if not isinstance(value, str) or "://" not in value or value.endswith("://"):
+                raise PlacementError(f"BucketMirror.{attr}: got {value!r}, expected a URI prefix such as "
+                                     "'s3://bucket' or 's3://bucket/prefix'")
+        if self.source.startswith("pvc://"):
+            raise PlacementError(f"BucketMirror.source: got {self.source!r}; claims exist only on their own "
+                                 "cluster and cannot be mirrored by prefix")
+
+    def matches(self, uri: str) -> bool:
+        src = self.source.rstrip("/")
+        return uri == src or uri.startswith(src + "/")
+
+    def rewrite(self, uri: str) -> str:
+        return self.mirror.rstrip("/") + uri[len(self.source.rstrip("/")):]
+
+
+@dataclass(frozen=True)
+class ModelPlacementArgs:
+    """Place `deployment` (its InferenceService is `<model name>` in `namespace` on the Karmada API server) on
+    `private_cluster` and the public `members`, by phase and workload class; `bucket_mirrors` rewrite the
+    storage URI per public member. Failover: `elastic_failover` (300 s unhealthy, Gracefully, 600 s grace) and
+    `batch_failover` (120 s, Directly)."""
+
+    deployment: ModelDeployment
+    namespace: str
+    private_cluster: str
+    members: tuple[Member, ...] = ()
+    bucket_mirrors: tuple[BucketMirror, ...] = ()
+    elastic_failover: p.ApplicationFailover = ELASTIC_FAILOVER
+    batch_failover: p.ApplicationFailover = BATCH_FAILOVER
+    storage_uri_path: str = STORAGE_URI_PATH
+
+
+@dataclass(frozen=True)
+class PlacementPlan:
+    """The policies for one model, as plain objects, and every cluster it may land on (private first)."""
+
+    propagation_policy: dict
+    override_policies: tuple[dict, ...]
+    clusters: tuple[str, ...]
+
+
+def _holds(member: Member, model: Model, *, spot: bool) -> bool:
+    if not model.uses_gpu:
+        return not spot  # CPU pods run on the member's on-demand system nodes
+    return any(pool.holds(model) for pool in member.gpu_pools if (pool.capacity is CapacityType.SPOT) == spot)
+
+
+def overflow_members(model: Model, members: tuple[Member, ...]) -> list[Member]:
+    """Public members an elastic model may overflow to: an on-demand pool holds it (any member for CPU models);
+    elastic pods do not tolerate the Spot taint."""
+    return [m for m in members if _holds(m, model, spot=False)]
+
+
+def spot_members(model: Model, members: tuple[Member, ...]) -> list[Member]:
+    """Public members with a Spot GPU pool that holds the model (none for a CPU model)."""
+    return [m for m in members if _holds(m, model, spot=True)]
+
+
+def mirror_for(uri: str, member: Member, mirrors: tuple[BucketMirror, ...]) -> Optional[str]:
+    """The member's mirrored URI for `uri` (longest matching source wins), or None."""
+    found = [b for b in mirrors if b.cloud == member.cloud and b.region == member.region and b.matches(uri)]
+    if not found:
+        return None
+    return max(found, key=lambda b: len(b.source.rstrip("/"))).rewrite(uri)
+
+
+def spot_node_selector(model: Model, member: Member) -> dict[str, str]:
+    selector = dict(gpu_node_selector(model.resources.gpu_type))
+    if member.cloud == "aws":
+        selector[EKS_CAPACITY_LABEL] = CapacityType.SPOT.eks_value
+    else:
+        selector[CAPACITY_LABEL] = CapacityType.SPOT.value
+    return selector
+
+
+def spot_pod_tolerations(model: Model) -> list[dict]:
+    return (gpu_tolerations() if model.uses_gpu else []) + spot_tolerations()
+
+
+def _isvc_selector(model: Model, namespace: str) -> p.ResourceSelector:
+    return p.ResourceSelector(ISVC_API_VERSION, ISVC_KIND, name=model.name, namespace=namespace)
+
+
+def _placement(args: ModelPlacementArgs) -> tuple[p.Placement, Optional[p.ApplicationFailover], list[Member]]:
+    dep, model, private = args.deployment, args.deployment.model, args.private_cluster
+    only_private = p.Placement(affinity=p.ClusterAffinity((private,)),
+                               replica_scheduling=p.ReplicaScheduling.duplicated())
+    if dep.phase is Phase.TORCHSERVE:
+        raise PlacementError(f"model {model.name!r}: phase 'torchserve' is served by a Deployment on the private "
+                             "cluster, not through Karmada (no placement)")
+    cls = model.workload_class
+    if dep.phase is Phase.KSERVE or cls is WorkloadClass.CRITICAL:
+        return only_private, None, []
+    if cls is WorkloadClass.ELASTIC:
+        public = overflow_members(model, args.members)
+        if not public:
+            return only_private, None, []
+        groups = (p.AffinityGroup(PRIVATE_GROUP, p.ClusterAffinity((private,))),
+                  p.AffinityGroup(OVERFLOW_GROUP, p.ClusterAffinity((private, *(m.name for m in public)))))
+        placement = p.Placement(affinity_groups=groups,
+                                replica_scheduling=p.ReplicaScheduling.by_available_replicas())
+        return placement, args.elastic_failover, public
+    if not model.uses_gpu:
+        raise PlacementError(f"model {model.name!r}: workload class 'batch' runs on public Spot capacity, which "
+                             "members offer only as GPU pools; a CPU model would have no node to land on "
+                             "(declare it 'elastic' or 'critical', or give it a GPU)")
+    public = spot_members(model, args.members)
+    if not public:
+        raise PlacementError(f"model {model.name!r}: workload class 'batch' runs on public Spot capacity only, "
+                             "and no member has a Spot pool that holds it (members: "
+                             + (", ".join(m.name for m in args.members) or "none") + ")")
+    names = tuple(m.name for m in public)
+    placement = p.Placement(
+        affinity=p.ClusterAffinity(names),
+        replica_scheduling=p.ReplicaScheduling.by_available_replicas(),
+        spread_constraints=(p.SpreadConstraint(p.SpreadField.CLUSTER, min_groups=1, max_groups=len(names)),))
+    return placement, (args.batch_failover if len(names) > 1 else None), public
+
+
+def _member_rule(args: ModelPlacementArgs, member: Member) -> p.OverrideRule:
+    model = args.deployment.model
+    plaintext = []
+    mirrored = mirror_for(model.storage_uri, member, args.bucket_mirrors)
+    if mirrored is not None:
+        plaintext.append(p.PlaintextOverrider(args.storage_uri_path, p.OverrideOperator.REPLACE, mirrored))
+    if model.workload_class is WorkloadClass.BATCH:
+        plaintext.append(p.PlaintextOverrider(NODE_SELECTOR_PATH, p.OverrideOperator.ADD,
+                                              spot_node_selector(model, member)))
+        plaintext.append(p.PlaintextOverrider(TOLERATIONS_PATH, p.OverrideOperator.ADD, spot_pod_tolerations(model)))
+    labels = p.MetadataOverrider(p.OverrideOperator.ADD, {CLOUD_LABEL: member.cloud, MEMBER_LABEL: member.name})
+    return p.OverrideRule(p.ClusterAffinity((member.name,)), p.Overriders(plaintext=tuple(plaintext),
+                                                                          labels=(labels,)))
+
+
+def plan_model_placement(args: ModelPlacementArgs) -> PlacementPlan:
+    """The PropagationPolicy and OverridePolicies for one model (pure: no Pulumi resources)."""
+    model = args.deployment.model
+    placement, failover, public = _placement(args)
+    if public and model.storage_uri.startswith("pvc://"):
+        raise PlacementError(f"model {model.name!r}: storage {model.storage_uri!r} is a claim on the private "
+                             f"cluster, but class {model.workload_class.value!r} places it on public members ("
+                             + ", ".join(m.name for m in public) + "); use an s3:// or https:// URI")
+    labels = {**POLICY_LABELS, CLASS_LABEL: model.workload_class.value}
+    selector = _isvc_selector(model, args.namespace)
+    spec = p.PropagationSpec(resource_selectors=(selector,), placement=placement, propagate_deps=True,
+                             failover=failover)
+    propagation = p.propagation_policy(model.name, args.namespace, spec, labels=labels)
+    overrides: tuple[dict, ...] = ()
+    if public:
+        rules = tuple(_member_rule(args, m) for m in public)
+        overrides = (p.override_policy(f"{model.name}-public", args.namespace, (selector,), rules, labels=labels),)
+    return PlacementPlan(propagation, overrides, placement.cluster_names())
+
+
+def member_requirements(plans: Mapping[str, tuple[Model, PlacementPlan]], members: tuple[Member, ...]
+                        ) -> dict[str, list[dict]]:
+    """What each public member must be able to host, for the public stacks' check: {member: [{model, gpuType,
+    gpuCount, needsSpot, tolerations}]}, every member listed (an empty list when no model may land there).
+    `plans`: model name -> (the model as deployed, its plan)."""
+    out: dict[str, list[dict]] = {m.name: [] for m in members}
+    for name, (model, plan) in plans.items():
+        batch = model.workload_class is WorkloadClass.BATCH
+        for cluster in plan.clusters:
+            if cluster not in out:
+                continue
+            tolerations = spot_pod_tolerations(model) if batch else (gpu_tolerations() if model.uses_gpu else [])
+            out[cluster].append({"model": name, "gpuType": model.resources.gpu_type.value if model.uses_gpu else None,
+                                 "gpuCount": model.resources.gpu_count, "needsSpot": batch,
+                                 "tolerations": tolerations})
+    return out
+
+
+@dataclass(frozen=True)
+class RuntimePropagationArgs:
+    """Send KServe's ClusterServingRuntimes (all, or `runtime_names`) to every cluster in `clusters`, Duplicated;
+    on the clusters in `registry_mirrors` (cluster -> registry host) their images come from that registry.
+    `conflict_resolution` Abort (default) leaves runtimes a member already has (e.g. installed by its KServe
+    chart) alone; Overwrite lets Karmada take them over."""
+
+    clusters: tuple[str, ...]
+    runtime_names: tuple[str, ...] = ()
+    registry_mirrors: Mapping[str, str] = field(default_factory=dict)
+    image_paths: tuple[str, ...] = RUNTIME_IMAGE_PATHS
+    conflict_resolution: p.ConflictResolution = p.ConflictResolution.ABORT
+    policy_name: str = "kserve-cluster-serving-runtimes"
+
+
+def plan_runtime_propagation(args: RuntimePropagationArgs) -> tuple[dict, Optional[dict]]:
+    """(ClusterPropagationPolicy, ClusterOverridePolicy or None) for the runtimes (pure)."""
+    if not args.clusters:
+        raise PlacementError("RuntimePropagationArgs.clusters: at least one cluster")
+    unknown = sorted(set(args.registry_mirrors) - set(args.clusters))
+    if unknown:
+        raise PlacementError(f"RuntimePropagationArgs.registry_mirrors: {unknown} are not among the clusters "
+                             f"{list(args.clusters)}")
+    selectors = (tuple(p.ResourceSelector(RUNTIME_API_VERSION, RUNTIME_KIND, name=n) for n in args.runtime_names)
+                 or (p.ResourceSelector(RUNTIME_API_VERSION, RUNTIME_KIND),))
+    spec = p.PropagationSpec(
+        resource_selectors=selectors,
+        placement=p.Placement(affinity=p.ClusterAffinity(tuple(args.clusters)),
+                              replica_scheduling=p.ReplicaScheduling.duplicated()),
+        conflict_resolution=args.conflict_resolution)
+    propagation = p.cluster_propagation_policy(args.policy_name, spec, labels=POLICY_LABELS)
+    if not args.registry_mirrors:
+        return propagation, None
+    rules = tuple(
+        p.OverrideRule(p.ClusterAffinity((cluster,)), p.Overriders(images=tuple(
+            p.ImageOverrider(p.ImageComponent.REGISTRY, p.OverrideOperator.REPLACE, registry, predicate_path=path)
+            for path in args.image_paths)))
+        for cluster, registry in sorted(args.registry_mirrors.items()))
+    override = p.cluster_override_policy(f"{args.policy_name}-registry-mirror", selectors, rules,
+                                         labels=POLICY_LABELS)
+    return propagation, override
+
+
+# -- components ------------------------------------------------------------------------------------------------
+
+
+def _after(opts: Optional[pulumi.ResourceOptions]) -> list[pulumi.Resource]:
+    deps = opts.depends_on if opts is not None else None
+    if isinstance(deps, pulumi.Resource):
+        return [deps]
+    return [d for d in (deps or []) if isinstance(d, pulumi.Resource)]
+
+
+def _custom_resource(resource_name: str, obj: dict[str, Any], opts: pulumi.ResourceOptions):
+    return k8s.apiextensions.CustomResource(resource_name, api_version=obj["apiVersion"], kind=obj["kind"],
+                                            metadata=obj["metadata"], spec=obj["spec"], opts=opts)
+
+
+class ModelPlacement(pulumi.ComponentResource):
+    """The Karmada policies for one model. Pass the Karmada API server's provider in `opts` (and, in
+    `depends_on`, the control plane's release: the policies wait for it); `propagation_policy` is the main
+    child."""
+
+    propagation_policy: k8s.apiextensions.CustomResource
+    plan: PlacementPlan
+
+    def __init__(self, name: str, args: ModelPlacementArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("platform:karmada:ModelPlacement", name, None, opts)
+        self.plan = plan_model_placement(args)
+        child = pulumi.ResourceOptions(parent=self, depends_on=_after(opts))
+        self.propagation_policy = _custom_resource(f"{name}-propagation", self.plan.propagation_policy, child)
+        self.override_policies = [_custom_resource(f"{name}-overrides", obj, child)
+                                  for obj in self.plan.override_policies]
+        self.clusters = list(self.plan.clusters)
+        self.register_outputs({"clusters": self.clusters})
+
+
+class RuntimePropagation(pulumi.ComponentResource):
+    """KServe's ClusterServingRuntimes on every member. Pass the Karmada API server's provider in `opts` (and the
+    control plane's release in `depends_on`)."""
+
+    propagation_policy: k8s.apiextensions.CustomResource
+    override_policy: Optional[k8s.apiextensions.CustomResource]
+
+    def __init__(self, name: str, args: RuntimePropagationArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("platform:karmada:RuntimePropagation", name, None, opts)
+        propagation, override = plan_runtime_propagation(args)
+        child = pulumi.ResourceOptions(parent=self, depends_on=_after(opts))
+        self.propagation_policy = _custom_resource(f"{name}-propagation", propagation, child)
+        self.override_policy = (_custom_resource(f"{name}-registry-mirror", override, child)
+                                if override is not None else None)
+        self.register_outputs({"clusters": list(args.clusters)})

@@ -1,0 +1,343 @@
+"""Karmada placement by workload class and phase, the per-cloud overrides, the runtime propagation, and the
+policy builders' refusals; every rendered policy validated against the Karmada v1.18.2 CRDs."""
+from __future__ import annotations
+
+import dataclasses
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pytest
+
+from tests.crd_schema import validate_custom_resource
+
+from components.karmada import policies as p
+from components.karmada.placement import (BATCH_FAILOVER, ELASTIC_FAILOVER, BucketMirror, ModelPlacement,
+                                          ModelPlacementArgs, PlacementError, RuntimePropagation,
+                                          RuntimePropagationArgs, member_requirements, mirror_for,
+                                          plan_model_placement, plan_runtime_propagation)
+from components.scheduling import gpu_taint, spot_taint, tolerates
+from models.deployment import CapacityType, DeploymentMode, GpuPool, Member, ModelDeployment
+from models.registry import load_catalog
+from models.spec import GpuType, Phase, Resources, Runtime
+from stacks.render import run_program
+
+CATALOG = load_catalog()
+NS = "inference"
+AWS_USE1 = Member("aws-use1", "aws", "us-east-1", (GpuPool(GpuType.T4, 1, CapacityType.ON_DEMAND),
+                                                   GpuPool(GpuType.A10G, 1, CapacityType.SPOT)))
+AWS_EUW1 = Member("aws-euw1", "aws", "eu-west-1", (GpuPool(GpuType.A10G, 4, CapacityType.SPOT),))
+GCP_EUW4 = Member("gcp-euw4", "gcp", "europe-west4", (GpuPool(GpuType.L4, 1, CapacityType.SPOT),))
+MEMBERS = (AWS_USE1, AWS_EUW1)
+MIRRORS = (BucketMirror("s3://ml-artifacts", "s3://ml-artifacts-use1", "us-east-1"),
+           BucketMirror("s3://ml-artifacts", "s3://ml-artifacts-euw1", "eu-west-1"),
+           BucketMirror("s3://ml-artifacts/doc-classifier", "s3://doc-mirror-euw1/dc", "eu-west-1"))
+
+
+def dep(name, phase=Phase.HYBRID, **changes):
+    model = dataclasses.replace(CATALOG[name], **changes) if changes else CATALOG[name]
+    return ModelDeployment(model=model, phase=phase, runtime=Runtime.TRITON, mode=DeploymentMode.STANDARD)
+
+
+def plan(name, phase=Phase.HYBRID, members=MEMBERS, mirrors=MIRRORS, **changes):
+    return plan_model_placement(ModelPlacementArgs(dep(name, phase, **changes), NS, "private", members, mirrors))
+
+
+def spec(plan_):
+    return plan_.propagation_policy["spec"]
+
+
+def rules_by_cluster(plan_):
+    assert len(plan_.override_policies) == 1
+    return {r["targetCluster"]["clusterNames"][0]: r["overriders"]
+            for r in plan_.override_policies[0]["spec"]["overrideRules"]}
+
+
+def all_plans():
+    out = []
+    for name in ("fraud-scorer", "fx-pricer", "churn-predictor", "digit-reader", "doc-classifier-batch"):
+        out += [plan(name, Phase.KSERVE), plan(name)]
+    return out
+
+
+# -- by phase and class --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["fraud-scorer", "churn-predictor", "digit-reader", "doc-classifier-batch"])
+def test_phase_kserve_places_every_class_on_the_private_member_only(name):
+    pl = plan(name, Phase.KSERVE)
+    assert pl.clusters == ("private",)
+    assert spec(pl)["placement"] == {"clusterAffinity": {"clusterNames": ["private"]},
+                                     "replicaScheduling": {"replicaSchedulingType": "Duplicated"}}
+    assert "failover" not in spec(pl) and pl.override_policies == ()
+    assert spec(pl)["propagateDeps"] is True
+
+
+def test_critical_stays_private_in_hybrid():
+    pl = plan("fraud-scorer")
+    assert pl.clusters == ("private",)
+    assert spec(pl)["placement"]["clusterAffinity"] == {"clusterNames": ["private"]}
+    assert "failover" not in spec(pl) and pl.override_policies == ()
+
+
+def test_elastic_prefers_private_then_overflows_to_public_members():
+    pl = plan("churn-predictor")  # CPU model: every member can take the overflow
+    placement = spec(pl)["placement"]
+    assert "clusterAffinity" not in placement
+    assert placement["clusterAffinities"] == [
+        {"affinityName": "private", "clusterNames": ["private"]},
+        {"affinityName": "private-and-public", "clusterNames": ["private", "aws-use1", "aws-euw1"]}]
+    assert placement["replicaScheduling"] == {"replicaSchedulingType": "Divided",
+                                              "replicaDivisionPreference": "Weighted",
+                                              "weightPreference": {"dynamicWeight": "AvailableReplicas"}}
+    assert spec(pl)["failover"] == {"application": {"decisionConditions": {"tolerationSeconds": 300},
+                                                    "purgeMode": "Gracefully", "gracePeriodSeconds": 600}}
+    assert spec(pl)["propagateDeps"] is True
+    assert pl.clusters == ("private", "aws-use1", "aws-euw1")
+
+
+def test_elastic_gpu_model_overflows_only_to_members_with_an_on_demand_pool_that_holds_it():
+    pl = plan("digit-reader")  # 1x T4: aws-use1 has on-demand T4; aws-euw1 only Spot A10G
+    assert spec(pl)["placement"]["clusterAffinities"][1]["clusterNames"] == ["private", "aws-use1"]
+    assert set(rules_by_cluster(pl)) == {"aws-use1"}
+
+
+def test_elastic_without_public_capacity_stays_private():
+    pl = plan("digit-reader", members=(AWS_EUW1,))
+    assert pl.clusters == ("private",) and "failover" not in spec(pl)
+
+
+def test_batch_runs_divided_on_public_spot_members_only():
+    pl = plan("doc-classifier-batch")  # 1x A10G: both members have a Spot A10G pool
+    placement = spec(pl)["placement"]
+    assert placement["clusterAffinity"] == {"clusterNames": ["aws-use1", "aws-euw1"]}
+    assert "private" not in pl.clusters
+    assert placement["replicaScheduling"]["replicaSchedulingType"] == "Divided"
+    assert placement["replicaScheduling"]["weightPreference"] == {"dynamicWeight": "AvailableReplicas"}
+    assert placement["spreadConstraints"] == [{"spreadByField": "cluster", "minGroups": 1, "maxGroups": 2}]
+    assert spec(pl)["failover"] == {"application": {"decisionConditions": {"tolerationSeconds": 120},
+                                                    "purgeMode": "Directly"}}
+
+
+def test_batch_on_a_single_spot_member_has_no_failover_target():
+    pl = plan("doc-classifier-batch", members=(AWS_EUW1,))
+    assert pl.clusters == ("aws-euw1",) and "failover" not in spec(pl)
+
+
+def test_batch_without_spot_capacity_is_refused():
+    on_demand_only = Member("aws-x", "aws", "us-east-2", (GpuPool(GpuType.A10G, 1, CapacityType.ON_DEMAND),))
+    with pytest.raises(PlacementError, match="Spot"):
+        plan("doc-classifier-batch", members=(on_demand_only,))
+
+
+def test_cpu_batch_model_is_refused_since_spot_exists_only_as_gpu_pools():
+    with pytest.raises(PlacementError, match="GPU"):
+        plan("doc-classifier-batch", resources=Resources(cpu="2", memory="4Gi"))
+
+
+def test_member_requirements_list_what_each_public_member_must_host():
+    plans = {name: (CATALOG[name], plan(name)) for name in
+             ("fraud-scorer", "churn-predictor", "digit-reader", "doc-classifier-batch")}
+    req = member_requirements(plans, MEMBERS + (GCP_EUW4,))
+    assert set(req) == {"aws-use1", "aws-euw1", "gcp-euw4"} and req["gcp-euw4"] == []
+    by_model = {r["model"]: r for r in req["aws-use1"]}
+    assert set(by_model) == {"churn-predictor", "digit-reader", "doc-classifier-batch"}
+    assert by_model["churn-predictor"] == {"model": "churn-predictor", "gpuType": None, "gpuCount": 0,
+                                           "needsSpot": False, "tolerations": []}
+    assert by_model["digit-reader"]["gpuType"] == "t4" and by_model["digit-reader"]["needsSpot"] is False
+    batch = by_model["doc-classifier-batch"]
+    assert (batch["gpuType"], batch["gpuCount"], batch["needsSpot"]) == ("a10g", 1, True)
+    assert tolerates(batch["tolerations"], spot_taint())
+    assert {r["model"] for r in req["aws-euw1"]} == {"churn-predictor", "doc-classifier-batch"}
+
+
+def test_phase_torchserve_has_no_karmada_placement():
+    with pytest.raises(PlacementError, match="torchserve"):
+        plan("fraud-scorer", Phase.TORCHSERVE)
+
+
+def test_a_claim_cannot_follow_a_model_to_public_members():
+    with pytest.raises(PlacementError, match="pvc://"):
+        plan("churn-predictor", storage_uri="pvc://model-store/churn/v1")
+    assert plan("fx-pricer").clusters == ("private",)  # critical pvc:// model: fine, stays private
+
+
+# -- overrides -----------------------------------------------------------------------------------------------
+
+
+def test_storage_uri_is_rewritten_to_each_members_regional_mirror():
+    rules = rules_by_cluster(plan("churn-predictor"))
+    assert rules["aws-use1"]["plaintext"] == [{"path": "/spec/predictor/model/storageUri", "operator": "replace",
+                                               "value": "s3://ml-artifacts-use1/churn-predictor/v1"}]
+    assert rules["aws-euw1"]["plaintext"][0]["value"] == "s3://ml-artifacts-euw1/churn-predictor/v1"
+
+
+def test_longest_mirror_source_wins_and_unmirrored_members_keep_the_uri():
+    assert mirror_for("s3://ml-artifacts/doc-classifier/v4", AWS_EUW1, MIRRORS) == "s3://doc-mirror-euw1/dc/v4"
+    assert mirror_for("s3://ml-artifacts-other/x", AWS_EUW1, MIRRORS) is None
+    assert mirror_for("s3://ml-artifacts/x", GCP_EUW4, MIRRORS) is None
+    rules = rules_by_cluster(plan("churn-predictor", mirrors=()))
+    assert all("plaintext" not in r for r in rules.values())
+
+
+def test_batch_overrides_target_spot_gpu_nodes():
+    rules = rules_by_cluster(plan("doc-classifier-batch"))
+    for member in ("aws-use1", "aws-euw1"):
+        patches = {o["path"]: o for o in rules[member]["plaintext"]}
+        selector = patches["/spec/predictor/nodeSelector"]
+        assert selector["operator"] == "add"
+        assert selector["value"] == {"inference-platform.io/gpu-type": "a10g", "eks.amazonaws.com/capacityType": "SPOT"}
+        tolerations = patches["/spec/predictor/tolerations"]["value"]
+        assert tolerates(tolerations, spot_taint()) and tolerates(tolerations, gpu_taint())
+    assert rules["aws-euw1"]["plaintext"][0]["value"] == "s3://doc-mirror-euw1/dc/v4"
+
+
+def test_batch_on_a_non_aws_member_selects_the_platform_capacity_label():
+    model = dict(resources=Resources(cpu="4", memory="16Gi", gpu_count=1, gpu_type=GpuType.L4))
+    rules = rules_by_cluster(plan("doc-classifier-batch", members=(GCP_EUW4,), **model))
+    selector = next(o for o in rules["gcp-euw4"]["plaintext"] if o["path"] == "/spec/predictor/nodeSelector")
+    assert selector["value"] == {"inference-platform.io/gpu-type": "l4", "inference-platform.io/capacity": "spot"}
+
+
+def test_members_copies_are_labelled_with_cloud_and_member():
+    rules = rules_by_cluster(plan("churn-predictor"))
+    assert rules["aws-euw1"]["labelsOverrider"] == [
+        {"operator": "add",
+         "value": {"inference-platform.io/cloud": "aws", "inference-platform.io/member": "aws-euw1"}}]
+
+
+def test_override_policy_selects_only_this_models_inference_service():
+    op = plan("churn-predictor").override_policies[0]
+    assert op["kind"] == "OverridePolicy" and op["metadata"]["namespace"] == NS
+    assert op["spec"]["resourceSelectors"] == [{"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
+                                                "namespace": NS, "name": "churn-predictor"}]
+
+
+def test_every_plan_validates_against_the_karmada_crds():
+    for pl in all_plans():
+        for obj in (pl.propagation_policy, *pl.override_policies):
+            validate_custom_resource(obj)
+
+
+# -- runtimes ------------------------------------------------------------------------------------------------
+
+
+def test_runtimes_are_propagated_to_every_member_with_registry_mirrors():
+    cpp, cop = plan_runtime_propagation(RuntimePropagationArgs(
+        clusters=("private", "aws-use1", "aws-euw1"),
+        registry_mirrors={"aws-use1": "000000000000.dkr.ecr.us-east-1.amazonaws.com"}))
+    assert cpp["kind"] == "ClusterPropagationPolicy" and "namespace" not in cpp["metadata"]
+    assert cpp["spec"]["resourceSelectors"] == [{"apiVersion": "serving.kserve.io/v1alpha1",
+                                                 "kind": "ClusterServingRuntime"}]
+    assert cpp["spec"]["placement"] == {"clusterAffinity": {"clusterNames": ["private", "aws-use1", "aws-euw1"]},
+                                        "replicaScheduling": {"replicaSchedulingType": "Duplicated"}}
+    assert cop["kind"] == "ClusterOverridePolicy"
+    assert cop["spec"]["overrideRules"] == [{
+        "targetCluster": {"clusterNames": ["aws-use1"]},
+        "overriders": {"imageOverrider": [{"component": "Registry", "operator": "replace",
+                                           "value": "000000000000.dkr.ecr.us-east-1.amazonaws.com",
+                                           "predicate": {"path": "/spec/containers/0/image"}}]}}]
+    validate_custom_resource(cpp)
+    validate_custom_resource(cop)
+
+
+def test_named_runtimes_and_no_mirrors():
+    cpp, cop = plan_runtime_propagation(RuntimePropagationArgs(
+        clusters=("private",), runtime_names=("kserve-tritonserver", "kserve-torchserve"),
+        conflict_resolution=p.ConflictResolution.OVERWRITE))
+    assert [s["name"] for s in cpp["spec"]["resourceSelectors"]] == ["kserve-tritonserver", "kserve-torchserve"]
+    assert cpp["spec"]["conflictResolution"] == "Overwrite" and cop is None
+    with pytest.raises(PlacementError, match="not among the clusters"):
+        plan_runtime_propagation(RuntimePropagationArgs(clusters=("private",), registry_mirrors={"x": "r"}))
+
+
+# -- the components under mocks ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    def program():
+        karmada = k8s.Provider("karmada", kubeconfig="{}")
+        ready = k8s.core.v1.Namespace("karmada-ready", metadata={"name": "ready"}, opts=pulumi.ResourceOptions(
+            provider=karmada))
+        on_karmada = pulumi.ResourceOptions(provider=karmada, depends_on=[ready])
+        for name in ("fraud-scorer", "churn-predictor", "doc-classifier-batch"):
+            ModelPlacement(name, ModelPlacementArgs(dep(name), NS, "private", MEMBERS, MIRRORS), opts=on_karmada)
+        RuntimePropagation("runtimes", RuntimePropagationArgs(("private", "aws-use1", "aws-euw1"),
+                                                              registry_mirrors={"aws-euw1": "mirror.example"}),
+                           opts=on_karmada)
+    return run_program(program, stack="test", config={})
+
+
+def test_components_create_the_policies_on_the_karmada_api_server(rendered):
+    policies = [r for r in rendered.resources if r.type.startswith("kubernetes:policy.karmada.io/")]
+    kinds = sorted(r.inputs["kind"] for r in policies)
+    assert kinds == ["ClusterOverridePolicy", "ClusterPropagationPolicy", "OverridePolicy", "OverridePolicy",
+                     "PropagationPolicy", "PropagationPolicy", "PropagationPolicy"]
+    for r in policies:
+        assert r.cluster == "karmada"
+        assert "kubernetes:core/v1:Namespace::karmada-ready" in r.depends_on, r.key
+        assert r.parent.startswith(("platform:karmada:ModelPlacement::", "platform:karmada:RuntimePropagation::"))
+        assert r.name.startswith(r.parent.split("::")[1] + "-")
+        validate_custom_resource(r.inputs)
+    assert rendered.find("PropagationPolicy", "churn-predictor")["metadata"]["labels"][
+        "inference-platform.io/workload-class"] == "elastic"
+
+
+# -- builders refuse what Karmada would refuse (or ignore) ----------------------------------------------------
+
+
+@pytest.mark.parametrize("build, match", [
+    (lambda: p.Placement(affinity=p.ClusterAffinity(("a",)),
+                         affinity_groups=(p.AffinityGroup("g", p.ClusterAffinity(("a",))),)), "co-exist"),
+    (lambda: p.Placement(affinity_groups=(p.AffinityGroup("g", p.ClusterAffinity(("a",))),
+                                          p.AffinityGroup("g", p.ClusterAffinity(("b",))))), "unique"),
+    (lambda: p.ReplicaScheduling(type=p.ReplicaSchedulingType.DUPLICATED), "Duplicated"),
+    (lambda: p.ReplicaScheduling(division=p.ReplicaDivision.AGGREGATED), "Aggregated"),
+    (lambda: p.ReplicaScheduling(static_weights=(p.StaticWeight(p.ClusterAffinity(("a",)), 1),)), "not both"),
+    (lambda: p.ReplicaScheduling(division=None, dynamic_weight=None), "Divided"),
+    (lambda: p.SpreadConstraint(by_field=p.SpreadField.CLUSTER, by_label="team"), "exactly one"),
+    (lambda: p.SpreadConstraint(min_groups=3, max_groups=2), "minGroups"),
+    (lambda: p.SpreadConstraint(by_field="zone"), "cluster"),
+    (lambda: p.Placement(spread_constraints=(p.SpreadConstraint(p.SpreadField.REGION),)), "'cluster' constraint"),
+    (lambda: p.Placement(spread_constraints=(p.SpreadConstraint(), p.SpreadConstraint())), "at most one"),
+    (lambda: p.Placement(replica_scheduling=p.ReplicaScheduling.aggregated(),
+                         spread_constraints=(p.SpreadConstraint(),)), "Aggregated"),
+    (lambda: p.ApplicationFailover(purge_mode=p.PurgeMode.DIRECTLY, grace_period_seconds=60), "Gracefully"),
+    (lambda: p.ApplicationFailover(purge_mode="Graciously"), "Directly"),
+    (lambda: p.ApplicationFailover(toleration_seconds=-1), ">= 0"),
+    (lambda: p.PropagationSpec((p.ResourceSelector("v1", "ConfigMap"),), failover=p.ApplicationFailover()),
+     "propagateDeps"),
+    (lambda: p.PropagationSpec(()), "at least one"),
+    (lambda: p.PlaintextOverrider("/spec/x", p.OverrideOperator.REMOVE, "v"), "no value"),
+    (lambda: p.PlaintextOverrider("spec/x", p.OverrideOperator.ADD, "v"), "JSON pointer"),
+    (lambda: p.PlaintextOverrider("/spec/x", p.OverrideOperator.REPLACE), "a value"),
+    (lambda: p.ImageOverrider(p.ImageComponent.REGISTRY, p.OverrideOperator.REPLACE), "non-empty value"),
+    (lambda: p.MetadataOverrider(p.OverrideOperator.ADD, {"bad key!": "x"}), "qualified name"),
+    (lambda: p.Overriders(), "at least one overrider"),
+    (lambda: p.override_policy("x", NS, (p.ResourceSelector("v1", "ConfigMap"),
+                                         p.ResourceSelector("apps/v1", "Deployment")),
+                               (p.OverrideRule(p.ClusterAffinity(("a",)), p.Overriders(
+                                   labels=(p.MetadataOverrider(p.OverrideOperator.ADD, {"k": "v"}),))),)),
+     "one policy per kind"),
+    (lambda: p.propagation_policy("x", NS, p.PropagationSpec((p.ResourceSelector("v1", "ConfigMap",
+                                                                                   namespace="other"),))),
+     "namespace"),
+    (lambda: p.ClusterAffinity(("a",), exclude=("a",)), "both named and excluded"),
+])
+def test_invalid_combinations_are_refused_with_the_field_named(build, match):
+    with pytest.raises(p.PolicyError, match=match):
+        build()
+
+
+def test_static_weights_and_defaults_render_as_the_crd_spells_them():
+    rs = p.ReplicaScheduling.static(p.StaticWeight(p.ClusterAffinity(("a",)), 2),
+                                    p.StaticWeight(p.ClusterAffinity(("b",)), 1))
+    assert rs.to_dict() == {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Weighted",
+                            "weightPreference": {"staticWeightList": [
+                                {"targetCluster": {"clusterNames": ["a"]}, "weight": 2},
+                                {"targetCluster": {"clusterNames": ["b"]}, "weight": 1}]}}
+    assert p.ApplicationFailover().to_dict()["gracePeriodSeconds"] == 600
+    assert ELASTIC_FAILOVER.purge_mode is p.PurgeMode.GRACEFULLY and BATCH_FAILOVER.purge_mode is p.PurgeMode.DIRECTLY
+    obj = p.propagation_policy("weighted", NS, p.PropagationSpec((p.ResourceSelector("apps/v1", "Deployment", "d"),),
+                                                                 p.Placement(replica_scheduling=rs)))
+    validate_custom_resource(obj)
