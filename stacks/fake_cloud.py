@@ -32,10 +32,16 @@ def fake_outputs(type_: str, name: str, state: dict, read_id: Optional[str]) -> 
     if type_ == "kubernetes:core/v1:Secret" and read_id:
         return {"data": {"kubeconfig": _b64(fake_kubeconfig()), "token": _b64("fake-service-account-token"),
                          "ca.crt": _b64(FAKE_PEM)}}
+    if type_ == "kubernetes:core/v1:Secret" and state.get("type") == "kubernetes.io/service-account-token":
+        # Created empty; the cluster's token controller fills it (and pulumi-kubernetes waits for that).
+        return {"data": {"token": _b64(f"fake-service-account-token-{name}"), "ca.crt": _b64(FAKE_PEM),
+                         "namespace": _b64(state.get("metadata", {}).get("namespace", "default"))}}
     if type_ == "tls:index/privateKey:PrivateKey":
         return {"privateKeyPem": FAKE_KEY, "publicKeyPem": FAKE_PEM, "privateKeyPemPkcs8": FAKE_KEY}
     if type_ in ("tls:index/selfSignedCert:SelfSignedCert", "tls:index/locallySignedCert:LocallySignedCert"):
         return {"certPem": FAKE_PEM}
+    if type_ == "tls:index/certRequest:CertRequest":
+        return {"certRequestPem": "-----BEGIN CERTIFICATE REQUEST-----\nRkFLRS1DU1I=\n-----END CERTIFICATE REQUEST-----\n"}
     if type_ == "aws:eks/cluster:Cluster":
         return {"arn": f"arn:aws:eks:fake-region:000000000000:cluster/{name}",
                 "endpoint": f"https://{name}.eks.fake.example",
