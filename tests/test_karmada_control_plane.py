@@ -15,7 +15,8 @@ from tests.crd_schema import validate_custom_resource
 from components.karmada.control_plane import (AGENT_GROUP, AGENT_USER_PREFIX, DEFAULT_API_ENDPOINT,
                                               KarmadaControlPlane, KarmadaControlPlaneArgs, chart_hosts)
 from components.karmada.interpreter import isvc_interpreter_customization
-from components.karmada.member import (CLUSTER_SECRETS_NAMESPACE, PushMember, PushMemberArgs, cluster_object)
+from components.karmada.member import (CLUSTER_SECRETS_NAMESPACE, CLUSTER_SPEC_FIELDS, PushMember, PushMemberArgs,
+                                      cluster_object, cluster_object_errors)
 from components.versions import KARMADA_CHART, KARMADA_VERSION
 from stacks import crd_schema
 from stacks.fake_cloud import FAKE_KEY, FAKE_PEM
@@ -276,12 +277,21 @@ def _readme_cluster_fields() -> set[str]:
 
 def test_cluster_has_no_crd_so_its_fields_are_checked_against_the_readme(r):
     allowed = _readme_cluster_fields()
-    assert {"syncMode", "apiEndpoint", "secretRef", "provider", "region"} <= allowed
+    assert CLUSTER_SPEC_FIELDS == allowed
     cluster = r.find("Cluster", "private", cluster="karmada-provider")
     with pytest.raises(crd_schema.CRDNotFound):
         crd_schema.crd_for("cluster.karmada.io/v1alpha1", "Cluster")
     assert set(cluster) == {"apiVersion", "kind", "metadata", "spec"}
     assert set(cluster["spec"]) <= allowed
+    assert cluster_object_errors(cluster) == []
+
+
+def test_cluster_check_catches_what_a_schema_would():
+    bad = {"apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster", "metadata": {"name": "x"},
+           "spec": {"syncMode": "push", "apiEndpiont": "https://x", "secretRef": {"name": "x"}}}
+    errors = cluster_object_errors(bad)
+    assert any("apiEndpiont" in e for e in errors) and any("syncMode" in e for e in errors)
+    assert any("secretRef" in e for e in errors)
 
 
 def test_push_member_cluster_object(r):

@@ -112,6 +112,32 @@ def cluster_object(args: PushMemberArgs) -> dict:
     return {"apiVersion": CLUSTER_API_VERSION, "kind": CLUSTER_KIND, "metadata": meta, "spec": spec}
 
 
+# cluster.karmada.io/v1alpha1 ClusterSpec fields this platform may set (no CRD exists to validate against: the
+# karmada-aggregated-apiserver serves the kind). From ../shared/crds/README.md and pkg/apis/cluster/v1alpha1.
+CLUSTER_SPEC_FIELDS = frozenset({"syncMode", "apiEndpoint", "secretRef", "provider", "region", "zones", "taints",
+                                 "resourceModels"})
+SYNC_MODES = ("Push", "Pull")
+
+
+def cluster_object_errors(obj: Mapping) -> list[str]:
+    """What is wrong with a `Cluster` object ([] when nothing): the check that stands in for a CRD schema."""
+    errors = []
+    if obj.get("apiVersion") != CLUSTER_API_VERSION or obj.get("kind") != CLUSTER_KIND:
+        errors.append(f"apiVersion/kind: expected {CLUSTER_API_VERSION} {CLUSTER_KIND}")
+    errors += [f"unknown top-level field {k!r}" for k in sorted(set(obj) - {"apiVersion", "kind", "metadata", "spec"})]
+    spec = obj.get("spec") or {}
+    errors += [f"spec: unknown field {k!r} (known: {', '.join(sorted(CLUSTER_SPEC_FIELDS))})"
+               for k in sorted(set(spec) - CLUSTER_SPEC_FIELDS)]
+    if spec.get("syncMode") not in SYNC_MODES:
+        errors.append(f"spec.syncMode: got {spec.get('syncMode')!r}, expected Push or Pull")
+    ref = spec.get("secretRef")
+    if ref is not None and (not isinstance(ref, Mapping) or set(ref) != {"namespace", "name"}):
+        errors.append("spec.secretRef: expected {namespace, name}")
+    if spec.get("syncMode") == "Push" and (not spec.get("apiEndpoint") or ref is None):
+        errors.append("spec: Push mode needs apiEndpoint and secretRef (Karmada dials the member)")
+    return errors
+
+
 def _after(opts: Optional[pulumi.ResourceOptions]) -> list[pulumi.Resource]:
     deps = opts.depends_on if opts is not None else None
     if isinstance(deps, pulumi.Resource):
