@@ -17,6 +17,11 @@ export PULUMI_BACKEND_URL
 $(STAMP): requirements.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	# A real Triton server (CPU build, Python backend) for the smoke-check tests. Its wheel pins numpy<2, so it lives
+	# beside the venv's import path, not in it (tests/triton_server.py starts the binary).
+	rm -rf $(VENV)/opt/pytriton
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --target $(VENV)/opt/pytriton \
+		nvidia-pytriton==0.7.0
 	touch $(STAMP)
 
 venv: $(STAMP)
