@@ -156,3 +156,21 @@ def test_service_is_named_after_the_model_on_port_80(cpu_render):
     service = cpu_render.find("Service", "fraud-scorer")
     assert service["metadata"]["namespace"] == "inference"
     assert {"name": "http", "port": 80, "targetPort": "http"} in service["spec"]["ports"]
+
+
+def test_every_child_waits_for_what_the_component_depends_on():
+    """Pulumi does not pass a component's depends_on to its children: the component must (or pods race their
+    Namespace on a real cluster)."""
+    model = CATALOG["fraud-scorer"]
+
+    def program():
+        provider = k8s.Provider("private", context="test")
+        ns = k8s.core.v1.Namespace("ns", metadata={"name": "inference"}, opts=pulumi.ResourceOptions(provider=provider))
+        TorchServeModel(model.name, TorchServeModelArgs(model=model, namespace="inference"),
+                        opts=pulumi.ResourceOptions(provider=provider, depends_on=[ns]))
+
+    render = run_program(program, stack="test", config={})
+    children = [r for r in render.resources if r.parent == "platform:torchserve:TorchServeModel::fraud-scorer"]
+    assert len(children) == 6
+    for child in children:
+        assert "kubernetes:core/v1:Namespace::ns" in child.depends_on, child.key

@@ -27,6 +27,8 @@ from typing import Mapping, Optional, Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.options import inherited_dependencies
+
 CLUSTER_API_VERSION = "cluster.karmada.io/v1alpha1"
 CLUSTER_KIND = "Cluster"
 CLUSTER_SECRETS_NAMESPACE = "karmada-cluster"
@@ -138,11 +140,6 @@ def cluster_object_errors(obj: Mapping) -> list[str]:
     return errors
 
 
-def _after(opts: Optional[pulumi.ResourceOptions]) -> list[pulumi.Resource]:
-    deps = opts.depends_on if opts is not None else None
-    if isinstance(deps, pulumi.Resource):
-        return [deps]
-    return [d for d in (deps or []) if isinstance(d, pulumi.Resource)]
 
 
 class PushMember(pulumi.ComponentResource):
@@ -154,7 +151,7 @@ class PushMember(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PushMemberArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("platform:karmada:PushMember", name, None, opts)
-        after = _after(opts)
+        after = inherited_dependencies(opts)
         on_member = pulumi.ResourceOptions(parent=self, depends_on=after)
         sa, role, binding = member_rbac(args.cluster_name, args.namespace, args.write_rules)
 

@@ -37,6 +37,8 @@ from typing import Any, Mapping, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.options import child_options
+
 from components.karmada import policies as p
 from components.scheduling import (CAPACITY_LABEL, EKS_CAPACITY_LABEL, CapacityType, gpu_node_selector,
                                    gpu_tolerations, spot_tolerations)
@@ -298,11 +300,6 @@ def plan_runtime_propagation(args: RuntimePropagationArgs) -> tuple[dict, Option
 # -- components ------------------------------------------------------------------------------------------------
 
 
-def _after(opts: Optional[pulumi.ResourceOptions]) -> list[pulumi.Resource]:
-    deps = opts.depends_on if opts is not None else None
-    if isinstance(deps, pulumi.Resource):
-        return [deps]
-    return [d for d in (deps or []) if isinstance(d, pulumi.Resource)]
 
 
 def _custom_resource(resource_name: str, obj: dict[str, Any], opts: pulumi.ResourceOptions):
@@ -321,7 +318,7 @@ class ModelPlacement(pulumi.ComponentResource):
     def __init__(self, name: str, args: ModelPlacementArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("platform:karmada:ModelPlacement", name, None, opts)
         self.plan = plan_model_placement(args)
-        child = pulumi.ResourceOptions(parent=self, depends_on=_after(opts))
+        child = child_options(self, opts)
         self.propagation_policy = _custom_resource(f"{name}-propagation", self.plan.propagation_policy, child)
         self.override_policies = [_custom_resource(f"{name}-overrides", obj, child)
                                   for obj in self.plan.override_policies]
@@ -339,7 +336,7 @@ class RuntimePropagation(pulumi.ComponentResource):
     def __init__(self, name: str, args: RuntimePropagationArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("platform:karmada:RuntimePropagation", name, None, opts)
         propagation, override = plan_runtime_propagation(args)
-        child = pulumi.ResourceOptions(parent=self, depends_on=_after(opts))
+        child = child_options(self, opts)
         self.propagation_policy = _custom_resource(f"{name}-propagation", propagation, child)
         self.override_policy = (_custom_resource(f"{name}-registry-mirror", override, child)
                                 if override is not None else None)

@@ -59,6 +59,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import pod
+from components.options import child_options
 from components.kserve.runtimes import (CONTAINER_NAME, TORCHSERVE_GPU_RUNTIME, TORCHSERVE_RUNTIME,
                                         TRITON_HTTP_PORT, TRITON_RUNTIME)
 from components.torchserve.model import CPU_TARGET_PERCENT, SERVICE_PORT
@@ -329,7 +330,7 @@ class InferenceServiceModel(pulumi.ComponentResource):
             return k8s.apiextensions.CustomResource(
                 f"{name}-{part}", api_version=_static(build, "apiVersion"), kind=_static(build, "kind"),
                 metadata=obj.apply(lambda o: o["metadata"]), spec=obj.apply(lambda o: o["spec"]),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)))
+                opts=child_options(self, opts, *depends_on))
 
         self.variants: dict[str, k8s.apiextensions.CustomResource] = {}
         self.graph = self.mirror = self.service = self.header_route = None
@@ -358,8 +359,8 @@ class InferenceServiceModel(pulumi.ComponentResource):
                 self.service = k8s.core.v1.Service(
                     f"{name}-service", metadata=svc.apply(lambda o: o["metadata"]),
                     spec=svc.apply(lambda o: o["spec"]),
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[self.inference_service],
-                                                aliases=list(args.hostname_service_aliases)))
+                    opts=child_options(self, opts, self.inference_service,
+                                       aliases=list(args.hostname_service_aliases)))
         self.hostname = pulumi.Output.concat(dep.name, ".", ns, ".svc.cluster.local")
         self.register_outputs({"hostname": self.hostname})
 

@@ -40,6 +40,7 @@ import pulumi_kubernetes as k8s
 from components.versions import (CERT_MANAGER_CHART, ISTIO_BASE_CHART, ISTIO_GATEWAY_CHART, ISTIOD_CHART,
                                  KNATIVE_OPERATOR_CHART, KNATIVE_SERVING_VERSION, KSERVE_CRD_CHART,
                                  KSERVE_RESOURCES_CHART, Chart)
+from components.options import child_options
 from models.deployment import DeploymentMode
 
 CERT_MANAGER_NAMESPACE = "cert-manager"
@@ -90,7 +91,7 @@ class KServeCrds(pulumi.ComponentResource):
         args = args or KServeCrdsArgs()
         self.release = release(f"{name}-kserve-crd", KSERVE_CRD_CHART, release_name="kserve-crd",
                                namespace=args.namespace, values={}, timeout=TIMEOUT_S["kserve"],
-                               opts=pulumi.ResourceOptions(parent=self))
+                               opts=child_options(self, opts))
         self.register_outputs({"release": self.release.name})
 
 
@@ -149,7 +150,7 @@ class KServePlatform(pulumi.ComponentResource):
             raise ValueError("KServePlatformArgs: default_mode Knative needs knative=True (Istio + Knative Serving)")
 
         def after(*deps: pulumi.Resource) -> pulumi.ResourceOptions:
-            return pulumi.ResourceOptions(parent=self, depends_on=list(deps))
+            return child_options(self, opts, *deps)
 
         self.cert_manager = release(f"{name}-cert-manager", CERT_MANAGER_CHART, release_name="cert-manager",
                                     namespace=CERT_MANAGER_NAMESPACE, values={"crds": {"enabled": True}},
@@ -184,7 +185,7 @@ class KServePlatform(pulumi.ComponentResource):
                 opts=after(self.knative_operator, self.knative_namespace, self.istiod, self.istio_gateway))
             kserve_deps.append(self.knative_serving)
 
-        self.crds = KServeCrds(f"{name}-crds", KServeCrdsArgs(), opts=pulumi.ResourceOptions(parent=self))
+        self.crds = KServeCrds(f"{name}-crds", KServeCrdsArgs(), opts=after())
         self.kserve_crds = self.crds.release
         self.kserve = release(f"{name}-kserve", KSERVE_RESOURCES_CHART, release_name="kserve-resources",
                               namespace=KSERVE_NAMESPACE,

@@ -31,6 +31,8 @@ from typing import Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.options import child_options
+
 from components import pod
 from components.versions import TORCHSERVE_GPU_IMAGE, TORCHSERVE_IMAGE, TRITON_IMAGE
 from models.torchserve_config import INFERENCE_PORT, METRICS_PORT, MODEL_STORE
@@ -149,7 +151,7 @@ class ClusterServingRuntimes(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("platform:kserve:ClusterServingRuntimes", name, None, opts)
         args = args or ClusterServingRuntimesArgs()
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
 
         def create(part: str, obj: dict) -> k8s.apiextensions.CustomResource:
             return k8s.apiextensions.CustomResource(f"{name}-{part}", api_version=obj["apiVersion"],

@@ -23,6 +23,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import pod
+from components.options import child_options
 from components.versions import STORAGE_INITIALIZER_IMAGE, TORCHSERVE_GPU_IMAGE, TORCHSERVE_IMAGE
 from models.spec import Model
 from models.torchserve_config import INFERENCE_PORT, METRICS_PORT, MODEL_STORE, config_properties
@@ -56,7 +57,7 @@ class TorchServeModel(pulumi.ComponentResource):
     def __init__(self, name: str, args: TorchServeModelArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("platform:torchserve:TorchServeModel", name, None, opts)
         model, ns = args.model, args.namespace
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
         labels = pod.model_labels(model, "predictor")
         selector = {"app.kubernetes.io/name": model.name, "app.kubernetes.io/component": "predictor"}
         properties = config_properties(model)
@@ -87,7 +88,7 @@ class TorchServeModel(pulumi.ComponentResource):
                     spec=self._pod_spec(model, args),
                 ),
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.config_map]),
+            opts=child_options(self, opts, self.config_map),
         )
 
         self.service = k8s.core.v1.Service(
@@ -116,7 +117,7 @@ class TorchServeModel(pulumi.ComponentResource):
                         name="cpu", target=k8s.autoscaling.v2.MetricTargetArgs(
                             type="Utilization", average_utilization=CPU_TARGET_PERCENT)))],
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.deployment]),
+            opts=child_options(self, opts, self.deployment),
         )
 
         self.disruption_budget = k8s.policy.v1.PodDisruptionBudget(
