@@ -1,4 +1,12 @@
-"""The private stack: the on-premises cluster, its models, and (from phase 2) KServe and the Karmada control plane."""
+"""The private stack: the on-premises cluster, its models, and (from phase 2) KServe and the Karmada control plane.
+
+Phase 1 (`torchserve`): each Phase 1 model is a TorchServe Deployment + Service in the model namespace.
+Phase 2 (`kserve`): KServe (with Istio and Knative) on the cluster; Karmada on the cluster with the cluster as its
+Push member; the KServe CRDs and the serving runtimes on the Karmada API server (runtimes propagated to every
+member); each Phase 2+ model an InferenceService created through the Karmada API server and placed by a policy.
+Phase 3 (`hybrid`): public members join in Pull mode with credentials this stack mints and exports; models are
+placed by workload class across private and public members.
+"""
 from __future__ import annotations
 
 from typing import Mapping
@@ -6,30 +14,108 @@ from typing import Mapping
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.karmada.control_plane import KarmadaControlPlane, KarmadaControlPlaneArgs
+from components.karmada.member import PushMember, PushMemberArgs
+from components.karmada.placement import (ModelPlacement, ModelPlacementArgs, PlacementError, RuntimePropagation,
+                                          RuntimePropagationArgs, member_requirements, plan_model_placement)
+from components.kserve.inference_service import InferenceServiceModel, InferenceServiceModelArgs
+from components.kserve.platform import KServeCrds, KServePlatform, KServePlatformArgs
+from components.kserve.runtimes import ClusterServingRuntimes
 from components.namespace import InferenceNamespace, InferenceNamespaceArgs
 from components.torchserve.model import TorchServeModel, TorchServeModelArgs
+from models.deployment import DeploymentMode
+from models.errors import ConfigError
 from models.registry import load_catalog
 from models.spec import Phase
 from stacks.private_config import PrivateStackConfig, read_private_config
 
 
 def run(values: Mapping[str, object]) -> None:
-    cfg = read_private_config(values, load_catalog())  # every check happens before any resource exists
-    build(cfg)
+    cfg = read_private_config(values, load_catalog())
+    placements = plan_placements(cfg)  # every check happens before any resource exists
+    build(cfg, placements)
 
 
-def build(cfg: PrivateStackConfig) -> None:
+def placement_args(cfg: PrivateStackConfig) -> dict[str, ModelPlacementArgs]:
+    return {dep.name: ModelPlacementArgs(deployment=dep, namespace=cfg.namespace, private_cluster=cfg.cluster_name,
+                                         members=cfg.members if dep.phase is Phase.HYBRID else (),
+                                         bucket_mirrors=cfg.bucket_mirrors)
+            for dep in cfg.models if dep.phase is not Phase.TORCHSERVE}
+
+
+def plan_placements(cfg: PrivateStackConfig) -> dict[str, ModelPlacementArgs]:
+    """Plan every model's placement up front, so an impossible one fails before anything is registered."""
+    args = placement_args(cfg)
+    for name, a in args.items():
+        try:
+            plan_model_placement(a)
+        except PlacementError as err:
+            raise ConfigError(f"platform:models.{name}", "placement", a.deployment.model.workload_class.value,
+                              str(err)) from None
+    return args
+
+
+def build(cfg: PrivateStackConfig, placements: Mapping[str, ModelPlacementArgs]) -> None:
     cluster = k8s.Provider(cfg.cluster_name, context=cfg.kubeconfig_context, enable_server_side_apply=True)
     on_cluster = pulumi.ResourceOptions(provider=cluster)
+    knative_models = any(d.mode is DeploymentMode.KNATIVE for d in cfg.models if d.phase is not Phase.TORCHSERVE)
     namespace = InferenceNamespace("models", InferenceNamespaceArgs(name=cfg.namespace), opts=on_cluster)
-    in_namespace = pulumi.ResourceOptions(provider=cluster, depends_on=[namespace])
 
-    hostnames = {}
+    hostnames: dict[str, pulumi.Output[str]] = {}
     for dep in cfg.models_at(Phase.TORCHSERVE):
-        served = TorchServeModel(dep.name, TorchServeModelArgs(model=dep.model, namespace=namespace.name),
-                                 opts=in_namespace)
+        served = TorchServeModel(dep.name, TorchServeModelArgs(model=dep.model, namespace=cfg.namespace),
+                                 opts=pulumi.ResourceOptions(provider=cluster, depends_on=[namespace]))
         hostnames[dep.name] = served.hostname
 
     pulumi.export("phase", cfg.phase.value)
-    pulumi.export("modelHostnames", hostnames)
     pulumi.export("modelPhases", {d.name: d.phase.value for d in cfg.models})
+    if cfg.phase is Phase.TORCHSERVE:
+        pulumi.export("modelHostnames", hostnames)
+        return
+
+    # -- Phase 2: KServe on the cluster, Karmada in front of it ------------------------------------------------
+    kserve = KServePlatform("kserve", KServePlatformArgs(default_mode=cfg.default_mode,
+                                                         ingress_domain=cfg.ingress_domain,
+                                                         knative=knative_models or
+                                                         cfg.default_mode is DeploymentMode.KNATIVE),
+                            opts=on_cluster)
+    karmada = KarmadaControlPlane("karmada", KarmadaControlPlaneArgs(
+        api_endpoint=cfg.karmada_api_endpoint, service_type=cfg.karmada_service_type,
+        pull_members=tuple(m.name for m in cfg.members)), opts=on_cluster)
+    PushMember("private-member", PushMemberArgs(cluster_name=cfg.cluster_name, karmada_provider=karmada.provider,
+                                                karmada_ready=[karmada.release]),
+               opts=pulumi.ResourceOptions(provider=cluster, depends_on=[kserve.kserve_crds]))
+
+    # Karmada accepts only kinds its own API server knows: the KServe CRDs go there too, and the runtimes are
+    # created there once and propagated to every member.
+    karmada_crds = KServeCrds("karmada-kserve", opts=karmada.karmada_options())
+    runtimes = ClusterServingRuntimes("runtimes", opts=karmada.karmada_options(karmada_crds))
+    clusters = (cfg.cluster_name, *(m.name for m in cfg.members))
+    RuntimePropagation("runtimes", RuntimePropagationArgs(
+        clusters=clusters,
+        registry_mirrors={m.name: cfg.registry_mirror for m in cfg.members} if cfg.registry_mirror else {}),
+        opts=karmada.karmada_options(runtimes))
+    karmada_namespace = InferenceNamespace("karmada-models", InferenceNamespaceArgs(
+        name=cfg.namespace, istio_injection=knative_models), opts=karmada.karmada_options())
+
+    plans = {}
+    for dep in cfg.models:
+        if dep.phase is Phase.TORCHSERVE:
+            continue
+        served = InferenceServiceModel(dep.name, InferenceServiceModelArgs(
+            deployment=dep, namespace=cfg.namespace, mesh_provider=cluster,
+            mesh_depends_on=[namespace, *kserve.ready, *([kserve.istio_base] if kserve.istio_base else [])]),
+            opts=karmada.karmada_options(karmada_crds, karmada_namespace, runtimes))
+        placement = ModelPlacement(f"{dep.name}-placement", placements[dep.name],
+                                   opts=karmada.karmada_options(karmada_namespace))
+        plans[dep.name] = (dep.model, placement.plan)
+        hostnames[dep.name] = served.hostname
+
+    pulumi.export("modelHostnames", hostnames)
+    pulumi.export("modelClusters", {name: list(plan.clusters) for name, (_, plan) in plans.items()})
+    pulumi.export("karmadaApiEndpoint", karmada.api_endpoint)
+    pulumi.export("karmadaCaCrt", karmada.ca_certificate)
+    if cfg.members:
+        # What each public stack consumes: credentials for its Pull agent, and what it must be able to host.
+        pulumi.export("karmadaAgentCredentials", karmada.all_agent_credentials())
+        pulumi.export("memberRequirements", member_requirements(plans, cfg.members))

@@ -13,6 +13,7 @@ from typing import Mapping, Optional
 from models.deployment import CapacityType, DeploymentMode, GpuPool, Member, ModelDeployment
 from models.errors import ConfigError, DeclarationError
 from models.spec import Canary, GpuType, Mirror, Model, Phase, Runtime, WorkloadClass
+from components.karmada.placement import BucketMirror
 from stacks.config_reader import DNS_LABEL, Section
 
 
@@ -26,7 +27,9 @@ class PrivateStackConfig:
     default_mode: DeploymentMode
     ingress_domain: str
     karmada_api_endpoint: str
+    karmada_service_type: str
     registry_mirror: Optional[str]
+    bucket_mirrors: tuple[BucketMirror, ...]
     members: tuple[Member, ...]
     models: tuple[ModelDeployment, ...]
 
@@ -41,6 +44,20 @@ def _gpu_pools(where: str, items: list) -> tuple[GpuPool, ...]:
         pools.append(GpuPool(gpu_type=s.enum("gpuType", GpuType), gpu_count=s.int("gpuCount", 1, 1, 8),
                              capacity=s.enum("capacity", CapacityType, CapacityType.ON_DEMAND)))
     return tuple(pools)
+
+
+def _bucket_mirrors(items: list) -> tuple[BucketMirror, ...]:
+    mirrors = []
+    for i, item in enumerate(items):
+        where = f"platform:bucketMirrors[{i}]"
+        s = Section(where, item, ("source", "mirror", "region", "cloud"))
+        fields = dict(source=s.str("source"), mirror=s.str("mirror"), region=s.str("region"),
+                      cloud=s.str("cloud", "aws"))
+        for key in ("source", "mirror"):
+            if "://" not in fields[key] or fields[key].startswith("pvc://"):
+                raise ConfigError(where, key, fields[key], "an s3:// or https:// URI prefix such as 's3://bucket'")
+        mirrors.append(BucketMirror(**fields))
+    return tuple(mirrors)
 
 
 def _members(items: list) -> tuple[Member, ...]:
@@ -143,11 +160,11 @@ def _describe(pools: tuple[GpuPool, ...]) -> str:
 def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Model]) -> PrivateStackConfig:
     """`values`: the `platform` namespace of the stack config, keys without the `platform:` prefix."""
     top = Section("platform", values, ("phase", "cluster", "namespace", "gpuPools", "kserve", "karmada",
-                                       "registryMirror", "members", "models"))
+                                       "registryMirror", "bucketMirrors", "members", "models"))
     phase = top.enum("phase", Phase)
     cluster = top.section("cluster", ("name", "kubeconfigContext"))
     kserve = top.section("kserve", ("deploymentMode", "ingressDomain"))
-    karmada = top.section("karmada", ("apiEndpoint",))
+    karmada = top.section("karmada", ("apiEndpoint", "serviceType"))
     default_mode = kserve.enum("deploymentMode", DeploymentMode, DeploymentMode.KNATIVE)
     members = _members(top.list("members", []))
     if members and phase is not Phase.HYBRID:
@@ -170,7 +187,12 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
         ingress_domain=kserve.str("ingressDomain", "inference.internal"),
         karmada_api_endpoint=karmada.str("apiEndpoint", "https://karmada-apiserver.karmada-system.svc:5443",
                                          pattern=r"^https://", expected="an https:// URL"),
-        registry_mirror=top.str("registryMirror", None),
+        karmada_service_type=karmada.str("serviceType", "ClusterIP", pattern=r"^(ClusterIP|NodePort|LoadBalancer)$",
+                                         expected="ClusterIP, NodePort or LoadBalancer (Pull agents on public "
+                                                  "clusters dial the API endpoint: expose it)"),
+        registry_mirror=top.str("registryMirror", None, pattern=r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._/-]+)?$",
+                                expected="a registry host such as 'mirror.example.com' or 'host:5000/path'"),
+        bucket_mirrors=_bucket_mirrors(top.list("bucketMirrors", [])),
         members=members,
         models=deployments,
     )

@@ -108,12 +108,23 @@ def plain(value: Any, path: str = "", secrets: Optional[list] = None) -> Any:
         if value.get(SECRET_SIG) == "1b47061264138c4ac30d75fd1eb44270":
             if secrets is not None:
                 secrets.append(path or ".")
-            return SECRET_MARK
+            return redact(unwrap_secrets(value.get("value")))
         return {k: plain(v, f"{path}.{k}" if path else k, secrets) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(v, f"{path}[{i}]", secrets) for i, v in enumerate(value)]
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    return value
+
+
+def redact(value: Any) -> Any:
+    """A secret's shape with every string replaced by "[secret]", so redacted objects still validate."""
+    if isinstance(value, dict):
+        return {k: redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    if isinstance(value, str):
+        return SECRET_MARK
     return value
 
 

@@ -18,7 +18,7 @@ from components.karmada.placement import (BATCH_FAILOVER, ELASTIC_FAILOVER, Buck
 from components.scheduling import gpu_taint, spot_taint, tolerates
 from models.deployment import CapacityType, DeploymentMode, GpuPool, Member, ModelDeployment
 from models.registry import load_catalog
-from models.spec import GpuType, Phase, Resources, Runtime
+from models.spec import ABTest, Canary, GpuType, Mirror, Phase, Resources, Runtime
 from stacks.render import run_program
 
 CATALOG = load_catalog()
@@ -33,13 +33,16 @@ MIRRORS = (BucketMirror("s3://ml-artifacts", "s3://ml-artifacts-use1", "us-east-
            BucketMirror("s3://ml-artifacts/doc-classifier", "s3://doc-mirror-euw1/dc", "eu-west-1"))
 
 
-def dep(name, phase=Phase.HYBRID, **changes):
-    model = dataclasses.replace(CATALOG[name], **changes) if changes else CATALOG[name]
-    return ModelDeployment(model=model, phase=phase, runtime=Runtime.TRITON, mode=DeploymentMode.STANDARD)
+def dep(name, phase=Phase.HYBRID, mode=DeploymentMode.STANDARD, **changes):
+    """The catalog model without its rollout (placement is about where, not which version), unless given."""
+    changes.setdefault("rollout", None)
+    model = dataclasses.replace(CATALOG[name], **changes)
+    return ModelDeployment(model=model, phase=phase, runtime=Runtime.TRITON, mode=mode)
 
 
-def plan(name, phase=Phase.HYBRID, members=MEMBERS, mirrors=MIRRORS, **changes):
-    return plan_model_placement(ModelPlacementArgs(dep(name, phase, **changes), NS, "private", members, mirrors))
+def plan(name, phase=Phase.HYBRID, members=MEMBERS, mirrors=MIRRORS, mode=DeploymentMode.STANDARD, **changes):
+    return plan_model_placement(ModelPlacementArgs(dep(name, phase, mode, **changes), NS, "private", members,
+                                                   mirrors))
 
 
 def spec(plan_):
@@ -341,3 +344,34 @@ def test_static_weights_and_defaults_render_as_the_crd_spells_them():
     obj = p.propagation_policy("weighted", NS, p.PropagationSpec((p.ResourceSelector("apps/v1", "Deployment", "d"),),
                                                                  p.Placement(replica_scheduling=rs)))
     validate_custom_resource(obj)
+
+
+# -- rollouts and what the policies select ------------------------------------------------------------------
+
+
+def test_policy_selects_every_object_of_the_model_by_its_name_label():
+    selectors = spec(plan("churn-predictor"))["resourceSelectors"]
+    assert {(s["apiVersion"], s["kind"]) for s in selectors} == {
+        ("serving.kserve.io/v1beta1", "InferenceService"), ("serving.kserve.io/v1alpha1", "InferenceGraph"),
+        ("v1", "Service")}
+    assert all(s["labelSelector"] == {"matchLabels": {"app.kubernetes.io/name": "churn-predictor"}}
+               for s in selectors)
+
+
+@pytest.mark.parametrize("rollout", [ABTest(b_uri="s3://ml-artifacts/churn-predictor/v2"),
+                                     Mirror(shadow_uri="s3://ml-artifacts/churn-predictor/v2")])
+def test_mesh_rollouts_cannot_reach_public_members(rollout):
+    with pytest.raises(PlacementError, match="private cluster's mesh"):
+        plan("churn-predictor", rollout=rollout)
+    assert plan("churn-predictor", Phase.KSERVE, rollout=rollout).clusters == ("private",)
+
+
+def test_canary_overrides_mirror_the_artifacts_the_predictor_really_serves():
+    canary = Canary(candidate_uri="s3://ml-artifacts/churn-predictor/v2", traffic_percent=10)
+    standard = rules_by_cluster(plan("churn-predictor", rollout=canary))["aws-use1"]["plaintext"]
+    assert {o["path"]: o["value"] for o in standard} == {
+        "/spec/predictor/model/storageUri": "s3://ml-artifacts-use1/churn-predictor/v1",
+        "/spec/canary/0/predictor/model/storageUri": "s3://ml-artifacts-use1/churn-predictor/v2"}
+    knative = rules_by_cluster(plan("churn-predictor", rollout=canary, mode=DeploymentMode.KNATIVE))
+    assert {o["path"]: o["value"] for o in knative["aws-use1"]["plaintext"]} == {
+        "/spec/predictor/model/storageUri": "s3://ml-artifacts-use1/churn-predictor/v2"}

@@ -42,14 +42,19 @@ from components.options import child_options
 from components.karmada import policies as p
 from components.scheduling import (CAPACITY_LABEL, EKS_CAPACITY_LABEL, CapacityType, gpu_node_selector,
                                    gpu_tolerations, spot_tolerations)
-from models.spec import Model, Phase, WorkloadClass
-from models.deployment import Member, ModelDeployment
+from components.kserve.inference_service import canary_split
+from models.deployment import DeploymentMode, Member, ModelDeployment
+from models.spec import ABTest, Mirror, Model, Phase, WorkloadClass
 
 ISVC_API_VERSION = "serving.kserve.io/v1beta1"
 ISVC_KIND = "InferenceService"
 RUNTIME_API_VERSION = "serving.kserve.io/v1alpha1"
 RUNTIME_KIND = "ClusterServingRuntime"
 STORAGE_URI_PATH = "/spec/predictor/model/storageUri"
+CANARY_STORAGE_URI_PATH = "/spec/canary/0/predictor/model/storageUri"
+GRAPH_API_VERSION = "serving.kserve.io/v1alpha1"
+GRAPH_KIND = "InferenceGraph"
+MODEL_LABEL = "app.kubernetes.io/name"
 NODE_SELECTOR_PATH = "/spec/predictor/nodeSelector"
 TOLERATIONS_PATH = "/spec/predictor/tolerations"
 RUNTIME_IMAGE_PATHS = ("/spec/containers/0/image",)
@@ -111,7 +116,6 @@ class ModelPlacementArgs:
     bucket_mirrors: tuple[BucketMirror, ...] = ()
     elastic_failover: p.ApplicationFailover = ELASTIC_FAILOVER
     batch_failover: p.ApplicationFailover = BATCH_FAILOVER
-    storage_uri_path: str = STORAGE_URI_PATH
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,24 @@ def _isvc_selector(model: Model, namespace: str) -> p.ResourceSelector:
     return p.ResourceSelector(ISVC_API_VERSION, ISVC_KIND, name=model.name, namespace=namespace)
 
 
+def _model_selectors(model: Model, namespace: str) -> tuple[p.ResourceSelector, ...]:
+    """Everything the model's component creates on the Karmada API server, by its name label: the
+    InferenceService(s) (`<model>`, A/B variants, a shadow), an A/B InferenceGraph, a Standard-mode Service."""
+    labels = {MODEL_LABEL: model.name}
+    return tuple(p.ResourceSelector(api, kind, namespace=namespace, match_labels=labels)
+                 for api, kind in ((ISVC_API_VERSION, ISVC_KIND), (GRAPH_API_VERSION, GRAPH_KIND), ("v1", "Service")))
+
+
+def served_uris(dep: ModelDeployment) -> dict[str, str]:
+    """JSON pointer -> storage URI, for every artifact the model's main InferenceService serves as rendered."""
+    stable, candidate, _ = canary_split(dep.model)
+    if candidate is None:
+        return {STORAGE_URI_PATH: stable}
+    if dep.mode is DeploymentMode.KNATIVE:  # the predictor runs the candidate; KServe keeps the last revision
+        return {STORAGE_URI_PATH: candidate}
+    return {STORAGE_URI_PATH: stable, CANARY_STORAGE_URI_PATH: candidate}
+
+
 def _placement(args: ModelPlacementArgs) -> tuple[p.Placement, Optional[p.ApplicationFailover], list[Member]]:
     dep, model, private = args.deployment, args.deployment.model, args.private_cluster
     only_private = p.Placement(affinity=p.ClusterAffinity((private,)),
@@ -204,9 +226,10 @@ def _placement(args: ModelPlacementArgs) -> tuple[p.Placement, Optional[p.Applic
 def _member_rule(args: ModelPlacementArgs, member: Member) -> p.OverrideRule:
     model = args.deployment.model
     plaintext = []
-    mirrored = mirror_for(model.storage_uri, member, args.bucket_mirrors)
-    if mirrored is not None:
-        plaintext.append(p.PlaintextOverrider(args.storage_uri_path, p.OverrideOperator.REPLACE, mirrored))
+    for path, uri in served_uris(args.deployment).items():
+        mirrored = mirror_for(uri, member, args.bucket_mirrors)
+        if mirrored is not None:
+            plaintext.append(p.PlaintextOverrider(path, p.OverrideOperator.REPLACE, mirrored))
     if model.workload_class is WorkloadClass.BATCH:
         plaintext.append(p.PlaintextOverrider(NODE_SELECTOR_PATH, p.OverrideOperator.ADD,
                                               spot_node_selector(model, member)))
@@ -224,9 +247,16 @@ def plan_model_placement(args: ModelPlacementArgs) -> PlacementPlan:
         raise PlacementError(f"model {model.name!r}: storage {model.storage_uri!r} is a claim on the private "
                              f"cluster, but class {model.workload_class.value!r} places it on public members ("
                              + ", ".join(m.name for m in public) + "); use an s3:// or https:// URI")
+    if public and isinstance(model.rollout, (ABTest, Mirror)):
+        raise PlacementError(f"model {model.name!r}: its {type(model.rollout).__name__} rollout routes through the "
+                             "private cluster's mesh, but class "
+                             f"{model.workload_class.value!r} at phase 'hybrid' may place it on public members ("
+                             + ", ".join(m.name for m in public) + "); keep it at phase 'kserve' (or class "
+                             "'critical') until the rollout ends")
     labels = {**POLICY_LABELS, CLASS_LABEL: model.workload_class.value}
     selector = _isvc_selector(model, args.namespace)
-    spec = p.PropagationSpec(resource_selectors=(selector,), placement=placement, propagate_deps=True,
+    spec = p.PropagationSpec(resource_selectors=_model_selectors(model, args.namespace), placement=placement,
+                             propagate_deps=True,
                              failover=failover)
     propagation = p.propagation_policy(model.name, args.namespace, spec, labels=labels)
     overrides: tuple[dict, ...] = ()

@@ -299,7 +299,9 @@ def hostname_service(dep: ModelDeployment, namespace: str) -> dict:
 @dataclass(frozen=True)
 class InferenceServiceModelArgs:
     """`deployment`: the model as the stack serves it (mode already validated by stacks/private_config.py).
-    `namespace`: where its objects live. `cold_start`: Knative settings for GPU scale-from-zero. Optional
+    `namespace`: where its objects live. `mesh_provider`: where the Istio VirtualServices of A/B and mirror
+    rollouts go — the member whose mesh routes the model's host (Karmada's API server knows no Istio kinds);
+    default: the component's own provider, after `mesh_depends_on` (the release that installs Istio). `cold_start`: Knative settings for GPU scale-from-zero. Optional
     `service_account_name` for the predictor pods. `hostname_service_aliases`: Pulumi aliases that let the
     Standard-mode Service `<model>` take over Phase 1's Service of the same name in place (no gap, no name clash)."""
 
@@ -308,6 +310,8 @@ class InferenceServiceModelArgs:
     cold_start: ColdStart = ColdStart()
     service_account_name: Optional[str] = None
     hostname_service_aliases: Sequence[pulumi.Alias] = field(default_factory=tuple)
+    mesh_provider: Optional[k8s.Provider] = None
+    mesh_depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
 
 
 class InferenceServiceModel(pulumi.ComponentResource):
@@ -325,12 +329,16 @@ class InferenceServiceModel(pulumi.ComponentResource):
         ns = pulumi.Output.from_input(args.namespace)
         common = dict(cold_start=args.cold_start, service_account_name=args.service_account_name)
 
-        def create(part: str, build, depends_on: Sequence[pulumi.Resource] = ()) -> k8s.apiextensions.CustomResource:
+        def create(part: str, build, depends_on: Sequence[pulumi.Resource] = (),
+                   on_mesh: bool = False) -> k8s.apiextensions.CustomResource:
             obj = ns.apply(build)
+            options = child_options(self, opts, *depends_on)
+            if on_mesh and args.mesh_provider is not None:
+                options = pulumi.ResourceOptions(parent=self, provider=args.mesh_provider,
+                                                 depends_on=[*args.mesh_depends_on, *depends_on])
             return k8s.apiextensions.CustomResource(
                 f"{name}-{part}", api_version=_static(build, "apiVersion"), kind=_static(build, "kind"),
-                metadata=obj.apply(lambda o: o["metadata"]), spec=obj.apply(lambda o: o["spec"]),
-                opts=child_options(self, opts, *depends_on))
+                metadata=obj.apply(lambda o: o["metadata"]), spec=obj.apply(lambda o: o["spec"]), opts=options)
 
         self.variants: dict[str, k8s.apiextensions.CustomResource] = {}
         self.graph = self.mirror = self.service = self.header_route = None
@@ -341,11 +349,11 @@ class InferenceServiceModel(pulumi.ComponentResource):
                     f"isvc-{variant}", lambda n, v=variant, u=uri: inference_service(
                         dep, n, name=f"{dep.name}-{v}", storage_uri=u, variant=v, **common))
             self.inference_service = self.variants["a"]
-            self.header_route = create("ab-route", lambda n: ab_header_virtual_service(dep, n))
+            self.header_route = create("ab-route", lambda n: ab_header_virtual_service(dep, n), on_mesh=True)
             self.graph = create("graph", lambda n: ab_graph(dep, n),
                                 depends_on=[*self.variants.values(), self.header_route])
         elif isinstance(rollout, Mirror):
-            self.mirror = create("mirror", lambda n: mirror_virtual_service(dep, n))
+            self.mirror = create("mirror", lambda n: mirror_virtual_service(dep, n), on_mesh=True)
             self.inference_service = create("isvc", lambda n: inference_service(dep, n, **common),
                                             depends_on=[self.mirror])
             self.variants["shadow"] = create("isvc-shadow", lambda n: inference_service(
