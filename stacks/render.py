@@ -125,6 +125,8 @@ def redact(value: Any) -> Any:
         return [redact(v) for v in value]
     if isinstance(value, str):
         return SECRET_MARK
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 
@@ -165,12 +167,12 @@ class RecordingMocks(pulumi_mocks.Mocks):
                                        "secretOutputNames": list(given.get("secret_outputs", []))}
         if args.typ.startswith(PROVIDER_PREFIX):
             return args.name, state
+        computed = fake_outputs(args.typ, args.name, state, args.resource_id)
         if reg.is_kubernetes_object:
             # Programs read a Kubernetes object's identity (metadata) back, never its spec; echoing the whole spec
-            # would make the SDK deserialize and resolve every nested output for nothing (half the render time
-            # for Deployment-sized objects).
+            # would make the SDK deserialize and resolve every nested output for nothing.
             state = {k: state[k] for k in ("apiVersion", "kind", "metadata") if k in state}
-        state.update(fake_outputs(args.typ, args.name, state, args.resource_id))
+        state.update(computed)
         return f"{args.name}-id", state
 
     def call(self, args: pulumi_mocks.MockCallArgs):

@@ -79,7 +79,16 @@ def test_karmada_chart_is_pinned_and_installed_on_the_private_cluster(r):
 
 def test_chart_values_carry_private_keys_so_the_release_values_are_secret(r):
     assert release(r).secrets == ["values"]
-    assert release(r).inputs["values"] == "[secret]"
+    values = release(r).inputs["values"]
+    assert values["certs"]["custom"]["key"] == "[secret]" and values["certs"]["custom"]["caCrt"] == "[secret]"
+
+    def strings(node):
+        if isinstance(node, dict):
+            return [s for v in node.values() for s in strings(v)]
+        if isinstance(node, list):
+            return [s for v in node for s in strings(v)]
+        return [node] if isinstance(node, str) else []
+    assert set(strings(values)) == {"[secret]"}  # redacted whole: no plain string leaks into the render
     assert "values" in r.secret_outputs
 
 
@@ -308,7 +317,7 @@ def test_push_member_secret_on_karmada_holds_token_and_ca_as_secrets(r):
     secret = r.get("kubernetes:core/v1:Secret", "private-member-karmada-secret")
     assert secret.cluster == "karmada-provider"
     assert secret.inputs["metadata"] == {"name": "private", "namespace": "karmada-cluster"}
-    assert secret.secrets == ["data"] and secret.inputs["data"] == "[secret]"
+    assert secret.secrets == ["data"] and secret.inputs["data"] == {"token": "[secret]", "caBundle": "[secret]"}
 
 
 def test_push_member_rbac_on_the_member_is_narrower_than_karmadactl_join(r):
