@@ -37,3 +37,15 @@ KNATIVE_SERVING_VERSION = "1.21.1"
 # Since v0.17 the CRDs and the controller are separate charts; the controller chart is `kserve-resources`.
 KSERVE_CRD_CHART = Chart("kserve-crd", KSERVE_VERSION, "oci://ghcr.io/kserve/charts")
 KSERVE_RESOURCES_CHART = Chart("kserve-resources", KSERVE_VERSION, "oci://ghcr.io/kserve/charts")
+
+# Public (EKS) members. The EKS minor and the cluster-autoscaler minor move together (the autoscaler supports only
+# its own Kubernetes minor): chart 9.43.1 ships cluster-autoscaler 1.31.0.
+EKS_KUBERNETES_VERSION = "1.31"
+CLUSTER_AUTOSCALER_CHART = Chart("cluster-autoscaler", "9.43.1", "https://kubernetes.github.io/autoscaler")
+CLUSTER_AUTOSCALER_IMAGE_TAG = "v1.31.0"
+NVIDIA_DEVICE_PLUGIN_CHART = Chart("nvidia-device-plugin", "0.17.1", "https://nvidia.github.io/k8s-device-plugin")
+# Installed from the OCI registry the project's README names (chart 0.27.1 ships NTH 1.25.1); `repo` is the OCI path.
+AWS_NODE_TERMINATION_HANDLER_CHART = Chart("aws-node-termination-handler", "0.27.1", "oci://public.ecr.aws/aws-ec2/helm")
+# Karmada's chart repository versions its charts like the release tags, with the leading "v".
+KARMADA_VERSION = "v1.18.2"
+KARMADA_CHART = Chart("karmada", KARMADA_VERSION, "https://raw.githubusercontent.com/karmada-io/karmada/master/charts")
