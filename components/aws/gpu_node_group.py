@@ -1,0 +1,239 @@
+"""One EKS managed node group of one GPU class, bought one way (Spot, or On-Demand as the fallback).
+
+Children (named `<component name>-<part>`): the `aws.eks.NodeGroup` and one `aws.autoscaling.Tag` per
+cluster-autoscaler tag on the node group's Auto Scaling group.
+
+Behaviour:
+- Nodes carry the platform's scheduling vocabulary (`components.scheduling`): the GPU type label, the capacity
+  label, and `k8s.amazonaws.com/accelerator` (the label the cluster autoscaler reads to know a node has GPUs before
+  the device plugin advertises them, so it does not scale up twice). Every node has the GPU taint
+  `nvidia.com/gpu=present:NoSchedule`; Spot nodes also `inference-platform.io/capacity=spot:NoSchedule`.
+- The group scales from zero (`min_size` 0 by default). For that the cluster autoscaler must know a node's labels,
+  taints and GPU count before one exists: the ASG carries `k8s.io/cluster-autoscaler/node-template/label/<k>`,
+  `.../taint/<k>` (`<value>:NoSchedule`) and `.../resources/nvidia.com/gpu`, plus the discovery tags
+  `k8s.io/cluster-autoscaler/enabled` and `k8s.io/cluster-autoscaler/<cluster>` = `owned`. EKS creates the ASG, so
+  the tags are separate `aws.autoscaling.Tag` resources on the ASG the node group reports.
+- Instance types: by default every type of `INSTANCE_TYPES[gpu class][gpu count]`; given ones must be in that
+  table with the same GPU count, so the node template's GPU count is true for whichever type Spot hands out. A Spot
+  group needs at least three types (more Spot pools, fewer "insufficient capacity" failures). Types are listed
+  smallest first: the cluster autoscaler models a group's node on its first type, so a pod it places fits whatever
+  type arrives; a pod asking for more CPU or memory than the first type offers never triggers a scale-up (give such
+  models a group whose `instance_types` start larger).
+- AMI: `AL2023_x86_64_NVIDIA` (Amazon Linux 2023 with the NVIDIA driver and container toolkit; the device plugin
+  comes from the cluster add-ons). The desired size belongs to the cluster autoscaler once the group exists:
+  Pulumi sets it at creation and ignores it afterwards.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.options import child_options
+from components.scheduling import (CAPACITY_LABEL, EKS_CAPACITY_LABEL, GPU_RESOURCE, GPU_TYPE_LABEL, CapacityType,
+                                   gpu_taint, spot_taint)
+from models.spec import GpuType
+
+GPU_AMI_TYPE = "AL2023_x86_64_NVIDIA"
+ACCELERATOR_LABEL = "k8s.amazonaws.com/accelerator"
+MIN_SPOT_INSTANCE_TYPES = 3
+AUTOSCALER_TAG_PREFIX = "k8s.io/cluster-autoscaler"
+NODE_TEMPLATE_PREFIX = f"{AUTOSCALER_TAG_PREFIX}/node-template"
+
+# GPU class → GPUs per instance → instance types with exactly that many GPUs of that class (AWS EC2 accelerated
+# computing instance specifications). Only the A100 has fewer than three types of any size: a Spot A100 group is
+# impossible by the diversification rule, an On-Demand one is not.
+INSTANCE_TYPES: Mapping[GpuType, Mapping[int, tuple[str, ...]]] = {
+    GpuType.T4: {1: ("g4dn.xlarge", "g4dn.2xlarge", "g4dn.4xlarge", "g4dn.8xlarge", "g4dn.16xlarge"),
+                 4: ("g4dn.12xlarge",), 8: ("g4dn.metal",)},
+    GpuType.A10G: {1: ("g5.xlarge", "g5.2xlarge", "g5.4xlarge", "g5.8xlarge", "g5.16xlarge"),
+                   4: ("g5.12xlarge", "g5.24xlarge"), 8: ("g5.48xlarge",)},
+    GpuType.L4: {1: ("g6.xlarge", "g6.2xlarge", "g6.4xlarge", "g6.8xlarge", "g6.16xlarge", "gr6.4xlarge",
+                     "gr6.8xlarge"),
+                 4: ("g6.12xlarge", "g6.24xlarge"), 8: ("g6.48xlarge",)},
+    GpuType.A100: {8: ("p4d.24xlarge", "p4de.24xlarge")},
+}
+
+# The value of ACCELERATOR_LABEL per class (informational for the autoscaler: it checks the key).
+ACCELERATOR_NAMES: Mapping[GpuType, str] = {
+    GpuType.T4: "nvidia-tesla-t4", GpuType.A10G: "nvidia-a10g", GpuType.L4: "nvidia-l4",
+    GpuType.A100: "nvidia-tesla-a100",
+}
+
+_EKS_TAINT_EFFECT = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "PreferNoSchedule": "PREFER_NO_SCHEDULE"}
+
+
+class InstanceTypeError(ValueError):
+    """No node group of that GPU class, count and capacity can be built; `field` names the culprit (`gpuCount`,
+    `instanceTypes`, or `capacity` when no instance types suffice for Spot)."""
+
+    def __init__(self, field: str, value: object, expected: str) -> None:
+        self.field, self.value, self.expected = field, value, expected
+        super().__init__(f"invalid {field} {value!r}: expected {expected}")
+
+
+def gpu_class_of(instance_type: str) -> Optional[tuple[GpuType, int]]:
+    """(GPU class, GPUs per instance) of a known instance type, None for types not in the table."""
+    for gpu_type, by_count in INSTANCE_TYPES.items():
+        for count, types in by_count.items():
+            if instance_type in types:
+                return gpu_type, count
+    return None
+
+
+def check_instance_types(gpu_type: GpuType, gpu_count: int, capacity: CapacityType,
+                         instance_types: Optional[Sequence[str]] = None) -> tuple[str, ...]:
+    """The instance types a group of `gpu_count` x `gpu_type` uses: the table's by default, else the given ones once
+    each is known to carry exactly that many GPUs of that class. Spot groups need MIN_SPOT_INSTANCE_TYPES types."""
+    sizes = INSTANCE_TYPES[gpu_type]
+    if gpu_count not in sizes:
+        raise InstanceTypeError("gpuCount", gpu_count, f"a GPU count per node that AWS sells for "
+                                f"{gpu_type.value}: " + ", ".join(str(c) for c in sorted(sizes)))
+    if instance_types is None:
+        chosen = sizes[gpu_count]
+    else:
+        chosen = tuple(instance_types)
+        if not chosen or len(set(chosen)) != len(chosen):
+            raise InstanceTypeError("instanceTypes", list(chosen), "a non-empty list of distinct instance types")
+        for itype in chosen:
+            known = gpu_class_of(itype)
+            if known != (gpu_type, gpu_count):
+                what = (f"{itype} has {known[1]}x {known[0].value}" if known else f"{itype} is not a known GPU type")
+                raise InstanceTypeError("instanceTypes", list(chosen), f"instance types with exactly {gpu_count}x "
+                                        f"{gpu_type.value} each ({what}); known: " + ", ".join(sizes[gpu_count]))
+    if capacity is CapacityType.SPOT and len(chosen) < MIN_SPOT_INSTANCE_TYPES:
+        if instance_types is None:
+            raise InstanceTypeError("capacity", capacity.value, f"'on-demand' for {gpu_count}x {gpu_type.value}: a "
+                                    f"Spot group needs at least {MIN_SPOT_INSTANCE_TYPES} instance types "
+                                    "(diversification across Spot pools) and AWS sells only " + ", ".join(chosen))
+        raise InstanceTypeError("instanceTypes", list(chosen), f"at least {MIN_SPOT_INSTANCE_TYPES} instance types for "
+                                f"a Spot group (diversification across Spot pools); AWS sells {gpu_count}x "
+                                f"{gpu_type.value} as: " + ", ".join(sizes[gpu_count]))
+    return chosen
+
+
+def node_labels(gpu_type: GpuType, capacity: CapacityType) -> dict[str, str]:
+    """Labels EKS puts on every node of the group (EKS adds `eks.amazonaws.com/capacityType` itself)."""
+    return {GPU_TYPE_LABEL: gpu_type.value, CAPACITY_LABEL: capacity.value,
+            ACCELERATOR_LABEL: ACCELERATOR_NAMES[gpu_type]}
+
+
+def node_taints(capacity: CapacityType) -> list[dict]:
+    """Taints in Kubernetes form (effect `NoSchedule`): the GPU taint, and the Spot taint on Spot groups."""
+    return [gpu_taint()] + ([spot_taint()] if capacity is CapacityType.SPOT else [])
+
+
+def eks_taint(taint: dict) -> aws.eks.NodeGroupTaintArgs:
+    """The EKS API spells effects in upper snake case (`NO_SCHEDULE`)."""
+    return aws.eks.NodeGroupTaintArgs(key=taint["key"], value=taint["value"], effect=_EKS_TAINT_EFFECT[taint["effect"]])
+
+
+def node_template_tags(gpu_type: GpuType, gpu_count: int, capacity: CapacityType) -> dict[str, str]:
+    """The ASG tags that let the cluster autoscaler build a node of this group from nothing."""
+    tags = {f"{NODE_TEMPLATE_PREFIX}/label/{k}": v for k, v in node_labels(gpu_type, capacity).items()}
+    tags[f"{NODE_TEMPLATE_PREFIX}/label/{EKS_CAPACITY_LABEL}"] = capacity.eks_value
+    for taint in node_taints(capacity):
+        tags[f"{NODE_TEMPLATE_PREFIX}/taint/{taint['key']}"] = f"{taint['value']}:{taint['effect']}"
+    tags[f"{NODE_TEMPLATE_PREFIX}/resources/{GPU_RESOURCE}"] = str(gpu_count)
+    return tags
+
+
+def _tag_suffix(key: str) -> str:
+    """A short, stable logical-name suffix for one node-template tag key."""
+    kind, _, name = key[len(NODE_TEMPLATE_PREFIX) + 1:].partition("/")
+    slug = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
+    return f"{kind}-{slug}"
+
+
+@dataclass(frozen=True)
+class GpuNodeGroupArgs:
+    """A node group of `gpu_count` x `gpu_type` per node in `cluster_name`, bought as `capacity` (Spot unless the
+    group is the On-Demand fallback). `instance_types` default to every type of that size (see INSTANCE_TYPES).
+    Scales between `min_size` (0: scale from zero) and `max_size`; `desired_size` (default `min_size`) only at
+    creation. `node_group_name` defaults to the component's name (the ASG is then `eks-<name>-<uuid>`)."""
+
+    cluster_name: pulumi.Input[str]
+    node_role_arn: pulumi.Input[str]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    gpu_type: GpuType
+    capacity: CapacityType = CapacityType.SPOT
+    gpu_count: int = 1
+    instance_types: Optional[tuple[str, ...]] = None
+    min_size: int = 0
+    max_size: int = 4
+    desired_size: Optional[int] = None
+    node_group_name: Optional[str] = None
+    disk_size_gib: int = 100
+    tags: Optional[Mapping[str, str]] = None
+
+
+class GpuNodeGroup(pulumi.ComponentResource):
+    """An EKS managed GPU node group and the ASG tags that let the cluster autoscaler scale it from zero."""
+
+    node_group: aws.eks.NodeGroup
+
+    def __init__(self, name: str, args: GpuNodeGroupArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("platform:aws:GpuNodeGroup", name, None, opts)
+        if not 0 <= args.min_size <= args.max_size or args.max_size < 1:
+            raise ValueError(f"GpuNodeGroup {name}: sizes min {args.min_size} / max {args.max_size}: expected "
+                             "0 <= min_size <= max_size and max_size >= 1")
+        desired = args.min_size if args.desired_size is None else args.desired_size
+        if not args.min_size <= desired <= args.max_size:
+            raise ValueError(f"GpuNodeGroup {name}: desired_size {desired}: expected between min_size and max_size")
+        self.instance_types = check_instance_types(args.gpu_type, args.gpu_count, args.capacity, args.instance_types)
+        self.gpu_type, self.gpu_count, self.capacity = args.gpu_type, args.gpu_count, args.capacity
+        self.labels = node_labels(args.gpu_type, args.capacity)
+        self.taints = node_taints(args.capacity)
+        self.node_group_name = args.node_group_name or name
+        self.min_size, self.max_size = args.min_size, args.max_size
+
+        self.node_group = aws.eks.NodeGroup(
+            f"{name}-nodegroup",
+            cluster_name=args.cluster_name,
+            node_group_name=self.node_group_name,
+            node_role_arn=args.node_role_arn,
+            subnet_ids=args.subnet_ids,
+            capacity_type=args.capacity.eks_value,
+            ami_type=GPU_AMI_TYPE,
+            instance_types=list(self.instance_types),
+            disk_size=args.disk_size_gib,
+            labels=self.labels,
+            taints=[eks_taint(t) for t in self.taints],
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(min_size=args.min_size, max_size=args.max_size,
+                                                              desired_size=desired),
+            update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
+            tags={**(args.tags or {}), GPU_TYPE_LABEL: args.gpu_type.value, CAPACITY_LABEL: args.capacity.value},
+            opts=child_options(self, opts, ignore_changes=["scalingConfig.desiredSize"]),
+        )
+        # EKS names the ASG; it is known once the node group exists.
+        self.autoscaling_group_name = self.node_group.resources.apply(
+            lambda resources: resources[0].autoscaling_groups[0].name)
+
+        # Discovery tags (EKS sets the same two on managed node groups; writing them again is idempotent) and the
+        # node template. The owner tag's key names the cluster, which may be an Output.
+        owner_key = pulumi.Output.from_input(args.cluster_name).apply(lambda c: f"{AUTOSCALER_TAG_PREFIX}/{c}")
+        tags: list[tuple[str, pulumi.Input[str], str]] = [
+            ("autoscaler-enabled", f"{AUTOSCALER_TAG_PREFIX}/enabled", "true"),
+            ("autoscaler-owner", owner_key, "owned"),
+        ] + [(_tag_suffix(k), k, v)
+             for k, v in node_template_tags(args.gpu_type, args.gpu_count, args.capacity).items()]
+        self.tag_resources = [
+            aws.autoscaling.Tag(
+                f"{name}-tag-{suffix}",
+                autoscaling_group_name=self.autoscaling_group_name,
+                tag=aws.autoscaling.TagTagArgs(key=key, value=value, propagate_at_launch=False),
+                opts=child_options(self, opts),
+            )
+            for suffix, key, value in tags
+        ]
+
+        self.register_outputs({"nodeGroupName": self.node_group.node_group_name,
+                               "autoscalingGroupName": self.autoscaling_group_name})
+
+    def summary(self) -> dict:
+        """What this group offers, as plain data (exported for the private stack's benefit)."""
+        return {"name": self.node_group_name, "gpuType": self.gpu_type.value, "gpuCount": self.gpu_count,
+                "capacity": self.capacity.value, "instanceTypes": list(self.instance_types),
+                "minSize": self.min_size, "maxSize": self.max_size, "taints": self.taints}
