@@ -1,0 +1,158 @@
+"""What GPU Spot node groups need in the cluster: the NVIDIA device plugin, the cluster autoscaler, Spot
+interruption handling. Each is an upstream chart, pinned in `components.versions`, installed as a
+`kubernetes.helm.v3.Release` (its values are inputs, visible in a preview and in the offline render).
+
+Children (named `<component name>-<part>`), all in `kube-system`, on the provider the caller passes:
+- `-nvidia-device-plugin`: advertises `nvidia.com/gpu` on every GPU node. It tolerates the GPU and Spot taints and
+  selects nodes by the platform's GPU type label (the chart's default affinity wants Node Feature Discovery labels,
+  which EKS nodes do not have, so it is replaced).
+- `-cluster-autoscaler`: discovers this cluster's ASGs by tag, runs as `kube-system/cluster-autoscaler` with the IRSA
+  role, and expands by `priority,least-waste`: Spot groups first (priority 50), their On-Demand fallbacks next (10),
+  anything else last (1). When Spot cannot be had, the autoscaler backs the Spot group off and the next priority
+  wins, so pods that tolerate Spot still get a node. Node provisioning may take 15 minutes (GPU AMIs start slowly).
+- `-node-termination-handler`: aws-node-termination-handler in IMDS mode, a host-network DaemonSet on Spot nodes
+  only, that cordons and drains a node on its two-minute Spot interruption notice and on scheduled maintenance.
+  IMDS mode needs no SQS queue, EventBridge rules or IAM permissions (queue mode needs all three). Rebalance
+  recommendations are left to EKS: managed node groups already launch a replacement and drain on them.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.aws.eks_cluster import AUTOSCALER_NAMESPACE, AUTOSCALER_SERVICE_ACCOUNT
+from components.options import child_options
+from components.scheduling import (EKS_CAPACITY_LABEL, GPU_TYPE_LABEL, CapacityType, gpu_tolerations,
+                                   spot_tolerations)
+from components.versions import (AWS_NODE_TERMINATION_HANDLER_CHART, CLUSTER_AUTOSCALER_CHART,
+                                 CLUSTER_AUTOSCALER_IMAGE_TAG, NVIDIA_DEVICE_PLUGIN_CHART, Chart)
+from models.spec import GpuType
+
+SPOT_PRIORITY = 50
+ON_DEMAND_PRIORITY = 10
+DEFAULT_PRIORITY = 1
+MAX_NODE_PROVISION_TIME = "15m0s"
+RELEASE_TIMEOUT_S = 600
+
+
+@dataclass(frozen=True)
+class NodeGroupRef:
+    """A node group the autoscaler should rank: its EKS name and how it is bought."""
+
+    name: str
+    capacity: CapacityType
+
+
+def release_chart(chart: Chart) -> tuple[str, Optional[k8s.helm.v3.RepositoryOptsArgs]]:
+    """`chart` and `repository_opts` for a Release: OCI charts are referenced in full, others through their repo."""
+    if chart.repo.startswith("oci://"):
+        return f"{chart.repo}/{chart.name}", None
+    return chart.name, k8s.helm.v3.RepositoryOptsArgs(repo=chart.repo)
+
+
+def asg_pattern(node_group_name: str) -> str:
+    """EKS names a managed node group's ASG `eks-<node group name>-<uuid>`; node group names are DNS labels, so
+    they need no escaping in a (Go) regular expression."""
+    if not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", node_group_name):
+        raise ValueError(f"node group name {node_group_name!r}: expected a DNS-1123 label")
+    return f"^eks-{node_group_name}-[0-9a-f-]+$"
+
+
+def expander_priorities(node_groups: Sequence[NodeGroupRef]) -> dict[str, list[str]]:
+    """The priority expander's table: Spot groups above their On-Demand fallbacks above anything else."""
+    spot = [asg_pattern(g.name) for g in node_groups if g.capacity is CapacityType.SPOT]
+    on_demand = [asg_pattern(g.name) for g in node_groups if g.capacity is CapacityType.ON_DEMAND]
+    table = {str(DEFAULT_PRIORITY): [".*"]}
+    if on_demand:
+        table[str(ON_DEMAND_PRIORITY)] = on_demand
+    if spot:
+        table[str(SPOT_PRIORITY)] = spot
+    return table
+
+
+def device_plugin_values() -> dict:
+    return {
+        "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}] + gpu_tolerations() + spot_tolerations(),
+        "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+            {"matchExpressions": [{"key": GPU_TYPE_LABEL, "operator": "In", "values": [g.value for g in GpuType]}]},
+        ]}}},
+        "priorityClassName": "system-node-critical",
+        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
+    }
+
+
+def cluster_autoscaler_values(cluster_name: str, region: str, role_arn: pulumi.Input[str],
+                              node_groups: Sequence[NodeGroupRef]) -> dict:
+    return {
+        "cloudProvider": "aws",
+        "awsRegion": region,
+        "autoDiscovery": {"clusterName": cluster_name},
+        "image": {"tag": CLUSTER_AUTOSCALER_IMAGE_TAG},
+        "rbac": {"create": True, "serviceAccount": {
+            "create": True, "name": AUTOSCALER_SERVICE_ACCOUNT,
+            "annotations": {"eks.amazonaws.com/role-arn": role_arn}}},
+        "extraArgs": {
+            "expander": "priority,least-waste",
+            "balance-similar-node-groups": True,
+            "skip-nodes-with-local-storage": False,
+            "max-node-provision-time": MAX_NODE_PROVISION_TIME,
+        },
+        "expanderPriorities": expander_priorities(node_groups),
+        "priorityClassName": "system-cluster-critical",
+        "resources": {"requests": {"cpu": "100m", "memory": "300Mi"}, "limits": {"memory": "600Mi"}},
+    }
+
+
+def termination_handler_values() -> dict:
+    return {
+        "enableSqsTerminationDraining": False,  # IMDS mode
+        "enableSpotInterruptionDraining": True,
+        "enableScheduledEventDraining": True,
+        "enableRebalanceMonitoring": False,
+        "enableRebalanceDraining": False,
+        "taintNode": True,
+        "daemonsetNodeSelector": {EKS_CAPACITY_LABEL: CapacityType.SPOT.eks_value},
+        "daemonsetTolerations": gpu_tolerations() + spot_tolerations(),
+        "enableProbesServer": True,
+    }
+
+
+@dataclass(frozen=True)
+class ClusterAddonsArgs:
+    """The add-ons of EKS cluster `cluster_name` in `region`; the autoscaler assumes `autoscaler_role_arn` (IRSA) and
+    ranks `node_groups` Spot-first."""
+
+    cluster_name: str
+    region: str
+    autoscaler_role_arn: pulumi.Input[str]
+    node_groups: tuple[NodeGroupRef, ...] = ()
+
+
+class ClusterAddons(pulumi.ComponentResource):
+    """NVIDIA device plugin, cluster autoscaler and aws-node-termination-handler as pinned Helm releases."""
+
+    device_plugin: k8s.helm.v3.Release
+    cluster_autoscaler: k8s.helm.v3.Release
+    termination_handler: k8s.helm.v3.Release
+
+    def __init__(self, name: str, args: ClusterAddonsArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("platform:aws:ClusterAddons", name, None, opts)
+
+        def release(part: str, chart: Chart, values: dict) -> k8s.helm.v3.Release:
+            chart_ref, repo = release_chart(chart)
+            return k8s.helm.v3.Release(
+                f"{name}-{part}", name=part, chart=chart_ref, version=chart.version, repository_opts=repo,
+                namespace=AUTOSCALER_NAMESPACE, values=values, timeout=RELEASE_TIMEOUT_S,
+                opts=child_options(self, opts))
+
+        self.device_plugin = release("nvidia-device-plugin", NVIDIA_DEVICE_PLUGIN_CHART, device_plugin_values())
+        self.cluster_autoscaler = release(
+            "cluster-autoscaler", CLUSTER_AUTOSCALER_CHART,
+            cluster_autoscaler_values(args.cluster_name, args.region, args.autoscaler_role_arn, args.node_groups))
+        self.termination_handler = release("node-termination-handler", AWS_NODE_TERMINATION_HANDLER_CHART,
+                                           termination_handler_values())
+        self.register_outputs({})
