@@ -1,0 +1,275 @@
+"""Typed config of a public stack (`Pulumi.public.yaml`): one EKS member of the hybrid platform.
+
+Everything the file alone can get wrong fails here, before any resource is registered: unknown keys, bad values,
+node groups that cannot be built (a Spot group with fewer than three instance types, instance types whose GPU count
+differs from the group's). What needs the private stack's outputs (what this member must host) is checked when
+those outputs arrive: see `check_member_requirements`.
+"""
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional
+
+from components.aws.gpu_node_group import InstanceTypeError, check_instance_types, node_taints
+from components.scheduling import CapacityType, tolerates
+from components.versions import EKS_KUBERNETES_VERSION
+from models.errors import ConfigError
+from models.spec import GpuType
+from stacks.config_reader import DNS_LABEL, Section
+
+STACK_NAME = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
+CLUSTER_NAME = r"^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$"  # IAM role names built from it stay under 64 characters
+SUBNET_ID = r"^subnet-[0-9a-f]{8,17}$"
+IAM_OIDC_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/.+$"
+CIDR = re.compile(r"^(\d{1,3}\.){3}\d{1,3}/\d{1,2}$")
+REGION = r"^[a-z]{2}(-[a-z]+)+-\d$"
+
+
+class ClusterMode(enum.Enum):
+    CREATE = "create"
+    EXISTING = "existing"
+
+
+@dataclass(frozen=True)
+class SystemNodes:
+    enabled: bool
+    instance_types: tuple[str, ...]
+    min_size: int
+    max_size: int
+
+
+@dataclass(frozen=True)
+class EksConfig:
+    mode: ClusterMode
+    cluster_name: str
+    version: str
+    subnet_ids: tuple[str, ...]
+    endpoint_private_access: bool
+    endpoint_public_access: bool
+    public_access_cidrs: tuple[str, ...]
+    oidc_provider_arn: Optional[str]
+    system_nodes: SystemNodes
+
+
+@dataclass(frozen=True)
+class GpuNodeGroupConfig:
+    """One entry of `platform:gpuNodeGroups`; `instance_types` are resolved (table defaults filled in)."""
+
+    name: str
+    gpu_type: GpuType
+    gpu_count: int
+    capacity: CapacityType
+    instance_types: tuple[str, ...]
+    min_size: int
+    max_size: int
+    desired_size: Optional[int]
+
+    @property
+    def taints(self) -> list[dict]:
+        return node_taints(self.capacity)
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.gpu_count}x {self.gpu_type.value}, {self.capacity.value})"
+
+
+@dataclass(frozen=True)
+class PublicStackConfig:
+    private_stack: str
+    member_name: str
+    region: str
+    eks: EksConfig
+    gpu_node_groups: tuple[GpuNodeGroupConfig, ...]
+
+    def node_group_name(self, group: GpuNodeGroupConfig) -> str:
+        """The EKS node group name (unique in the cluster, readable in the ASG name `eks-<this>-<uuid>`)."""
+        return f"{self.member_name}-{group.name}"
+
+
+_EKS_KEYS = ("mode", "clusterName", "version", "subnetIds", "endpointPrivateAccess", "endpointPublicAccess",
+             "publicAccessCidrs", "oidcProviderArn", "systemNodes")
+_GROUP_KEYS = ("name", "gpuType", "gpuCount", "capacity", "instanceTypes", "minSize", "maxSize", "desiredSize")
+
+
+def _str_list(where: str, key: str, value: Any, pattern: Optional[str], expected: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(where, key, value, f"a list of {expected}")
+    for v in value:
+        if pattern and not re.match(pattern, v):
+            raise ConfigError(where, key, v, expected)
+    return tuple(value)
+
+
+def _eks(s: Section, member: str) -> EksConfig:
+    mode = s.enum("mode", ClusterMode, ClusterMode.CREATE)
+    cluster_name = s.str("clusterName", member, pattern=CLUSTER_NAME,
+                         expected="an EKS cluster name: lower-case DNS label of at most 40 characters")
+    version = s.str("version", EKS_KUBERNETES_VERSION, pattern=r"^1\.\d+$", expected="a Kubernetes minor like '1.31'")
+    if mode is ClusterMode.CREATE and version != EKS_KUBERNETES_VERSION:
+        raise ConfigError(s.where, "version", version, f"{EKS_KUBERNETES_VERSION!r}: the cluster-autoscaler pinned in "
+                          "components/versions.py supports only its own Kubernetes minor (bump both together)")
+    if mode is ClusterMode.EXISTING and "version" in s.data:
+        raise ConfigError(s.where, "version", version, "no version for mode 'existing' (the cluster keeps its own)")
+    subnets = _str_list(s.where, "subnetIds", s.raw("subnetIds"), SUBNET_ID, "subnet IDs like 'subnet-0abc1234'")
+    if not subnets:
+        raise ConfigError(s.where, "subnetIds", [], "at least one subnet for the node groups (private subnets)")
+    private = s.bool("endpointPrivateAccess", True)
+    public = s.bool("endpointPublicAccess", False)
+    if not (private or public):
+        raise ConfigError(s.where, "endpointPrivateAccess", private, "true when endpointPublicAccess is false "
+                          "(the API server needs an endpoint)")
+    cidrs = _str_list(s.where, "publicAccessCidrs", s.raw("publicAccessCidrs", []), None, "CIDRs like '203.0.113.0/24'")
+    for c in cidrs:
+        if not CIDR.match(c):
+            raise ConfigError(s.where, "publicAccessCidrs", c, "an IPv4 CIDR like '203.0.113.0/24'")
+    if public and not cidrs:
+        raise ConfigError(s.where, "publicAccessCidrs", [], "the CIDRs allowed to reach the public endpoint "
+                          "(required when endpointPublicAccess is true)")
+    if cidrs and not public:
+        raise ConfigError(s.where, "publicAccessCidrs", list(cidrs), "no CIDRs while endpointPublicAccess is false")
+    oidc = s.str("oidcProviderArn", None, pattern=IAM_OIDC_ARN, expected="an IAM OIDC provider ARN")
+    if oidc and mode is ClusterMode.CREATE:
+        raise ConfigError(s.where, "oidcProviderArn", oidc, "no ARN for mode 'create' (the stack creates the provider)")
+    sysn = s.section("systemNodes", ("enabled", "instanceTypes", "minSize", "maxSize"))
+    system = SystemNodes(
+        enabled=sysn.bool("enabled", mode is ClusterMode.CREATE),
+        instance_types=_str_list(sysn.where, "instanceTypes", sysn.raw("instanceTypes", ["m6i.large", "m6a.large",
+                                                                                          "m5.large"]),
+                                 r"^[a-z0-9-]+\.[a-z0-9]+$", "EC2 instance types"),
+        min_size=sysn.int("minSize", 2, minimum=1),
+        max_size=sysn.int("maxSize", 4, minimum=1),
+    )
+    if system.min_size > system.max_size:
+        raise ConfigError(sysn.where, "minSize", system.min_size, f"at most maxSize ({system.max_size})")
+    return EksConfig(mode=mode, cluster_name=cluster_name, version=version, subnet_ids=subnets,
+                     endpoint_private_access=private, endpoint_public_access=public, public_access_cidrs=cidrs,
+                     oidc_provider_arn=oidc, system_nodes=system)
+
+
+def _group(i: int, raw: Any) -> GpuNodeGroupConfig:
+    where = f"platform:gpuNodeGroups[{i}]"
+    s = Section(where, raw, _GROUP_KEYS)
+    name = s.str("name", pattern=DNS_LABEL, expected="a DNS-1123 label like 't4-spot'")
+    gpu_type = s.enum("gpuType", GpuType)
+    gpu_count = s.int("gpuCount", 1, minimum=1, maximum=8)
+    capacity = s.enum("capacity", CapacityType, CapacityType.SPOT)
+    given = None
+    if "instanceTypes" in s.data:
+        given = _str_list(where, "instanceTypes", s.raw("instanceTypes"), None, "EC2 instance types")
+    try:
+        instance_types = check_instance_types(gpu_type, gpu_count, capacity, given)
+    except InstanceTypeError as err:
+        raise ConfigError(where, err.field, err.value, err.expected) from None
+    min_size = s.int("minSize", 0)
+    max_size = s.int("maxSize", minimum=1)
+    if min_size > max_size:
+        raise ConfigError(where, "minSize", min_size, f"at most maxSize ({max_size})")
+    desired = s.int("desiredSize", None)
+    if desired is not None and not min_size <= desired <= max_size:
+        raise ConfigError(where, "desiredSize", desired, f"between minSize ({min_size}) and maxSize ({max_size})")
+    return GpuNodeGroupConfig(name=name, gpu_type=gpu_type, gpu_count=gpu_count, capacity=capacity,
+                              instance_types=instance_types, min_size=min_size, max_size=max_size,
+                              desired_size=desired)
+
+
+def read_public_config(values: Mapping[str, object], region: Optional[str]) -> PublicStackConfig:
+    """`values`: the `platform` namespace of the stack config without the prefix; `region`: `aws:region`."""
+    top = Section("platform", values, ("privateStack", "memberName", "eks", "gpuNodeGroups"))
+    if not isinstance(region, str) or not re.match(REGION, region):
+        raise ConfigError("aws", "region", region, "an AWS region like 'us-east-1' (set aws:region)")
+    private_stack = top.str("privateStack", pattern=STACK_NAME,
+                            expected="a stack reference '<organization>/<project>/<stack>'")
+    member = top.str("memberName", pattern=DNS_LABEL, expected="the member's name as the private stack lists it "
+                     "under platform:members (a DNS-1123 label)")
+    eks = _eks(Section("platform:eks", top.raw("eks"), _EKS_KEYS), member)
+    groups = tuple(_group(i, raw) for i, raw in enumerate(top.list("gpuNodeGroups")))
+    if not groups:
+        raise ConfigError("platform", "gpuNodeGroups", [], "at least one GPU node group")
+    seen: set[str] = set()
+    for i, g in enumerate(groups):
+        if g.name in seen:
+            raise ConfigError(f"platform:gpuNodeGroups[{i}]", "name", g.name, "a name unique among gpuNodeGroups")
+        seen.add(g.name)
+        if len(f"{member}-{g.name}") > 63:
+            raise ConfigError(f"platform:gpuNodeGroups[{i}]", "name", g.name,
+                              "a name that keeps '<memberName>-<name>' within 63 characters (EKS node group names)")
+    return PublicStackConfig(private_stack=private_stack, member_name=member, region=region, eks=eks,
+                             gpu_node_groups=groups)
+
+
+# --- Checks against the private stack's outputs (run when they arrive, inside an apply) ---------------------------
+
+def _offers(groups: tuple[GpuNodeGroupConfig, ...]) -> str:
+    return ", ".join(g.describe() for g in groups) or "no GPU node groups"
+
+
+def check_member_requirements(cfg: PublicStackConfig, requirements: Any, private_stack: str) -> dict[str, list[str]]:
+    """Check what the private stack says this member must host against this stack's node groups.
+
+    `requirements` is the private stack's `memberRequirements` output: {memberName: [{model, gpuType, gpuCount,
+    needsSpot, tolerations}]}. Every GPU model must fit a node group here (type, and count per node), tolerate all
+    of that group's taints, and a model that needs Spot (batch class) must fit a Spot group. Returns model → names
+    of the node groups it can land on; raises ConfigError naming the model, the field, the value and what exists.
+    """
+    source = f"{private_stack} output memberRequirements"
+    if requirements is None:
+        raise ConfigError(source, "memberRequirements", None, "an export {memberName: [{model, gpuType, gpuCount, "
+                          "needsSpot, tolerations}]} (the private stack exports it from phase 'hybrid')")
+    if not isinstance(requirements, dict):
+        raise ConfigError(source, "memberRequirements", requirements, "a mapping of member name to a list")
+    if cfg.member_name not in requirements:
+        raise ConfigError("platform", "memberName", cfg.member_name, "a member the private stack lists under "
+                          "platform:members; it knows: " + (", ".join(sorted(requirements)) or "none"))
+    entries = requirements[cfg.member_name]
+    if not isinstance(entries, list):
+        raise ConfigError(f"{source}.{cfg.member_name}", "requirements", entries, "a list")
+    placements: dict[str, list[str]] = {}
+    for i, req in enumerate(entries):
+        where = f"{source}.{cfg.member_name}[{i}]"
+        if not isinstance(req, dict) or not isinstance(req.get("model"), str):
+            raise ConfigError(where, "model", req, "{model, gpuType, gpuCount, needsSpot, tolerations}")
+        model = req["model"]
+        where = f"{where} (model {model!r})"
+        gpu_count = req.get("gpuCount") or 0
+        if isinstance(gpu_count, float) and gpu_count.is_integer():  # numbers cross a StackReference as floats
+            gpu_count = int(gpu_count)
+        if not isinstance(gpu_count, int) or isinstance(gpu_count, bool) or gpu_count < 0:
+            raise ConfigError(where, "gpuCount", gpu_count, "a whole number of GPUs >= 0")
+        gpu_value = req.get("gpuType")
+        needs_spot = bool(req.get("needsSpot", False))
+        tolerations = req.get("tolerations") or []
+        if not isinstance(tolerations, list) or not all(isinstance(t, dict) for t in tolerations):
+            raise ConfigError(where, "tolerations", tolerations, "a list of Kubernetes tolerations")
+        if not gpu_count:
+            if needs_spot:  # CPU-only batch work would land on the On-Demand system nodes
+                raise ConfigError(where, "needsSpot", True, "a GPU model (this member offers Spot only as GPU "
+                                  "node groups: " + _offers(cfg.gpu_node_groups) + ")")
+            placements[model] = ["system"]
+            continue
+        gpu_type = next((g for g in GpuType if g.value == gpu_value), None)
+        of_type = [g for g in cfg.gpu_node_groups if g.gpu_type is gpu_type]
+        if not of_type:
+            raise ConfigError(where, "gpuType", gpu_value, "a GPU type this member's platform:gpuNodeGroups offer: "
+                              + _offers(cfg.gpu_node_groups))
+        big_enough = [g for g in of_type if g.gpu_count >= gpu_count]
+        if not big_enough:
+            raise ConfigError(where, "gpuCount", gpu_count, f"at most the GPUs per node of a {gpu_value} group here: "
+                              + _offers(tuple(of_type)))
+        candidates = big_enough
+        if needs_spot:
+            candidates = [g for g in big_enough if g.capacity is CapacityType.SPOT]
+            if not candidates:
+                raise ConfigError(where, "needsSpot", True, f"a Spot node group with {gpu_count}x {gpu_value} or more "
+                                  "in platform:gpuNodeGroups (batch work runs on public Spot only); this member "
+                                  "offers: " + _offers(cfg.gpu_node_groups))
+        fits = [g for g in candidates if all(tolerates(tolerations, t) for t in g.taints)]
+        if not fits:
+            closest = candidates[0]
+            missing = [t for t in closest.taints if not tolerates(tolerations, t)]
+            raise ConfigError(where, "tolerations", tolerations, "tolerations for the taints of a node group that "
+                              f"holds it: {closest.name} needs " + ", ".join(
+                                  f"{t['key']}={t['value']}:{t['effect']}" for t in missing)
+                              + " (node groups: " + _offers(tuple(candidates)) + ")")
+        placements[model] = [cfg.node_group_name(g) for g in fits]
+    return placements

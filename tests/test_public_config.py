@@ -1,0 +1,200 @@
+"""The public stack's typed config and its checks against the private stack's `memberRequirements`.
+
+File mistakes fail before any resource exists; requirement mismatches name the model, the field, the value and
+what this member offers.
+"""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from components.scheduling import CapacityType, gpu_tolerations, spot_tolerations
+from models.errors import ConfigError
+from models.spec import GpuType
+from stacks.__main__ import load_stack_file
+from stacks.program import NAMESPACE
+from stacks.public_config import ClusterMode, check_member_requirements, read_public_config
+
+BASE = {
+    "privateStack": "organization/inference-platform/private",
+    "memberName": "aws-use1",
+    "eks": {"clusterName": "inference-aws-use1", "subnetIds": ["subnet-0a1b2c3d4e5f60001"]},
+    "gpuNodeGroups": [
+        {"name": "t4-spot", "gpuType": "t4", "capacity": "spot", "maxSize": 8},
+        {"name": "t4-ondemand", "gpuType": "t4", "capacity": "on-demand", "maxSize": 2},
+    ],
+}
+
+
+def config(**changes):
+    values = copy.deepcopy(BASE)
+    values.update(changes)
+    return values
+
+
+def fails(values, where, field, value_text="", region="us-east-1"):
+    with pytest.raises(ConfigError) as info:
+        read_public_config(values, region)
+    err = info.value
+    assert (err.where, err.field) == (where, field), str(err)
+    assert value_text in str(err), str(err)
+    return err
+
+
+def group(**fields):
+    return {"name": "g", "gpuType": "t4", "maxSize": 2, **fields}
+
+
+# --- the file ------------------------------------------------------------------------------------------------------
+
+def test_the_checked_in_stack_file_reads():
+    raw = load_stack_file("public")
+    values = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith(NAMESPACE + ":")}
+    cfg = read_public_config(values, raw["aws:region"])
+    assert cfg.member_name == "aws-use1" and cfg.region == "us-east-1"
+    assert cfg.eks.mode is ClusterMode.CREATE and cfg.eks.endpoint_public_access is False
+    capacities = {(g.gpu_type, g.capacity) for g in cfg.gpu_node_groups}
+    assert (GpuType.T4, CapacityType.SPOT) in capacities and (GpuType.T4, CapacityType.ON_DEMAND) in capacities
+
+
+def test_defaults():
+    cfg = read_public_config(config(), "eu-west-1")
+    spot = cfg.gpu_node_groups[0]
+    assert (spot.capacity, spot.gpu_count, spot.min_size, spot.desired_size) == (CapacityType.SPOT, 1, 0, None)
+    assert spot.instance_types[0] == "g4dn.xlarge" and len(spot.instance_types) >= 3
+    assert cfg.node_group_name(spot) == "aws-use1-t4-spot"
+    assert (cfg.eks.endpoint_private_access, cfg.eks.endpoint_public_access) == (True, False)
+    assert cfg.eks.system_nodes.enabled and cfg.eks.version == "1.31"
+
+
+def test_unknown_keys_are_errors():
+    fails(config(gpuNodeGroup=[]), "platform", "gpuNodeGroup")
+    fails(config(gpuNodeGroups=[group(capcity="spot")]), "platform:gpuNodeGroups[0]", "capcity")
+    fails(config(eks={**BASE["eks"], "vpcID": "vpc-1"}), "platform:eks", "vpcID")
+
+
+def test_region_private_stack_and_member_name_are_checked():
+    fails(config(), "aws", "region", "None", region=None)
+    fails(config(privateStack="private"), "platform", "privateStack", "'private'")
+    fails(config(memberName="AWS_1"), "platform", "memberName", "'AWS_1'")
+
+
+def test_spot_group_with_two_instance_types_is_rejected():
+    err = fails(config(gpuNodeGroups=[group(instanceTypes=["g4dn.xlarge", "g4dn.2xlarge"])]),
+                "platform:gpuNodeGroups[0]", "instanceTypes", "g4dn.xlarge")
+    assert "at least 3 instance types" in err.expected
+
+
+def test_instance_types_must_match_the_groups_gpu_class_and_count():
+    err = fails(config(gpuNodeGroups=[group(instanceTypes=["g4dn.xlarge", "g4dn.2xlarge", "g4dn.12xlarge"])]),
+                "platform:gpuNodeGroups[0]", "instanceTypes")
+    assert "g4dn.12xlarge has 4x t4" in err.expected
+    fails(config(gpuNodeGroups=[group(gpuCount=2)]), "platform:gpuNodeGroups[0]", "gpuCount", "2")
+
+
+def test_a100_spot_group_is_rejected_on_capacity():
+    err = fails(config(gpuNodeGroups=[group(gpuType="a100", gpuCount=8)]), "platform:gpuNodeGroups[0]", "capacity",
+                "'spot'")
+    assert "'on-demand'" in err.expected
+    read_public_config(config(gpuNodeGroups=[group(gpuType="a100", gpuCount=8, capacity="on-demand")]), "us-east-1")
+
+
+def test_group_names_sizes_and_count():
+    fails(config(gpuNodeGroups=[group(), group()]), "platform:gpuNodeGroups[1]", "name", "'g'")
+    fails(config(gpuNodeGroups=[group(minSize=3, maxSize=2)]), "platform:gpuNodeGroups[0]", "minSize", "3")
+    fails(config(gpuNodeGroups=[group(desiredSize=5)]), "platform:gpuNodeGroups[0]", "desiredSize", "5")
+    fails(config(gpuNodeGroups=[]), "platform", "gpuNodeGroups", "[]")
+    fails(config(gpuNodeGroups=[group(gpuType="h100")]), "platform:gpuNodeGroups[0]", "gpuType", "'h100'")
+
+
+def test_endpoint_access_rules():
+    eks = BASE["eks"]
+    fails(config(eks={**eks, "endpointPublicAccess": True}), "platform:eks", "publicAccessCidrs", "[]")
+    fails(config(eks={**eks, "endpointPrivateAccess": False}), "platform:eks", "endpointPrivateAccess", "False")
+    fails(config(eks={**eks, "endpointPublicAccess": True, "publicAccessCidrs": ["10.0.0.0"]}), "platform:eks",
+          "publicAccessCidrs", "'10.0.0.0'")
+    cfg = read_public_config(config(eks={**eks, "endpointPublicAccess": True,
+                                         "publicAccessCidrs": ["203.0.113.0/24"]}), "us-east-1")
+    assert cfg.eks.public_access_cidrs == ("203.0.113.0/24",)
+
+
+def test_cluster_mode_rules():
+    eks = BASE["eks"]
+    fails(config(eks={**eks, "version": "1.30"}), "platform:eks", "version", "'1.30'")
+    fails(config(eks={**eks, "mode": "existing", "version": "1.31"}), "platform:eks", "version")
+    fails(config(eks={**eks, "oidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/x"}), "platform:eks",
+          "oidcProviderArn")
+    fails(config(eks={**eks, "subnetIds": []}), "platform:eks", "subnetIds", "[]")
+    fails(config(eks={**eks, "subnetIds": ["sn-1"]}), "platform:eks", "subnetIds", "'sn-1'")
+    cfg = read_public_config(config(eks={**eks, "mode": "existing"}), "us-east-1")
+    assert cfg.eks.mode is ClusterMode.EXISTING and not cfg.eks.system_nodes.enabled
+
+
+# --- requirements from the private stack ---------------------------------------------------------------------------
+
+CFG = read_public_config(config(gpuNodeGroups=BASE["gpuNodeGroups"] + [
+    {"name": "a10g-4x", "gpuType": "a10g", "gpuCount": 4, "capacity": "on-demand", "maxSize": 1}]), "us-east-1")
+
+
+def req(model="m", gpu_type="t4", count=1, needs_spot=False, tolerations=None):
+    return {"model": model, "gpuType": gpu_type, "gpuCount": count, "needsSpot": needs_spot,
+            "tolerations": gpu_tolerations() if tolerations is None else tolerations}
+
+
+def check(*reqs, member="aws-use1"):
+    return check_member_requirements(CFG, {member: list(reqs)}, "org/p/private")
+
+
+def check_fails(*reqs, field, text=""):
+    with pytest.raises(ConfigError) as info:
+        check(*reqs)
+    err = info.value
+    assert err.field == field, str(err)
+    assert text in str(err), str(err)
+    return err
+
+
+def test_models_are_placed_on_the_groups_whose_taints_they_tolerate():
+    placed = check(req("online"), req("batch", needs_spot=True, tolerations=gpu_tolerations() + spot_tolerations()),
+                   req("big", gpu_type="a10g", count=4), req("cpu", gpu_type=None, count=0, tolerations=[]))
+    assert placed == {"online": ["aws-use1-t4-ondemand"], "batch": ["aws-use1-t4-spot"],
+                      "big": ["aws-use1-a10g-4x"], "cpu": ["system"]}
+    # A model tolerating Spot may use both groups of its type.
+    assert check(req("flex", tolerations=gpu_tolerations() + spot_tolerations()))["flex"] == [
+        "aws-use1-t4-spot", "aws-use1-t4-ondemand"]
+
+
+def test_gpu_type_missing_names_the_model_and_what_the_member_offers():
+    err = check_fails(req("ranker", gpu_type="l4"), field="gpuType", text="'l4'")
+    assert "model 'ranker'" in err.where
+    assert "t4-spot (1x t4, spot)" in err.expected and "a10g-4x (4x a10g, on-demand)" in err.expected
+
+
+def test_gpu_count_above_every_group_of_the_type_is_rejected():
+    err = check_fails(req("wide", count=4.0), field="gpuCount", text="4")  # numbers arrive as floats
+    assert err.value == 4 and "4.0" not in str(err)
+    check_fails(req("half", count=0.5), field="gpuCount", text="0.5")
+
+
+def test_batch_without_a_spot_group_of_its_type_is_rejected():
+    err = check_fails(req("batch-a10g", gpu_type="a10g", count=4, needs_spot=True,
+                          tolerations=gpu_tolerations() + spot_tolerations()), field="needsSpot", text="True")
+    assert "batch work runs on public Spot only" in err.expected
+
+
+def test_toleration_mismatch_names_the_missing_taint():
+    err = check_fails(req("no-gpu-toleration", tolerations=[]), field="tolerations")
+    assert "nvidia.com/gpu=present:NoSchedule" in err.expected
+    # Batch work that needs Spot but does not tolerate the Spot taint can land nowhere.
+    err = check_fails(req("batch", needs_spot=True), field="tolerations")
+    assert "inference-platform.io/capacity=spot:NoSchedule" in err.expected
+
+
+def test_member_unknown_to_the_private_stack_or_missing_export_is_rejected():
+    with pytest.raises(ConfigError) as info:
+        check(req(), member="gcp-euw1")
+    assert info.value.field == "memberName" and "gcp-euw1" in str(info.value)
+    with pytest.raises(ConfigError) as info:
+        check_member_requirements(CFG, None, "org/p/private")
+    assert info.value.field == "memberRequirements" and "phase 'hybrid'" in info.value.expected
