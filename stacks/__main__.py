@@ -124,11 +124,27 @@ def summary(render: Render) -> str:
     return "\n".join(lines)
 
 
+def platform_error_in(err: BaseException) -> Optional[PlatformError]:
+    """The user mistake behind `err`: a PlatformError raised inside an apply reaches the caller wrapped in the
+    SDK's own exception, so walk the cause/context chain (which can loop) to find it."""
+    seen: set[int] = set()
+    node: Optional[BaseException] = err
+    while node is not None and id(node) not in seen:
+        if isinstance(node, PlatformError):
+            return node
+        seen.add(id(node))
+        node = node.__cause__ or node.__context__
+    return None
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     try:
         render = render_stack(args.stack, args.config_file)
-    except PlatformError as err:
-        print(f"error: {err}", file=sys.stderr)
+    except Exception as err:  # noqa: BLE001 - re-raised unless it is a user mistake
+        mistake = platform_error_in(err)
+        if mistake is None:
+            raise
+        print(f"error: {mistake}", file=sys.stderr)
         return 2
     try:
         report = validate_render(render)

@@ -176,7 +176,7 @@ class RecordingMocks(pulumi_mocks.Mocks):
         return f"{args.name}-id", state
 
     def call(self, args: pulumi_mocks.MockCallArgs):
-        return fake_outputs(args.token, "", dict(args.args), None), None
+        return fake_outputs(args.token, "", dict(args.args), None), []
 
 
 def _config_strings(config: Mapping[str, Any]) -> dict[str, str]:
@@ -197,6 +197,11 @@ def run_program(program: Callable[[], None], *, stack: str, config: Mapping[str,
                 project: str = "inference-platform") -> Render:
     """Run `program` under mocks with `config` (the `config:` map of a stack file) and return what it registered."""
     mocks = RecordingMocks(stack_outputs or {})
+    # One root Stack per process would otherwise carry one run's exports (and a failed run's pending RPCs) into
+    # the next: start every render from a fresh root and empty bookkeeping, as `pulumi.runtime.test` does.
+    pulumi.runtime.settings.set_root_resource(None)
+    pulumi.runtime.settings.SETTINGS.rpc_manager.clear()
+    pulumi.runtime.settings.SETTINGS.outputs.clear()
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
     pulumi.runtime.set_all_config(_config_strings(config))
 

@@ -89,3 +89,24 @@ def test_bad_declaration_exits_2_without_traceback(tmp_path, monkeypatch):
 def test_missing_config_file_is_a_clear_error(tmp_path):
     result = run_cli("render", "private", "--out", str(tmp_path / "o"), "--config-file", str(tmp_path / "none.yaml"))
     assert result.returncode == 2 and "file not found" in result.stderr
+
+
+def test_renders_in_one_process_do_not_leak_outputs_into_each_other(private_render, public_render):
+    assert "karmadaAgentCredentials" in private_render.outputs
+    assert "karmadaAgentCredentials" not in public_render.outputs
+    assert set(public_render.outputs) >= {"memberName", "gpuNodeGroups"}
+
+
+def test_a_user_mistake_wrapped_by_the_sdk_is_still_found():
+    from models.errors import ConfigError
+    from stacks.__main__ import platform_error_in
+
+    mistake = ConfigError("platform:gpuNodeGroups", "gpuType", "k80", "one of 't4'")
+    try:
+        try:
+            raise mistake
+        except ConfigError as inner:
+            raise ValueError("apply failed") from inner
+    except ValueError as outer:
+        assert platform_error_in(outer) is mistake
+    assert platform_error_in(ValueError("a platform bug")) is None
