@@ -6,11 +6,14 @@ shape is the declared `input_shape` behind a variable batch dimension, when the 
 sends one deterministic batch of 2 (standard normal, fixed seed) as JSON tensors and compares the answer with the
 local PyTorch module built from the catalog declaration's factory.
 
-Tolerance: `numpy.allclose(served, local, rtol=1e-3, atol=1e-3)` by default. The served TorchScript and the
-local eager module run the same float32 arithmetic, but summation order differs with thread count and kernels
-(~1e-6 on CPU); on Ampere-or-newer GPUs libtorch runs convolutions in TF32 by default (10-bit mantissa), which
-moves logits by up to ~1e-3. Wrong weights move them by far more. Loosen with `--rtol/--atol` if a GPU model
-needs it.
+Tolerance: `numpy.allclose(served, local, rtol=1e-3, atol=1e-3 * max(1, max|local|))` by default: the absolute
+part scales with the size of the outputs (logits here reach ~35), because a GPU's error does. Measured on an
+H100 (`benchmarks/gpu_parity.py`, torch 2.11, TorchScript on CUDA vs CPU): the MLP differs by at most 4e-6; the
+CNN by 2e-5 up to batch 64, but by 2.0e-3 at batch 128 and 2.2e-3 at 256 — cuDNN picks other convolution
+algorithms for large batches (TF32 on or off made no difference) — which a fixed atol of 1e-3 would call a
+failure, and Triton's dynamic batching may well run the smoke request inside such a batch. Wrong weights move
+outputs by orders of magnitude more (the tests' perturbed model passes only with atol 1000). Adjust with
+`--rtol/--atol`.
 
 Prints exactly one line, `PASS ...` or `FAIL ...`, and exits 0 or 1; connection and protocol errors are
 FAIL lines too, never tracebacks. A model that is not in the catalog gets every check but the numeric
@@ -147,12 +150,22 @@ def _checks(url: str, name: str, rtol: float, atol: float, timeout: float, catal
     if served.shape != local.shape:
         raise SmokeFailure(f"output {out_meta['name']} has shape {list(served.shape)}, "
                            f"the local module gives {list(local.shape)}")
-    diff = float(np.max(np.abs(served - local)))
-    if not np.allclose(served, local, rtol=rtol, atol=atol):
+    ok, diff, scaled_atol = outputs_match(served, local, rtol=rtol, atol=atol)
+    if not ok:
         raise SmokeFailure(f"output differs from the local module: max |diff| {diff:.3g} "
-                           f"(rtol={rtol:g}, atol={atol:g})")
+                           f"(rtol={rtol:g}, atol={scaled_atol:.3g})")
     return (f"live, ready, {out_meta['name']} {list(served.shape)} matches the local module "
-            f"(max |diff| {diff:.2g}, rtol={rtol:g}, atol={atol:g})")
+            f"(max |diff| {diff:.2g}, rtol={rtol:g}, atol={scaled_atol:.2g})")
+
+
+def outputs_match(served, local, *, rtol: float = RTOL, atol: float = ATOL) -> tuple[bool, float, float]:
+    """(match?, max |diff|, the absolute tolerance used): allclose with `atol` scaled by max(1, max |local|)."""
+    import numpy as np
+
+    served, local = np.asarray(served, dtype=np.float64), np.asarray(local, dtype=np.float64)
+    scaled_atol = atol * max(1.0, float(np.max(np.abs(local))))
+    diff = float(np.max(np.abs(served - local)))
+    return bool(np.allclose(served, local, rtol=rtol, atol=scaled_atol)), diff, scaled_atol
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
