@@ -48,10 +48,6 @@ class Member:
     region: str
     gpu_pools: tuple[GpuPool, ...]
 
-    @property
-    def has_spot(self) -> bool:
-        return any(p.capacity is CapacityType.SPOT for p in self.gpu_pools)
-
 
 @dataclass(frozen=True)
 class ModelDeployment:

@@ -38,6 +38,17 @@ GRPC_MANAGEMENT_PORT = 7071
 RESPONSE_TIMEOUT_S = 120
 
 
+LOG_DIR = "/home/model-server/logs"
+# How the standard image runs TorchServe, in Phase 1 (config from a ConfigMap) and Phase 2 (config in the artifact).
+TORCHSERVE_ENV = {"LOG_LOCATION": LOG_DIR, "METRICS_LOCATION": LOG_DIR, "TEMP": "/tmp",
+                  "JAVA_TOOL_OPTIONS": "-Djava.io.tmpdir=/tmp -XX:-UsePerfData"}
+
+
+def torchserve_args(config_path: str, model_store: str = MODEL_STORE) -> list[str]:
+    return ["torchserve", "--foreground", "--disable-token-auth", "--ncs", f"--ts-config={config_path}",
+            f"--model-store={model_store}"]
+
+
 def mar_name(model: Model) -> str:
     return f"{model.name}.mar"
 

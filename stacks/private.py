@@ -105,9 +105,9 @@ def build(cfg: PrivateStackConfig, placements: Mapping[str, ModelPlacementArgs])
         served = InferenceServiceModel(dep.name, InferenceServiceModelArgs(
             deployment=dep, namespace=cfg.namespace, mesh_provider=cluster,
             mesh_depends_on=[namespace, *kserve.ready, *([kserve.istio_base] if kserve.istio_base else [])]),
-            opts=karmada.karmada_options(karmada_crds, karmada_namespace, runtimes))
+            opts=karmada.karmada_options(karmada_crds, karmada_namespace, runtimes, karmada.interpreter))
         placement = ModelPlacement(f"{dep.name}-placement", placements[dep.name],
-                                   opts=karmada.karmada_options(karmada_namespace))
+                                   opts=karmada.karmada_options(karmada_namespace, karmada.interpreter))
         plans[dep.name] = (dep.model, placement.plan)
         hostnames[dep.name] = served.hostname
 

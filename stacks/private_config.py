@@ -12,7 +12,7 @@ from typing import Mapping, Optional
 
 from models.deployment import CapacityType, DeploymentMode, GpuPool, Member, ModelDeployment
 from models.errors import ConfigError, DeclarationError
-from models.spec import Canary, GpuType, Mirror, Model, Phase, Runtime, WorkloadClass
+from models.spec import ABTest, Canary, GpuType, Mirror, Model, Phase, Runtime, WorkloadClass
 from components.karmada.placement import BucketMirror
 from stacks.config_reader import DNS_LABEL, Section
 
@@ -122,9 +122,16 @@ def _deployment(name: str, raw: object, catalog: Mapping[str, Model], stack_phas
             raise ConfigError(where, "deploymentMode", mode.value, "'Knative' for a model with min_replicas 0 "
                               "(scale-to-zero needs Knative; Standard mode would need KEDA, which this platform "
                               "does not install) — or set minReplicas >= 1")
-        if mode is DeploymentMode.STANDARD and isinstance(model.rollout, Mirror):
-            raise ConfigError(where, "deploymentMode", mode.value, "'Knative' for a mirrored model (mirroring "
-                              "uses the Istio routes of Knative mode)")
+        if mode is DeploymentMode.STANDARD and isinstance(model.rollout, (Mirror, ABTest)):
+            kind = "a mirrored model (mirroring" if isinstance(model.rollout, Mirror) else "an A/B test (its header route"
+            raise ConfigError(where, "deploymentMode", mode.value, f"'Knative' for {kind} uses the Istio routes of "
+                              "Knative mode)")
+        if (mode is DeploymentMode.KNATIVE and phase is Phase.HYBRID and isinstance(model.rollout, Canary)
+                and model.workload_class is not WorkloadClass.CRITICAL and 0 < model.rollout.traffic_percent < 100):
+            raise ConfigError(where, "phase", phase.value, "'kserve' (or class 'critical', or deploymentMode "
+                              "'Standard') while a Knative canary runs: a Knative canary splits traffic against the "
+                              "revision a cluster served before, and a public member that takes the model for the "
+                              "first time has none, so it would send it all to the candidate")
     return ModelDeployment(model=model, phase=phase, runtime=runtime, mode=mode)
 
 
@@ -135,7 +142,8 @@ def _check_gpu_fit(cfg_pools: tuple[GpuPool, ...], members: tuple[Member, ...], 
     where = f"platform:models.{dep.name}"
     want = f"{model.resources.gpu_count}x {model.resources.gpu_type.value}"
     private_fits = any(p.holds(model) for p in cfg_pools)
-    public_fits = {m.name: any(p.holds(model) for p in m.gpu_pools) for m in members}
+    on_demand_fits = {m.name: any(p.holds(model) and p.capacity is CapacityType.ON_DEMAND for p in m.gpu_pools)
+                      for m in members}
     spot_fits = {m.name: any(p.holds(model) and p.capacity is CapacityType.SPOT for p in m.gpu_pools)
                  for m in members}
     cls = model.workload_class
@@ -144,8 +152,10 @@ def _check_gpu_fit(cfg_pools: tuple[GpuPool, ...], members: tuple[Member, ...], 
             raise ConfigError(where, "resources.gpu", want, "a GPU pool of the private cluster that holds it "
                               "(platform:gpuPools offers " + _describe(cfg_pools) + ")")
     elif cls is WorkloadClass.ELASTIC:
-        if not private_fits and not any(public_fits.values()):
-            raise ConfigError(where, "resources.gpu", want, "a GPU pool on the private cluster or a member")
+        # Elastic work overflows only to on-demand pools (placement keeps Spot for batch work).
+        if not private_fits and not any(on_demand_fits.values()):
+            raise ConfigError(where, "resources.gpu", want, "an on-demand GPU pool that holds it, on the private "
+                              "cluster or a member (elastic work does not go to Spot)")
     elif cls is WorkloadClass.BATCH:
         if not any(spot_fits.values()):
             raise ConfigError(where, "workload_class", cls.value, f"a member with a Spot GPU pool holding {want} "

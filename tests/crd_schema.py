@@ -9,6 +9,7 @@ use it too; see that module for what "strict" means.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -27,6 +28,9 @@ from stacks.crd_schema import (  # noqa: F401  (re-exported for tests)
 def crds_dir() -> Path:
     """The CRD folder, or skip the calling test with the reason."""
     found = _core.find_crds_dir()
+    if found is None and os.environ.get("CI") == "true":
+        pytest.fail(f"CI must validate custom resources, but no CRD folder: neither {_core.DEFAULT_CRDS_DIR} nor "
+                    f"${_core.ENV_VAR} is a folder")
     if found is None:
         pytest.skip(
             f"upstream CRDs not available: neither {_core.DEFAULT_CRDS_DIR} nor ${_core.ENV_VAR} is a folder"

@@ -33,12 +33,12 @@ def fails(values, where, field, value_text):
 
 def test_a_valid_config_resolves_each_model():
     cfg = read_private_config(config(models={"fraud-scorer": {"phase": "torchserve"},
-                                             "digit-reader": {"deploymentMode": "Knative"}}), CATALOG)
+                                             "ticket-router": {"deploymentMode": "Knative"}}), CATALOG)
     by_name = {d.name: d for d in cfg.models}
     assert by_name["fraud-scorer"].phase is Phase.TORCHSERVE
-    assert by_name["digit-reader"].phase is Phase.HYBRID  # inherits the stack's phase
-    assert by_name["digit-reader"].runtime is Runtime.TORCHSERVE
-    assert by_name["digit-reader"].mode is DeploymentMode.KNATIVE
+    assert by_name["ticket-router"].phase is Phase.HYBRID  # inherits the stack's phase
+    assert by_name["ticket-router"].runtime is Runtime.TORCHSERVE
+    assert by_name["ticket-router"].mode is DeploymentMode.KNATIVE
 
 
 def test_unknown_top_level_key_is_rejected():
@@ -137,3 +137,30 @@ def test_bad_member_pool_is_rejected():
     fails(config(members=[{"name": "aws-use1", "region": "r", "gpuPools": [{"gpuType": "k80"}]}]),
           "platform:members[0].gpuPools[0]", "gpuType", "k80")
     fails(config(members=[{"name": "Bad Name", "region": "r"}]), "platform:members[0]", "name", "Bad Name")
+
+
+def test_ab_test_in_standard_mode_is_rejected():
+    err = fails(config(models={"churn-predictor": {"phase": "kserve", "deploymentMode": "Standard"}}),
+                "platform:models.churn-predictor", "deploymentMode", "Standard")
+    assert "A/B" in str(err)
+
+
+def test_knative_canary_that_may_reach_a_new_public_member_is_rejected():
+    err = fails(config(models={"digit-reader": {}}), "platform:models.digit-reader", "phase", "hybrid")
+    assert "candidate" in str(err)
+    # fine on the private cluster, once promoted or rolled back, or in Standard mode (both versions explicit)
+    for settings in ({"phase": "kserve"}, {"canaryPercent": 100}, {"canaryPercent": 0}):
+        read_private_config(config(models={"digit-reader": settings}), CATALOG)
+
+
+def test_elastic_gpu_model_needs_an_on_demand_pool_somewhere():
+    spot_only = [{"name": "aws-use1", "region": "us-east-1",
+                  "gpuPools": [{"gpuType": "l4", "gpuCount": 1, "capacity": "spot"}]}]
+    import dataclasses
+    from models.spec import GpuType, Resources
+    catalog = dict(CATALOG)
+    catalog["ticket-router"] = dataclasses.replace(CATALOG["ticket-router"],
+                                                   resources=Resources(gpu_count=1, gpu_type=GpuType.L4))
+    with pytest.raises(ConfigError) as info:
+        read_private_config(config(members=spot_only, models={"ticket-router": {}}), catalog)
+    assert info.value.field == "resources.gpu" and "on-demand" in str(info.value)

@@ -301,15 +301,13 @@ class InferenceServiceModelArgs:
     """`deployment`: the model as the stack serves it (mode already validated by stacks/private_config.py).
     `namespace`: where its objects live. `mesh_provider`: where the Istio VirtualServices of A/B and mirror
     rollouts go — the member whose mesh routes the model's host (Karmada's API server knows no Istio kinds);
-    default: the component's own provider, after `mesh_depends_on` (the release that installs Istio). `cold_start`: Knative settings for GPU scale-from-zero. Optional
-    `service_account_name` for the predictor pods. `hostname_service_aliases`: Pulumi aliases that let the
-    Standard-mode Service `<model>` take over Phase 1's Service of the same name in place (no gap, no name clash)."""
+    default: the component's own provider, after `mesh_depends_on` (the release that installs Istio).
+    `cold_start`: Knative settings for GPU scale-from-zero. Optional `service_account_name` for the predictor pods."""
 
     deployment: ModelDeployment
     namespace: pulumi.Input[str]
     cold_start: ColdStart = ColdStart()
     service_account_name: Optional[str] = None
-    hostname_service_aliases: Sequence[pulumi.Alias] = field(default_factory=tuple)
     mesh_provider: Optional[k8s.Provider] = None
     mesh_depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
 
@@ -366,9 +364,7 @@ class InferenceServiceModel(pulumi.ComponentResource):
                 svc = ns.apply(lambda n: hostname_service(dep, n))
                 self.service = k8s.core.v1.Service(
                     f"{name}-service", metadata=svc.apply(lambda o: o["metadata"]),
-                    spec=svc.apply(lambda o: o["spec"]),
-                    opts=child_options(self, opts, self.inference_service,
-                                       aliases=list(args.hostname_service_aliases)))
+                    spec=svc.apply(lambda o: o["spec"]), opts=child_options(self, opts, self.inference_service))
         self.hostname = pulumi.Output.concat(dep.name, ".", ns, ".svc.cluster.local")
         self.register_outputs({"hostname": self.hostname})
 

@@ -35,7 +35,8 @@ from components.options import child_options
 
 from components import pod
 from components.versions import TORCHSERVE_GPU_IMAGE, TORCHSERVE_IMAGE, TRITON_IMAGE
-from models.torchserve_config import INFERENCE_PORT, METRICS_PORT, MODEL_STORE
+from models.torchserve_config import (INFERENCE_PORT, LOG_DIR, METRICS_PORT, MODEL_STORE, TORCHSERVE_ENV,
+                                      torchserve_args)
 
 API_VERSION = "serving.kserve.io/v1alpha1"
 KIND = "ClusterServingRuntime"
@@ -48,10 +49,8 @@ CONTAINER_NAME = "kserve-container"
 TRITON_HTTP_PORT = 8080
 TRITON_GRPC_PORT = 9000
 TRITON_METRICS_PORT = 8002
-TORCHSERVE_LOGS = "/home/model-server/logs"
 # Same command line as Phase 1 (components/torchserve/model.py), config read from the artifact tree.
-TORCHSERVE_ARGS = ("torchserve", "--foreground", "--disable-token-auth", "--ncs",
-                   f"--ts-config={MODELS_DIR}/config/config.properties", f"--model-store={MODEL_STORE}")
+TORCHSERVE_ARGS = tuple(torchserve_args(f"{MODELS_DIR}/config/config.properties"))
 TRITON_ARGS = ("tritonserver", f"--model-store={MODELS_DIR}", f"--grpc-port={TRITON_GRPC_PORT}",
                f"--http-port={TRITON_HTTP_PORT}", "--allow-grpc=true", "--allow-http=true")
 # Placeholder requests only: every InferenceService sets its model's own resources.
@@ -83,17 +82,14 @@ def torchserve_runtime(name: str = TORCHSERVE_RUNTIME, image: str = TORCHSERVE_I
         "name": CONTAINER_NAME,
         "image": image,
         "args": list(TORCHSERVE_ARGS),
-        "env": [{"name": "LOG_LOCATION", "value": TORCHSERVE_LOGS},
-                {"name": "METRICS_LOCATION", "value": TORCHSERVE_LOGS},
-                {"name": "TEMP", "value": "/tmp"},
-                {"name": "JAVA_TOOL_OPTIONS", "value": "-Djava.io.tmpdir=/tmp -XX:-UsePerfData"}],
+        "env": [{"name": k, "value": v} for k, v in TORCHSERVE_ENV.items()],
         "ports": [{"name": "http1", "containerPort": INFERENCE_PORT, "protocol": "TCP"}],
         # Readiness only: a liveness probe would restart a server still loading a large model (Knative keeps a
         # revision that never gets ready out of traffic and gives up after its progress deadline).
         "readinessProbe": {**ping, "periodSeconds": 5, "failureThreshold": 3},
         "resources": DEFAULT_RESOURCES,
         "securityContext": pod.container_security_context(),
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, {"name": "logs", "mountPath": TORCHSERVE_LOGS}],
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, {"name": "logs", "mountPath": LOG_DIR}],
     }
     fmt = {"name": "pytorch", "autoSelect": auto_select}
     if auto_select:

@@ -12,6 +12,7 @@ Behaviour:
   only from client namespaces and the monitoring namespace; the management API listens on loopback.
 - The pod template carries a checksum of config.properties, so a batching or worker change rolls the pods.
 - The HPA scales on CPU (70 % of requests) between the declaration's bounds; Phase 1 keeps at least one replica.
+  The Deployment leaves `replicas` unset, so an update never resets what the HPA chose.
 """
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ from components import pod
 from components.options import child_options
 from components.versions import STORAGE_INITIALIZER_IMAGE, TORCHSERVE_GPU_IMAGE, TORCHSERVE_IMAGE
 from models.spec import Model
-from models.torchserve_config import INFERENCE_PORT, METRICS_PORT, MODEL_STORE, config_properties
+from models.torchserve_config import (INFERENCE_PORT, LOG_DIR, METRICS_PORT, TORCHSERVE_ENV, config_properties,
+                                      torchserve_args)
 
 MODELS_DIR = "/mnt/models"
 CONFIG_DIR = "/etc/torchserve"
@@ -74,7 +76,6 @@ class TorchServeModel(pulumi.ComponentResource):
             f"{name}-deployment",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=model.name, namespace=ns, labels=labels),
             spec=k8s.apps.v1.DeploymentSpecArgs(
-                replicas=model.scaling.min_replicas,
                 selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
                 strategy=k8s.apps.v1.DeploymentStrategyArgs(
                     type="RollingUpdate",
@@ -196,13 +197,8 @@ class TorchServeModel(pulumi.ComponentResource):
             containers=[k8s.core.v1.ContainerArgs(
                 name="torchserve",
                 image=image,
-                args=["torchserve", "--foreground", "--disable-token-auth", "--ncs",
-                      f"--ts-config={CONFIG_DIR}/config.properties", f"--model-store={MODEL_STORE}"],
-                env=[k8s.core.v1.EnvVarArgs(name="LOG_LOCATION", value="/home/model-server/logs"),
-                     k8s.core.v1.EnvVarArgs(name="METRICS_LOCATION", value="/home/model-server/logs"),
-                     k8s.core.v1.EnvVarArgs(name="TEMP", value="/tmp"),
-                     k8s.core.v1.EnvVarArgs(name="JAVA_TOOL_OPTIONS",
-                                            value="-Djava.io.tmpdir=/tmp -XX:-UsePerfData")],
+                args=torchserve_args(f"{CONFIG_DIR}/config.properties"),
+                env=[k8s.core.v1.EnvVarArgs(name=k, value=v) for k, v in TORCHSERVE_ENV.items()],
                 ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=INFERENCE_PORT),
                        k8s.core.v1.ContainerPortArgs(name="metrics", container_port=METRICS_PORT)],
                 resources=pod.resource_requirements(model),
@@ -213,7 +209,7 @@ class TorchServeModel(pulumi.ComponentResource):
                 volume_mounts=[models_mount,
                                k8s.core.v1.VolumeMountArgs(name="config", mount_path=CONFIG_DIR, read_only=True),
                                k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp"),
-                               k8s.core.v1.VolumeMountArgs(name="logs", mount_path="/home/model-server/logs")],
+                               k8s.core.v1.VolumeMountArgs(name="logs", mount_path=LOG_DIR)],
             )],
             volumes=volumes,
         )
