@@ -7,18 +7,24 @@ from typing import Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
+KARMADA_SKIP_PROPAGATION = "namespace.karmada.io/skip-auto-propagation"
+
 
 @dataclass(frozen=True)
 class InferenceNamespaceArgs:
     """`name` of the namespace. Pod Security: `baseline` enforced (KServe's injected containers need it),
-    `restricted` warned and audited, which every platform-built pod meets. `istio_injection` adds the sidecar
-    label Knative mode needs for mirroring and mTLS; off by default."""
+    `restricted` warned and audited, which every platform-built pod meets. `karmada_template`: this is the copy on
+    the Karmada API server, which holds the InferenceServices but is not itself propagated
+    (`namespace.karmada.io/skip-auto-propagation`): each member's own stack creates the member's namespace, so one
+    owner per cluster, and deleting a template never deletes a member namespace with other workloads in it."""
 
-    name: str
-    istio_injection: bool = False
+    name: pulumi.Input[str]
+    karmada_template: bool = False
 
 
 class InferenceNamespace(pulumi.ComponentResource):
+    """The model namespace on one cluster (the caller's provider)."""
+
     namespace: k8s.core.v1.Namespace
 
     def __init__(self, name: str, args: InferenceNamespaceArgs, opts: Optional[pulumi.ResourceOptions] = None):
@@ -27,8 +33,8 @@ class InferenceNamespace(pulumi.ComponentResource):
                   "pod-security.kubernetes.io/warn": "restricted",
                   "pod-security.kubernetes.io/audit": "restricted",
                   "app.kubernetes.io/part-of": "inference-platform"}
-        if args.istio_injection:
-            labels["istio-injection"] = "enabled"
+        if args.karmada_template:
+            labels[KARMADA_SKIP_PROPAGATION] = "true"
         self.namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=args.name, labels=labels),

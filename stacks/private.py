@@ -96,7 +96,7 @@ def build(cfg: PrivateStackConfig, placements: Mapping[str, ModelPlacementArgs])
         registry_mirrors={m.name: cfg.registry_mirror for m in cfg.members} if cfg.registry_mirror else {}),
         opts=karmada.karmada_options(runtimes))
     karmada_namespace = InferenceNamespace("karmada-models", InferenceNamespaceArgs(
-        name=cfg.namespace, istio_injection=knative_models), opts=karmada.karmada_options())
+        name=cfg.namespace, karmada_template=True), opts=karmada.karmada_options())
 
     plans = {}
     for dep in cfg.models:
@@ -113,6 +113,7 @@ def build(cfg: PrivateStackConfig, placements: Mapping[str, ModelPlacementArgs])
 
     pulumi.export("modelHostnames", hostnames)
     pulumi.export("modelClusters", {name: list(plan.clusters) for name, (_, plan) in plans.items()})
+    pulumi.export("modelNamespace", cfg.namespace)
     pulumi.export("karmadaApiEndpoint", karmada.api_endpoint)
     pulumi.export("karmadaCaCrt", karmada.ca_certificate)
     if cfg.members:

@@ -21,6 +21,9 @@ from components.aws.cluster_addons import ClusterAddons, ClusterAddonsArgs, Node
 from components.aws.eks_cluster import InferenceEksCluster, InferenceEksClusterArgs, SystemNodeGroupArgs
 from components.aws.gpu_node_group import GpuNodeGroup, GpuNodeGroupArgs
 from components.karmada_agent import KarmadaAgent, KarmadaAgentArgs
+from components.kserve.platform import KServePlatform, KServePlatformArgs
+from components.namespace import InferenceNamespace, InferenceNamespaceArgs
+from models.deployment import DeploymentMode
 from models.errors import ConfigError
 from stacks.public_config import ClusterMode, PublicStackConfig, check_member_requirements, read_public_config
 
@@ -88,6 +91,12 @@ def build(cfg: PublicStackConfig) -> None:
             tags={"inference-platform.io/member": cfg.member_name})))
 
     on_cluster = pulumi.ResourceOptions(provider=eks.provider)
+    # What a member needs to run the InferenceServices Karmada sends it: KServe with Knative and Istio (the
+    # runtimes themselves arrive through Karmada), and the model namespace (this stack owns the member's copy).
+    kserve = KServePlatform(f"{cfg.member_name}-kserve", KServePlatformArgs(default_mode=DeploymentMode.KNATIVE),
+                            opts=on_cluster)
+    namespace = InferenceNamespace(f"{cfg.member_name}-models", InferenceNamespaceArgs(
+        name=private.get_output("modelNamespace")), opts=on_cluster)
     ClusterAddons(f"{cfg.member_name}-addons", ClusterAddonsArgs(
         cluster_name=eks_cfg.cluster_name, region=cfg.region, autoscaler_role_arn=eks.autoscaler_role_arn,
         node_groups=tuple(NodeGroupRef(name=cfg.node_group_name(g), capacity=g.capacity)
@@ -106,7 +115,7 @@ def build(cfg: PublicStackConfig) -> None:
         ca_crt=private.get_output("karmadaCaCrt").apply(lambda v: _pem(cfg, "karmadaCaCrt", v)),
         crt=credentials.apply(lambda c: c["crt"]),
         key=credentials.apply(lambda c: c["key"]),
-    ), opts=on_cluster)
+    ), opts=pulumi.ResourceOptions(provider=eks.provider, depends_on=[kserve, namespace]))
 
     pulumi.export("memberName", cfg.member_name)
     pulumi.export("region", cfg.region)

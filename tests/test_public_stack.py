@@ -47,6 +47,7 @@ def private_outputs(requirements=None, **changes) -> dict:
             {"model": "churn-predictor", "gpuType": None, "gpuCount": 0, "needsSpot": False, "tolerations": []},
         ]},
         "karmadaApiEndpoint": "https://karmada.private.example:5443",
+        "modelNamespace": "inference",
         "karmadaCaCrt": FAKE_PEM,
         "karmadaAgentCredentials": {MEMBER: {"crt": FAKE_PEM, "key": FAKE_KEY}, "gcp-euw1": {"crt": "x", "key": "y"}},
     }
@@ -275,7 +276,8 @@ def test_charts_are_pinned_to_components_versions(public):
             "oci://public.ecr.aws/aws-ec2/helm/aws-node-termination-handler", "0.27.1", None),
         f"{MEMBER}-karmada-agent-release": ("karmada", "v1.18.2", KARMADA_CHART.repo),
     }
-    assert set(releases) == set(expected)
+    kserve = {name for name in releases if name.startswith(f"{MEMBER}-kserve-")}
+    assert set(releases) - kserve == set(expected)
     for name, (chart, version, repo) in expected.items():
         assert releases[name]["chart"] == chart
         assert releases[name]["version"] == version
@@ -324,7 +326,7 @@ def test_karmada_agent_values_are_recorded_as_secret(public):
         return [node]
     assert {leaf for leaf in leaves(release.inputs["values"]) if isinstance(leaf, str)} in ({"[secret]"}, set())
     assert release.inputs["namespace"] == "karmada-system"
-    assert release.depends_on == [f"kubernetes:core/v1:Namespace::{MEMBER}-karmada-agent-namespace"]
+    assert f"kubernetes:core/v1:Namespace::{MEMBER}-karmada-agent-namespace" in release.depends_on
     # No credential appears in clear anywhere in the render.
     dumped = json.dumps([r.to_json() for r in public.resources]) + json.dumps(public.outputs)
     assert "RkFLRQ==" not in dumped and "PRIVATE KEY" not in dumped
@@ -434,3 +436,16 @@ def test_missing_private_exports_fail_the_run_without_printing_secrets():
     assert "PRIVATE KEY" not in str(err)
     err = render_fails(outputs=private_outputs(karmadaApiEndpoint="http://karmada:5443"))
     assert err.field == "karmadaApiEndpoint"
+
+
+def test_member_runs_kserve_and_owns_its_model_namespace_before_joining(public):
+    """Karmada sends InferenceServices and the runtimes; the member must have KServe (Knative mode) to run them
+    and the namespace they live in. The agent joins only after both."""
+    charts = {r.inputs["chart"].rsplit("/", 1)[-1] for r in public.of_type(HELM_RELEASE)
+              if r.name.startswith(f"{MEMBER}-kserve-")}
+    assert charts >= {"cert-manager", "istiod", "knative-operator", "kserve-crd", "kserve-resources"}
+    namespace = public.find("Namespace", "inference", cluster=MEMBER)
+    assert "namespace.karmada.io/skip-auto-propagation" not in namespace["metadata"]["labels"]
+    agent = public.get(HELM_RELEASE, f"{MEMBER}-karmada-agent-release")
+    assert any(d.endswith(f"KServePlatform::{MEMBER}-kserve") for d in agent.depends_on), agent.depends_on
+    assert any(d.endswith(f"InferenceNamespace::{MEMBER}-models") for d in agent.depends_on), agent.depends_on
