@@ -243,46 +243,38 @@ def _local_gateway_route(host: str) -> dict:
             "headers": {"request": {"set": {"Host": host}}}}
 
 
+def _client_host_route(dep: ModelDeployment, namespace: str, suffix: str, http: list[dict]) -> dict:
+    """VirtualService `<model>-<suffix>` for the host clients call, on the Knative local gateway and the mesh."""
+    return {
+        "apiVersion": VIRTUAL_SERVICE_API, "kind": "VirtualService",
+        "metadata": {"name": f"{dep.name}-{suffix}", "namespace": namespace,
+                     "labels": pod.model_labels(dep.model, f"{suffix}-routing")},
+        "spec": {"hosts": [cluster_host(dep.name, namespace)], "gateways": [KNATIVE_LOCAL_GATEWAY, "mesh"],
+                 "http": http},
+    }
+
+
 def ab_header_virtual_service(dep: ModelDeployment, namespace: str) -> dict:
     """VirtualService `<model>-ab`: requests with the A/B header go to B's predictor, all others to the graph."""
     rollout = dep.model.rollout
     assert isinstance(rollout, ABTest)
-    return {
-        "apiVersion": VIRTUAL_SERVICE_API, "kind": "VirtualService",
-        "metadata": {"name": f"{dep.name}-ab", "namespace": namespace,
-                     "labels": pod.model_labels(dep.model, "ab-routing")},
-        "spec": {
-            "hosts": [cluster_host(dep.name, namespace)],
-            "gateways": [KNATIVE_LOCAL_GATEWAY, "mesh"],
-            "http": [
-                {"name": "pinned-to-b",
-                 "match": [{"headers": {rollout.header_name: {"exact": rollout.header_value}}}],
-                 **_local_gateway_route(cluster_host(f"{dep.name}-b-predictor", namespace))},
-                {"name": "weighted-split", **_local_gateway_route(cluster_host(dep.name, namespace))},
-            ],
-        },
-    }
+    return _client_host_route(dep, namespace, "ab", [
+        {"name": "pinned-to-b", "match": [{"headers": {rollout.header_name: {"exact": rollout.header_value}}}],
+         **_local_gateway_route(cluster_host(f"{dep.name}-b-predictor", namespace))},
+        {"name": "weighted-split", **_local_gateway_route(cluster_host(dep.name, namespace))},
+    ])
 
 
 def mirror_virtual_service(dep: ModelDeployment, namespace: str) -> dict:
     """VirtualService `<model>-mirror`: KServe's route for the client host, plus a mirror to the shadow."""
     rollout = dep.model.rollout
     assert isinstance(rollout, Mirror)
-    return {
-        "apiVersion": VIRTUAL_SERVICE_API, "kind": "VirtualService",
-        "metadata": {"name": f"{dep.name}-mirror", "namespace": namespace,
-                     "labels": pod.model_labels(dep.model, "mirror")},
-        "spec": {
-            "hosts": [cluster_host(dep.name, namespace)],
-            "gateways": [KNATIVE_LOCAL_GATEWAY, "mesh"],
-            "http": [{
-                "name": "primary-with-mirror",
-                **_local_gateway_route(cluster_host(f"{dep.name}-predictor", namespace)),
-                "mirror": {"host": cluster_host(f"{dep.name}-shadow-predictor", namespace), "port": {"number": 80}},
-                "mirrorPercentage": {"value": float(rollout.percent)},
-            }],
-        },
-    }
+    return _client_host_route(dep, namespace, "mirror", [{
+        "name": "primary-with-mirror",
+        **_local_gateway_route(cluster_host(f"{dep.name}-predictor", namespace)),
+        "mirror": {"host": cluster_host(f"{dep.name}-shadow-predictor", namespace), "port": {"number": 80}},
+        "mirrorPercentage": {"value": float(rollout.percent)},
+    }])
 
 
 def hostname_service(dep: ModelDeployment, namespace: str) -> dict:
