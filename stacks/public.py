@@ -20,7 +20,7 @@ import pulumi
 from components.aws.cluster_addons import ClusterAddons, ClusterAddonsArgs, NodeGroupRef
 from components.aws.eks_cluster import InferenceEksCluster, InferenceEksClusterArgs, SystemNodeGroupArgs
 from components.aws.gpu_node_group import GpuNodeGroup, GpuNodeGroupArgs
-from components.karmada_agent import KarmadaAgent, KarmadaAgentArgs
+from components.karmada.agent import KarmadaAgent, KarmadaAgentArgs
 from components.kserve.platform import KServePlatform, KServePlatformArgs
 from components.namespace import InferenceNamespace, InferenceNamespaceArgs
 from models.deployment import DeploymentMode
@@ -81,11 +81,18 @@ def build(cfg: PublicStackConfig) -> None:
         tags={"inference-platform.io/member": cfg.member_name},
     ))
 
+    # What the private stack says this member must host, checked against the configured node groups as soon as
+    # its outputs arrive. The GPU node groups and the agent take inputs derived from the result: if a model fits
+    # nowhere, the run fails before any GPU node group is created and this member does not join Karmada.
+    placements = private.get_output("memberRequirements").apply(
+        lambda reqs: check_member_requirements(cfg, reqs, cfg.private_stack))
+    checked_cluster_name = pulumi.Output.all(eks.name, placements).apply(lambda v: v[0])
+
     groups = []
     for g in cfg.gpu_node_groups:
         ng_name = cfg.node_group_name(g)
         groups.append(GpuNodeGroup(ng_name, GpuNodeGroupArgs(
-            cluster_name=eks.name, node_role_arn=eks.node_role_arn, subnet_ids=list(eks_cfg.subnet_ids),
+            cluster_name=checked_cluster_name, node_role_arn=eks.node_role_arn, subnet_ids=list(eks_cfg.subnet_ids),
             gpu_type=g.gpu_type, capacity=g.capacity, gpu_count=g.gpu_count, instance_types=g.instance_types,
             min_size=g.min_size, max_size=g.max_size, desired_size=g.desired_size, node_group_name=ng_name,
             tags={"inference-platform.io/member": cfg.member_name})))
@@ -102,10 +109,6 @@ def build(cfg: PublicStackConfig) -> None:
         node_groups=tuple(NodeGroupRef(name=cfg.node_group_name(g), capacity=g.capacity)
                           for g in cfg.gpu_node_groups)), opts=on_cluster)
 
-    # What the private stack says this member must host, checked against the node groups above. The agent's inputs
-    # derive from the result: if a model fits nowhere, the run fails and this member does not join Karmada.
-    placements = private.get_output("memberRequirements").apply(
-        lambda reqs: check_member_requirements(cfg, reqs, cfg.private_stack))
     credentials = pulumi.Output.all(private.get_output("karmadaAgentCredentials"), placements).apply(
         lambda v: _agent_credentials(cfg, v[0]))
     KarmadaAgent(f"{cfg.member_name}-karmada-agent", KarmadaAgentArgs(

@@ -333,7 +333,7 @@ def test_karmada_agent_values_are_recorded_as_secret(public):
 
 
 def test_agent_values_use_the_charts_agent_mode_keys():
-    from components.karmada_agent import agent_values
+    from components.karmada.agent import agent_values
     values = agent_values("aws-use1", "https://eks.example", "https://karmada.example:5443", "CA", "CRT", "KEY")
     assert values["installMode"] == "agent"
     agent = values["agent"]
