@@ -48,4 +48,7 @@ NVIDIA_DEVICE_PLUGIN_CHART = Chart("nvidia-device-plugin", "0.17.1", "https://nv
 AWS_NODE_TERMINATION_HANDLER_CHART = Chart("aws-node-termination-handler", "0.27.1", "oci://public.ecr.aws/aws-ec2/helm")
 # Karmada's chart repository versions its charts like the release tags, with the leading "v".
 KARMADA_VERSION = "v1.18.2"
+# Images of the Karmada chart's jobs (its default is `latest`).
+KARMADA_KUBECTL_TAG = "1.31.3"     # docker.io/bitnami/kubectl
+KARMADA_CFSSL_TAG = "v1.6.5"       # docker.io/cfssl/cfssl (only used by the chart's auto-certificate mode)
 KARMADA_CHART = Chart("karmada", KARMADA_VERSION, "https://raw.githubusercontent.com/karmada-io/karmada/master/charts")

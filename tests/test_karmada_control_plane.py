@@ -12,8 +12,9 @@ import pytest
 
 from tests.crd_schema import validate_custom_resource
 
-from components.karmada.control_plane import (AGENT_GROUP, AGENT_USER_PREFIX, DEFAULT_API_ENDPOINT,
-                                              KarmadaControlPlane, KarmadaControlPlaneArgs, chart_hosts)
+from components.karmada.control_plane import (AGENT_GROUP, AGENT_USER_PREFIX, COMPONENT_RESOURCES,
+                                              DEFAULT_API_ENDPOINT, ETCD_RESOURCES, KarmadaControlPlane,
+                                              KarmadaControlPlaneArgs, chart_hosts)
 from components.karmada.interpreter import isvc_interpreter_customization
 from components.karmada.member import (CLUSTER_SECRETS_NAMESPACE, CLUSTER_SPEC_FIELDS, PushMember, PushMemberArgs,
                                       cluster_object, cluster_object_errors)
@@ -27,7 +28,8 @@ RELEASE_KEY = f"{HELM_RELEASE}::karmada-release"
 CRDS_README = crd_schema.DEFAULT_CRDS_DIR / "README.md"
 # Keys of charts/karmada/values.yaml (karmada-io/karmada, the v1.18 chart) that the component sets.
 CHART_TOP_LEVEL_KEYS = {"installMode", "clusterDomain", "certs", "apiServer", "controllerManager", "scheduler",
-                        "webhook", "aggregatedApiServer", "metricsAdapter", "etcd", "global"}
+                        "webhook", "aggregatedApiServer", "metricsAdapter", "kubeControllerManager", "etcd",
+                        "global", "kubectl", "cfssl"}
 CHART_CUSTOM_CERT_KEYS = {"caCrt", "caKey", "crt", "key", "frontProxyCaCrt", "frontProxyCrt", "frontProxyKey"}
 
 
@@ -110,8 +112,19 @@ def test_chart_values_pin_images_and_enable_propagate_deps(r):
     for component in ("scheduler", "webhook", "controllerManager", "aggregatedApiServer", "metricsAdapter"):
         assert values[component]["image"]["tag"] == KARMADA_VERSION, component
     assert values["controllerManager"]["featureGates"] == {"PropagateDeps": True}
-    assert values["apiServer"] == {"replicaCount": 1, "serviceType": "ClusterIP"}
-    assert "etcd" not in values and "global" not in values
+    assert values["apiServer"] == {"replicaCount": 1, "serviceType": "ClusterIP",
+                                   "resources": COMPONENT_RESOURCES["apiServer"]}
+    assert values["etcd"] == {"internal": {"resources": ETCD_RESOURCES}} and "global" not in values
+    assert values["kubectl"]["image"]["tag"] != "latest" and values["cfssl"]["image"]["tag"] != "latest"
+
+
+def test_every_control_plane_pod_gets_requests_and_limits(r):
+    values = r.outputs["values"]
+    for component in ("apiServer", "aggregatedApiServer", "controllerManager", "scheduler", "webhook",
+                      "metricsAdapter", "kubeControllerManager"):
+        resources = values[component]["resources"]
+        assert set(resources["requests"]) == set(resources["limits"]) == {"cpu", "memory"}, component
+    assert set(values["etcd"]["internal"]["resources"]["limits"]) == {"cpu", "memory"}
 
 
 def test_optional_values_etcd_storage_registry_and_overrides():
@@ -120,9 +133,11 @@ def test_optional_values_etcd_storage_registry_and_overrides():
                                        values={"apiServer": {"serviceAnnotations": {"lb": "internal"}}}),
                push=False)
     values = r.outputs["values"]
-    assert values["etcd"] == {"internal": {"storageType": "pvc", "pvc": {"storageClass": "ceph-rbd", "size": "5Gi"}}}
+    assert values["etcd"] == {"internal": {"resources": ETCD_RESOURCES, "storageType": "pvc",
+                                           "pvc": {"storageClass": "ceph-rbd", "size": "5Gi"}}}
     assert values["global"] == {"imageRegistry": "mirror.internal"}
     assert values["apiServer"] == {"replicaCount": 3, "serviceType": "LoadBalancer",
+                                   "resources": COMPONENT_RESOURCES["apiServer"],
                                    "serviceAnnotations": {"lb": "internal"}}
 
 

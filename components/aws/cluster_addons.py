@@ -81,7 +81,7 @@ def device_plugin_values() -> dict:
             {"matchExpressions": [{"key": GPU_TYPE_LABEL, "operator": "In", "values": [g.value for g in GpuType]}]},
         ]}}},
         "priorityClassName": "system-node-critical",
-        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
+        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "128Mi"}},
     }
 
 
@@ -103,7 +103,7 @@ def cluster_autoscaler_values(cluster_name: str, region: str, role_arn: pulumi.I
         },
         "expanderPriorities": expander_priorities(node_groups),
         "priorityClassName": "system-cluster-critical",
-        "resources": {"requests": {"cpu": "100m", "memory": "300Mi"}, "limits": {"memory": "600Mi"}},
+        "resources": {"requests": {"cpu": "100m", "memory": "300Mi"}, "limits": {"cpu": "1", "memory": "600Mi"}},
     }
 
 

@@ -38,7 +38,7 @@ def agent_values(cluster_name: pulumi.Input[str], cluster_endpoint: pulumi.Input
             "kubeconfig": {"caCrt": ca_crt, "crt": crt, "key": key, "server": karmada_server},
             "image": {"tag": KARMADA_VERSION, "pullPolicy": "IfNotPresent"},
             "replicaCount": 1,
-            "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
+            "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
         },
     }
 

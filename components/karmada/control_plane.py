@@ -46,7 +46,7 @@ import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 
 from components.karmada.interpreter import isvc_interpreter_customization
-from components.versions import KARMADA_CHART, KARMADA_VERSION
+from components.versions import KARMADA_CFSSL_TAG, KARMADA_CHART, KARMADA_KUBECTL_TAG, KARMADA_VERSION
 
 DEFAULT_NAMESPACE = "karmada-system"
 DEFAULT_RELEASE = "karmada"
@@ -65,6 +65,16 @@ FRONT_PROXY_CLIENT = "front-proxy-client"  # the chart's --requestheader-allowed
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer")
 # Karmada's own images in the chart, all on the chart's `latest` anchor unless pinned.
 KARMADA_IMAGE_VALUES = ("scheduler", "webhook", "controllerManager", "aggregatedApiServer", "metricsAdapter")
+
+# Requests and limits per chart component (values keys); sized for a control plane of a handful of members.
+_SMALL = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}}
+COMPONENT_RESOURCES = {
+    "apiServer": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
+    "aggregatedApiServer": _SMALL, "controllerManager": {"requests": {"cpu": "200m", "memory": "256Mi"},
+                                                       "limits": {"cpu": "2", "memory": "1Gi"}},
+    "scheduler": _SMALL, "webhook": _SMALL, "metricsAdapter": _SMALL, "kubeControllerManager": _SMALL,
+}
+ETCD_RESOURCES = {"requests": {"cpu": "200m", "memory": "512Mi"}, "limits": {"cpu": "2", "memory": "2Gi"}}
 
 CA_USES = ["cert_signing", "crl_signing", "digital_signature", "key_encipherment"]
 SERVER_USES = ["digital_signature", "key_encipherment", "server_auth", "client_auth"]
@@ -402,9 +412,16 @@ class KarmadaControlPlane(pulumi.ComponentResource):
         }
         for component in KARMADA_IMAGE_VALUES:
             values.setdefault(component, {})["image"] = {"tag": KARMADA_VERSION}
+        # Requests and limits for every control-plane pod (the chart sets none, or requests only).
+        for component, resources in COMPONENT_RESOURCES.items():
+            values.setdefault(component, {})["resources"] = resources
+        values["etcd"] = {"internal": {"resources": ETCD_RESOURCES}}
+        # The chart's job images default to `latest`.
+        values["kubectl"] = {"image": {"tag": KARMADA_KUBECTL_TAG}}
+        values["cfssl"] = {"image": {"tag": KARMADA_CFSSL_TAG}}
         if args.etcd_storage_class:
-            values["etcd"] = {"internal": {"storageType": "pvc", "pvc": {"storageClass": args.etcd_storage_class,
-                                                                          "size": args.etcd_storage_size}}}
+            values["etcd"]["internal"].update({"storageType": "pvc", "pvc": {"storageClass": args.etcd_storage_class,
+                                                                              "size": args.etcd_storage_size}})
         if args.image_registry:
             values["global"] = {"imageRegistry": args.image_registry}
         return _deep_merge(values, args.values)
