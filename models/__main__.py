@@ -1,4 +1,5 @@
-"""Command line: `python -m models package NAME --out DIR [--runtime torchserve]`.
+"""Model tools: `python -m models package NAME --out DIR [--runtime torchserve|triton]` and
+`python -m models smoke URL MODEL`.
 
 User mistakes (an unknown model, a bad declaration, a failed archive) print one line to stderr and exit 2,
 without a stack trace.
