@@ -102,12 +102,14 @@ def build(cfg: PrivateStackConfig, placements: Mapping[str, ModelPlacementArgs])
     for dep in cfg.models:
         if dep.phase is Phase.TORCHSERVE:
             continue
+        # The policy first, so Karmada propagates the InferenceService the moment it exists (Pulumi then waits for
+        # its predictor, reported back through the interpreter's status aggregation).
+        placement = ModelPlacement(f"{dep.name}-placement", placements[dep.name],
+                                   opts=karmada.karmada_options(karmada_namespace, karmada.interpreter))
         served = InferenceServiceModel(dep.name, InferenceServiceModelArgs(
             deployment=dep, namespace=cfg.namespace, mesh_provider=cluster,
             mesh_depends_on=[namespace, *kserve.ready, *([kserve.istio_base] if kserve.istio_base else [])]),
-            opts=karmada.karmada_options(karmada_crds, karmada_namespace, runtimes, karmada.interpreter))
-        placement = ModelPlacement(f"{dep.name}-placement", placements[dep.name],
-                                   opts=karmada.karmada_options(karmada_namespace, karmada.interpreter))
+            opts=karmada.karmada_options(karmada_crds, karmada_namespace, runtimes, karmada.interpreter, placement))
         plans[dep.name] = (dep.model, placement.plan)
         hostnames[dep.name] = served.hostname
 

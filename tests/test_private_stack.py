@@ -72,6 +72,10 @@ def test_custom_resources_wait_for_the_releases_that_install_their_crds(private_
     for r in private_render.of_type(ISVC):
         assert "platform:kserve:KServeCrds::karmada-kserve" in r.depends_on, r.name
         assert "kubernetes:helm.sh/v3:Release::karmada-release" in r.depends_on, r.name
+        # its propagation policy exists first, and Karmada knows how to read its replicas and health
+        assert any(d.startswith("platform:karmada:ModelPlacement::") for d in r.depends_on), r.name
+        assert "kubernetes:config.karmada.io/v1alpha1:ResourceInterpreterCustomization::karmada-isvc-interpreter" \
+            in r.depends_on, r.name
 
 
 def test_public_stack_inputs_are_exported_as_secrets(private_render):
