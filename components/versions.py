@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -9,6 +10,16 @@ class Chart:
     name: str
     version: str
     repo: str
+
+    def release_source(self) -> dict[str, Any]:
+        """The `chart`, `version` and `repository_opts` arguments of a helm.v3.Release for this pinned chart:
+        OCI charts are referenced in full, others through their repository."""
+        import pulumi_kubernetes as k8s
+
+        if self.repo.startswith("oci://"):
+            return {"chart": f"{self.repo}/{self.name}", "version": self.version}
+        return {"chart": self.name, "version": self.version,
+                "repository_opts": k8s.helm.v3.RepositoryOptsArgs(repo=self.repo)}
 
 
 TORCHSERVE_VERSION = "0.12.0"

@@ -47,11 +47,6 @@ class NodeGroupRef:
     capacity: CapacityType
 
 
-def release_chart(chart: Chart) -> tuple[str, Optional[k8s.helm.v3.RepositoryOptsArgs]]:
-    """`chart` and `repository_opts` for a Release: OCI charts are referenced in full, others through their repo."""
-    if chart.repo.startswith("oci://"):
-        return f"{chart.repo}/{chart.name}", None
-    return chart.name, k8s.helm.v3.RepositoryOptsArgs(repo=chart.repo)
 
 
 def asg_pattern(node_group_name: str) -> str:
@@ -143,11 +138,9 @@ class ClusterAddons(pulumi.ComponentResource):
         super().__init__("platform:aws:ClusterAddons", name, None, opts)
 
         def release(part: str, chart: Chart, values: dict) -> k8s.helm.v3.Release:
-            chart_ref, repo = release_chart(chart)
             return k8s.helm.v3.Release(
-                f"{name}-{part}", name=part, chart=chart_ref, version=chart.version, repository_opts=repo,
-                namespace=AUTOSCALER_NAMESPACE, values=values, timeout=RELEASE_TIMEOUT_S,
-                opts=child_options(self, opts))
+                f"{name}-{part}", name=part, namespace=AUTOSCALER_NAMESPACE, values=values, timeout=RELEASE_TIMEOUT_S,
+                opts=child_options(self, opts), **chart.release_source())
 
         self.device_plugin = release("nvidia-device-plugin", NVIDIA_DEVICE_PLUGIN_CHART, device_plugin_values())
         self.cluster_autoscaler = release(

@@ -75,14 +75,12 @@ class KarmadaAgent(pulumi.ComponentResource):
         self.release = k8s.helm.v3.Release(
             f"{name}-release",
             name="karmada-agent",
-            chart=KARMADA_CHART.name,
-            version=KARMADA_CHART.version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=KARMADA_CHART.repo),
             namespace=AGENT_NAMESPACE,
             values=agent_values(args.cluster_name, args.cluster_endpoint, args.karmada_server,
                                 pulumi.Output.secret(args.ca_crt), pulumi.Output.secret(args.crt),
                                 pulumi.Output.secret(args.key)),
             timeout=RELEASE_TIMEOUT_S,
             opts=child_options(self, opts, self.namespace),
+            **KARMADA_CHART.release_source(),
         )
         self.register_outputs({"clusterName": args.cluster_name})

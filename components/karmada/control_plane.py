@@ -46,6 +46,7 @@ import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 
 from components.karmada.interpreter import isvc_interpreter_customization
+from components.options import child_options
 from components.versions import KARMADA_CFSSL_TAG, KARMADA_CHART, KARMADA_KUBECTL_TAG, KARMADA_VERSION
 
 DEFAULT_NAMESPACE = "karmada-system"
@@ -266,7 +267,7 @@ class KarmadaControlPlane(pulumi.ComponentResource):
     def __init__(self, name: str, args: KarmadaControlPlaneArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("platform:karmada:KarmadaControlPlane", name, None, opts)
         self._name, self._args = name, args
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)
         endpoint = pulumi.Output.from_input(args.api_endpoint)
 
         self.ca = self._self_signed_ca("ca", "karmada-ca")
@@ -288,15 +289,13 @@ class KarmadaControlPlane(pulumi.ComponentResource):
         self.release = k8s.helm.v3.Release(
             f"{name}-release",
             name=args.release_name,
-            chart=KARMADA_CHART.name,
-            version=KARMADA_CHART.version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=KARMADA_CHART.repo),
             namespace=args.namespace,
             create_namespace=True,
             values=self.chart_values,
             timeout=args.timeout_seconds,
             wait_for_jobs=True,
             opts=child,
+            **KARMADA_CHART.release_source(),
         )
 
         self.api_endpoint = endpoint

@@ -61,14 +61,9 @@ TIMEOUT_S = {"cert-manager": 600, "istio": 600, "knative-operator": 600, "knativ
 def release(name: str, chart: Chart, *, release_name: str, namespace: str, values: Mapping[str, Any],
             timeout: int, opts: pulumi.ResourceOptions) -> k8s.helm.v3.Release:
     """A pinned helm.v3.Release: OCI charts by their full reference, others through their repository."""
-    if chart.repo.startswith("oci://"):
-        source = {"chart": f"{chart.repo}/{chart.name}"}
-    else:
-        source = {"chart": chart.name, "repository_opts": k8s.helm.v3.RepositoryOptsArgs(repo=chart.repo)}
     return k8s.helm.v3.Release(
-        name, name=release_name, version=chart.version, namespace=namespace, create_namespace=True,
-        values=dict(values), atomic=True, cleanup_on_fail=True, wait_for_jobs=True, timeout=timeout,
-        opts=opts, **source)
+        name, name=release_name, namespace=namespace, create_namespace=True, values=dict(values), atomic=True,
+        cleanup_on_fail=True, wait_for_jobs=True, timeout=timeout, opts=opts, **chart.release_source())
 
 
 @dataclass(frozen=True)
