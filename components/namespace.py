@@ -1,4 +1,4 @@
-"""The namespace models live in, with the Pod Security level and mesh settings the platform relies on."""
+"""The namespace models live in, with the Pod Security level and network policy the platform relies on."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +8,11 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 KARMADA_SKIP_PROPAGATION = "namespace.karmada.io/skip-auto-propagation"
+CLIENT_NAMESPACE_LABEL = "inference-platform.io/clients"
+# KServe labels every predictor pod with the InferenceService it belongs to (and graph pods with their graph).
+KSERVE_POD_LABELS = ("serving.kserve.io/inferenceservice", "serving.kserve.io/inferencegraph")
+# Where KServe's traffic comes from in Knative mode: the activator and autoscaler, and the Istio gateways.
+KSERVE_SYSTEM_NAMESPACES = ("knative-serving", "istio-system")
 
 
 @dataclass(frozen=True)
@@ -16,10 +21,15 @@ class InferenceNamespaceArgs:
     `restricted` warned and audited, which every platform-built pod meets. `karmada_template`: this is the copy on
     the Karmada API server, which holds the InferenceServices but is not itself propagated
     (`namespace.karmada.io/skip-auto-propagation`): each member's own stack creates the member's namespace, so one
-    owner per cluster, and deleting a template never deletes a member namespace with other workloads in it."""
+    owner per cluster, and deleting a template never deletes a member namespace with other workloads in it.
+    `kserve_ingress_policy`: a NetworkPolicy admitting traffic to KServe's pods (predictors, graphs) only from
+    this namespace, namespaces labelled `inference-platform.io/clients=true`, Knative's and Istio's system
+    namespaces, and `metrics_namespace`; for a cluster that runs KServe (Phase 1 pods carry their own policy)."""
 
     name: pulumi.Input[str]
     karmada_template: bool = False
+    kserve_ingress_policy: bool = False
+    metrics_namespace: str = "monitoring"
 
 
 class InferenceNamespace(pulumi.ComponentResource):
@@ -41,4 +51,27 @@ class InferenceNamespace(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.name = self.namespace.metadata.name
+        self.network_policies = []
+        if args.kserve_ingress_policy:
+            self.network_policies = [k8s.networking.v1.NetworkPolicy(
+                f"{name}-kserve-ingress-{i}",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{label.rsplit('/', 1)[-1]}-ingress", namespace=self.name,
+                                                    labels={"app.kubernetes.io/part-of": "inference-platform"}),
+                spec=kserve_ingress_spec(label, args.metrics_namespace),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]))
+                for i, label in enumerate(KSERVE_POD_LABELS)]
         self.register_outputs({"name": self.name})
+
+
+def kserve_ingress_spec(pod_label: str, metrics_namespace: str) -> dict:
+    """Ingress to pods carrying `pod_label`: from the namespace itself, client namespaces, KServe's system
+    namespaces and the metrics namespace; nothing else."""
+    def namespace(name: str) -> dict:
+        return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
+    return {
+        "podSelector": {"matchExpressions": [{"key": pod_label, "operator": "Exists"}]},
+        "policyTypes": ["Ingress"],
+        "ingress": [{"from": [{"podSelector": {}},
+                              {"namespaceSelector": {"matchLabels": {CLIENT_NAMESPACE_LABEL: "true"}}},
+                              *(namespace(n) for n in (*KSERVE_SYSTEM_NAMESPACES, metrics_namespace))]}],
+    }

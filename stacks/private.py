@@ -59,7 +59,8 @@ def build(cfg: PrivateStackConfig, placements: Mapping[str, ModelPlacementArgs])
     cluster = k8s.Provider(cfg.cluster_name, context=cfg.kubeconfig_context, enable_server_side_apply=True)
     on_cluster = pulumi.ResourceOptions(provider=cluster)
     knative_models = any(d.mode is DeploymentMode.KNATIVE for d in cfg.models if d.phase is not Phase.TORCHSERVE)
-    namespace = InferenceNamespace("models", InferenceNamespaceArgs(name=cfg.namespace), opts=on_cluster)
+    namespace = InferenceNamespace("models", InferenceNamespaceArgs(
+        name=cfg.namespace, kserve_ingress_policy=cfg.phase is not Phase.TORCHSERVE), opts=on_cluster)
 
     hostnames: dict[str, pulumi.Output[str]] = {}
     for dep in cfg.models_at(Phase.TORCHSERVE):

@@ -103,7 +103,7 @@ def build(cfg: PublicStackConfig) -> None:
     kserve = KServePlatform(f"{cfg.member_name}-kserve", KServePlatformArgs(default_mode=DeploymentMode.KNATIVE),
                             opts=on_cluster)
     namespace = InferenceNamespace(f"{cfg.member_name}-models", InferenceNamespaceArgs(
-        name=private.get_output("modelNamespace")), opts=on_cluster)
+        name=private.get_output("modelNamespace"), kserve_ingress_policy=True), opts=on_cluster)
     ClusterAddons(f"{cfg.member_name}-addons", ClusterAddonsArgs(
         cluster_name=eks_cfg.cluster_name, region=cfg.region, autoscaler_role_arn=eks.autoscaler_role_arn,
         node_groups=tuple(NodeGroupRef(name=cfg.node_group_name(g), capacity=g.capacity)

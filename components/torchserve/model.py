@@ -24,6 +24,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import pod
+from components.namespace import CLIENT_NAMESPACE_LABEL
 from components.options import child_options
 from components.versions import STORAGE_INITIALIZER_IMAGE, TORCHSERVE_GPU_IMAGE, TORCHSERVE_IMAGE
 from models.spec import Model
@@ -34,7 +35,6 @@ MODELS_DIR = "/mnt/models"
 CONFIG_DIR = "/etc/torchserve"
 SERVICE_PORT = 80
 CPU_TARGET_PERCENT = 70
-CLIENT_NAMESPACE_LABEL = "inference-platform.io/clients"
 
 
 @dataclass(frozen=True)
