@@ -6,8 +6,7 @@ rendered can be mistaken for a real credential. Add a type here when a stack sta
 from __future__ import annotations
 
 import base64
-import json
-from typing import Any, Optional
+from typing import Any
 
 FAKE_PEM = "-----BEGIN CERTIFICATE-----\nRkFLRQ==\n-----END CERTIFICATE-----\n"
 FAKE_KEY = "-----BEGIN PRIVATE KEY-----\nRkFLRQ==\n-----END PRIVATE KEY-----\n"
@@ -17,21 +16,8 @@ def _b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-def fake_kubeconfig(server: str = "https://karmada-apiserver.karmada-system.svc.cluster.local:5443") -> str:
-    return json.dumps({
-        "apiVersion": "v1", "kind": "Config", "current-context": "karmada",
-        "clusters": [{"name": "karmada", "cluster": {"server": server, "certificate-authority-data": _b64(FAKE_PEM)}}],
-        "users": [{"name": "admin", "user": {"client-certificate-data": _b64(FAKE_PEM),
-                                             "client-key-data": _b64(FAKE_KEY)}}],
-        "contexts": [{"name": "karmada", "context": {"cluster": "karmada", "user": "admin"}}],
-    })
-
-
-def fake_outputs(type_: str, name: str, state: dict, read_id: Optional[str]) -> dict[str, Any]:
-    """Outputs to add to a resource's echoed inputs (or an invoke's result, when `type_` is a function token)."""
-    if type_ == "kubernetes:core/v1:Secret" and read_id:
-        return {"data": {"kubeconfig": _b64(fake_kubeconfig()), "token": _b64("fake-service-account-token"),
-                         "ca.crt": _b64(FAKE_PEM)}}
+def fake_outputs(type_: str, name: str, state: dict) -> dict[str, Any]:
+    """Outputs to add to a resource's echoed inputs (the stacks call no provider functions)."""
     if type_ == "kubernetes:core/v1:Secret" and state.get("type") == "kubernetes.io/service-account-token":
         # Created empty; the cluster's token controller fills it (and pulumi-kubernetes waits for that).
         return {"data": {"token": _b64(f"fake-service-account-token-{name}"), "ca.crt": _b64(FAKE_PEM),
@@ -53,14 +39,6 @@ def fake_outputs(type_: str, name: str, state: dict, read_id: Optional[str]) -> 
                 "resources": [{"autoscalingGroups": [{"name": f"eks-{name}-asg"}]}]}
     if type_ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
         return {"arn": f"arn:aws:iam::000000000000:oidc-provider/oidc.eks.fake.example/id/{name.upper()}"}
-    if type_.startswith("aws:") and ":" in type_[4:]:
-        if type_ == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": "000000000000", "arn": "arn:aws:iam::000000000000:user/fake", "userId": "fake"}
-        if type_ == "aws:index/getRegion:getRegion":
-            return {"name": "fake-region", "region": "fake-region"}
-        if type_ == "aws:index/getPartition:getPartition":
-            return {"partition": "aws", "dnsSuffix": "amazonaws.com"}
-        if type_ == "aws:iam/getPolicyDocument:getPolicyDocument":
-            return {"json": json.dumps({"Version": "2012-10-17", "Statement": state.get("statements", [])})}
-        return {"arn": f"arn:aws:fake::000000000000:{name}", "id": f"fake-{name}"} if name else {}
+    if type_.startswith("aws:"):
+        return {"arn": f"arn:aws:fake::000000000000:{name}", "id": f"fake-{name}"}
     return {}

@@ -167,7 +167,7 @@ class RecordingMocks(pulumi_mocks.Mocks):
                                        "secretOutputNames": list(given.get("secret_outputs", []))}
         if args.typ.startswith(PROVIDER_PREFIX):
             return args.name, state
-        computed = fake_outputs(args.typ, args.name, state, args.resource_id)
+        computed = fake_outputs(args.typ, args.name, state)
         if reg.is_kubernetes_object:
             # Programs read a Kubernetes object's identity (metadata) back, never its spec; echoing the whole spec
             # would make the SDK deserialize and resolve every nested output for nothing.
@@ -176,7 +176,8 @@ class RecordingMocks(pulumi_mocks.Mocks):
         return f"{args.name}-id", state
 
     def call(self, args: pulumi_mocks.MockCallArgs):
-        return fake_outputs(args.token, "", dict(args.args), None), []
+        raise LookupError(f"offline render: no fake result for provider function {args.token!r} (add one to "
+                          "stacks/fake_cloud.py if a stack starts calling it)")
 
 
 def _config_strings(config: Mapping[str, Any]) -> dict[str, str]:

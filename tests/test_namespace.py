@@ -24,7 +24,7 @@ def test_member_namespace_with_kserve_ingress_policy():
     assert {p["spec"]["podSelector"]["matchExpressions"][0]["key"] for p in policies} == {
         "serving.kserve.io/inferenceservice", "serving.kserve.io/inferencegraph"}
     for policy in policies:
-        validate_builtin(policy)
+        assert validate_builtin(policy)
         sources = policy["spec"]["ingress"][0]["from"]
         names = {s["namespaceSelector"]["matchLabels"].get("kubernetes.io/metadata.name")
                  for s in sources if "namespaceSelector" in s}
