@@ -65,16 +65,19 @@ class TorchServeModel(pulumi.ComponentResource):
         properties = config_properties(model)
         config_hash = hashlib.sha256(properties.encode()).hexdigest()[:16]
 
+        def meta(object_name: str) -> k8s.meta.v1.ObjectMetaArgs:
+            return k8s.meta.v1.ObjectMetaArgs(name=object_name, namespace=ns, labels=labels)
+
         self.config_map = k8s.core.v1.ConfigMap(
             f"{name}-config",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{model.name}-torchserve-config", namespace=ns, labels=labels),
+            metadata=meta(f"{model.name}-torchserve-config"),
             data={"config.properties": properties},
             opts=child,
         )
 
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=model.name, namespace=ns, labels=labels),
+            metadata=meta(model.name),
             spec=k8s.apps.v1.DeploymentSpecArgs(
                 selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
                 strategy=k8s.apps.v1.DeploymentStrategyArgs(
@@ -94,7 +97,7 @@ class TorchServeModel(pulumi.ComponentResource):
 
         self.service = k8s.core.v1.Service(
             f"{name}-service",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=model.name, namespace=ns, labels=labels),
+            metadata=meta(model.name),
             spec=k8s.core.v1.ServiceSpecArgs(
                 type="ClusterIP",
                 selector=selector,
@@ -106,7 +109,7 @@ class TorchServeModel(pulumi.ComponentResource):
 
         self.autoscaler = k8s.autoscaling.v2.HorizontalPodAutoscaler(
             f"{name}-hpa",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=model.name, namespace=ns, labels=labels),
+            metadata=meta(model.name),
             spec=k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
                 scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
                     api_version="apps/v1", kind="Deployment", name=model.name),
@@ -123,7 +126,7 @@ class TorchServeModel(pulumi.ComponentResource):
 
         self.disruption_budget = k8s.policy.v1.PodDisruptionBudget(
             f"{name}-pdb",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=model.name, namespace=ns, labels=labels),
+            metadata=meta(model.name),
             spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
                 max_unavailable=1, selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector)),
             opts=child,
@@ -131,7 +134,7 @@ class TorchServeModel(pulumi.ComponentResource):
 
         self.network_policy = k8s.networking.v1.NetworkPolicy(
             f"{name}-netpol",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=model.name, namespace=ns, labels=labels),
+            metadata=meta(model.name),
             spec=k8s.networking.v1.NetworkPolicySpecArgs(
                 pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
                 policy_types=["Ingress"],

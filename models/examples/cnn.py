@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from models.examples._training import accuracy, fit, reproducible
+from models.examples._training import fit, report, reproducible
 
 N_CLASSES = 10
 SIDE = 28
@@ -64,9 +64,4 @@ def build_model() -> nn.Module:
 
 
 if __name__ == "__main__":  # quick look: python -m models.examples.cnn
-    import time
-    t = time.perf_counter()
-    m = build_model()
-    with reproducible(1) as g:
-        xs, ys = synthetic_data(1000, g)
-    print(f"built in {time.perf_counter() - t:.2f}s, held-out accuracy {accuracy(m, xs, ys):.3f}")
+    report(build_model, synthetic_data, 1000)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from models.examples._training import accuracy, fit, reproducible
+from models.examples._training import fit, report, reproducible
 
 N_FEATURES = 8
 N_CLASSES = 3
@@ -45,9 +45,4 @@ def build_model() -> nn.Module:
 
 
 if __name__ == "__main__":  # quick look: python -m models.examples.tabular
-    import time
-    t = time.perf_counter()
-    m = build_model()
-    with reproducible(1) as g:
-        xs, ys = synthetic_data(2000, g)
-    print(f"built in {time.perf_counter() - t:.2f}s, held-out accuracy {accuracy(m, xs, ys):.3f}")
+    report(build_model, synthetic_data, 2000)
