@@ -13,7 +13,7 @@ from typing import Mapping, Optional
 from models.deployment import CapacityType, DeploymentMode, GpuPool, Member, ModelDeployment
 from models.errors import ConfigError, DeclarationError
 from models.spec import ABTest, Canary, GpuType, Mirror, Model, Phase, Runtime, WorkloadClass
-from components.karmada.placement import BucketMirror
+from components.karmada.placement import BucketMirror, overflow_members, spot_members
 from stacks.config_reader import DNS_LABEL, Section
 
 
@@ -142,22 +142,18 @@ def _check_gpu_fit(cfg_pools: tuple[GpuPool, ...], members: tuple[Member, ...], 
     where = f"platform:models.{dep.name}"
     want = f"{model.resources.gpu_count}x {model.resources.gpu_type.value}"
     private_fits = any(p.holds(model) for p in cfg_pools)
-    on_demand_fits = {m.name: any(p.holds(model) and p.capacity is CapacityType.ON_DEMAND for p in m.gpu_pools)
-                      for m in members}
-    spot_fits = {m.name: any(p.holds(model) and p.capacity is CapacityType.SPOT for p in m.gpu_pools)
-                 for m in members}
     cls = model.workload_class
     if dep.phase is not Phase.HYBRID or cls is WorkloadClass.CRITICAL:
         if not private_fits:
             raise ConfigError(where, "resources.gpu", want, "a GPU pool of the private cluster that holds it "
                               "(platform:gpuPools offers " + _describe(cfg_pools) + ")")
     elif cls is WorkloadClass.ELASTIC:
-        # Elastic work overflows only to on-demand pools (placement keeps Spot for batch work).
-        if not private_fits and not any(on_demand_fits.values()):
+        # The same rule placement applies: elastic work overflows only to on-demand pools (Spot is for batch).
+        if not private_fits and not overflow_members(model, members):
             raise ConfigError(where, "resources.gpu", want, "an on-demand GPU pool that holds it, on the private "
                               "cluster or a member (elastic work does not go to Spot)")
     elif cls is WorkloadClass.BATCH:
-        if not any(spot_fits.values()):
+        if not spot_members(model, members):
             raise ConfigError(where, "workload_class", cls.value, f"a member with a Spot GPU pool holding {want} "
                               "(batch work runs on public Spot only); members: " +
                               (", ".join(f"{m.name} offers {_describe(m.gpu_pools)}" for m in members) or "none"))
