@@ -134,7 +134,13 @@ def test_example_factories_are_trained_deterministic_eval_modules(factory, shape
 
 def test_every_catalog_model_builds_for_its_declaration():
     for model in load_catalog().values():
-        build_module(model)  # raises DeclarationError on a shape / label mismatch
+        module = build_module(model)  # raises DeclarationError on a shape / label mismatch
+        assert not module.training, f"{model.name}: the factory's module must be in eval mode"
+        if model.source.labels:
+            import torch
+            with torch.no_grad():
+                out = module(torch.zeros(2, *model.source.input_shape))
+            assert tuple(out.shape) == (2, len(model.source.labels)), model.name
 
 
 def test_label_count_mismatch_is_a_declaration_error():
