@@ -44,6 +44,7 @@ from components.scheduling import (CAPACITY_LABEL, EKS_CAPACITY_LABEL, CapacityT
                                    gpu_tolerations, spot_tolerations)
 from components.kserve.inference_service import canary_split
 from models.deployment import DeploymentMode, Member, ModelDeployment
+from models.errors import PlatformError
 from models.spec import ABTest, Mirror, Model, Phase, WorkloadClass
 
 ISVC_API_VERSION = "serving.kserve.io/v1beta1"
@@ -70,7 +71,7 @@ ELASTIC_FAILOVER = p.ApplicationFailover(toleration_seconds=300, purge_mode=p.Pu
 BATCH_FAILOVER = p.ApplicationFailover(toleration_seconds=120, purge_mode=p.PurgeMode.DIRECTLY)
 
 
-class PlacementError(ValueError):
+class PlacementError(PlatformError, ValueError):
     """A model that cannot be placed as declared (the message names the model and the reason)."""
 
 

@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
+from models.errors import PlatformError
+
 API_VERSION = "policy.karmada.io/v1alpha1"
 PROPAGATION_POLICY = "PropagationPolicy"
 CLUSTER_PROPAGATION_POLICY = "ClusterPropagationPolicy"
@@ -34,7 +36,7 @@ _QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
 
-class PolicyError(ValueError):
+class PolicyError(PlatformError, ValueError):
     """A policy value Karmada would refuse (or silently ignore); the message names the field."""
 
     def __init__(self, where: str, value: object, expected: str):
