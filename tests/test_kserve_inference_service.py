@@ -280,7 +280,10 @@ def test_ab_header_pins_requests_to_b_and_sends_the_rest_to_the_graph(ab_render)
     assert pinned["match"] == [{"headers": {"x-model-variant": {"exact": "b"}}}]
     assert pinned["headers"]["request"]["set"]["Host"] == f"churn-predictor-b-predictor.{NS}.svc.cluster.local"
     assert "match" not in default
-    assert default["headers"]["request"]["set"]["Host"] == f"churn-predictor.{NS}.svc.cluster.local"
+    # Not the host this VirtualService answers (that would loop through the gateway back to it): the short name
+    # only the graph's own Knative route lists.
+    assert default["headers"]["request"]["set"]["Host"] == f"churn-predictor.{NS}.svc"
+    assert default["headers"]["request"]["set"]["Host"] not in vs["hosts"]
     # The graph is created after the header route, so Istio (oldest first) prefers the route with the match.
     graph = ab_render.get("kubernetes:serving.kserve.io/v1alpha1:InferenceGraph", "churn-predictor-graph")
     assert "kubernetes:networking.istio.io/v1:VirtualService::churn-predictor-ab-route" in graph.depends_on
@@ -339,3 +342,11 @@ def test_mirror_keeps_the_primary_and_runs_a_cluster_local_standard_shadow(mirro
     assert mirror_render.get("kubernetes:serving.kserve.io/v1beta1:InferenceService",
                              "search-ranker-isvc").depends_on == [
         "kubernetes:networking.istio.io/v1:VirtualService::search-ranker-mirror"]
+
+
+def test_no_virtual_service_route_sends_requests_back_to_its_own_hosts(ab_render, mirror_render):
+    services = [o for r in (ab_render, mirror_render) for o in r.objects() if o["kind"] == "VirtualService"]
+    assert len(services) == 2
+    for vs in services:
+        for route in vs["spec"]["http"]:
+            assert route["headers"]["request"]["set"]["Host"] not in vs["spec"]["hosts"], vs["metadata"]["name"]

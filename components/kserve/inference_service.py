@@ -105,6 +105,12 @@ def cluster_host(name: str, namespace: str) -> str:
     return f"{name}.{namespace}.svc.cluster.local"
 
 
+def short_service_host(name: str, namespace: str) -> str:
+    """`<name>.<namespace>.svc`: a name Knative's own VirtualService for a service answers (it lists the short
+    forms of every cluster-local host), while the platform's VirtualServices claim only the full name."""
+    return f"{name}.{namespace}.svc"
+
+
 def runtime_name(dep: ModelDeployment) -> str:
     if dep.runtime is Runtime.TRITON:
         return TRITON_RUNTIME
@@ -244,24 +250,33 @@ def _local_gateway_route(host: str) -> dict:
 
 
 def _client_host_route(dep: ModelDeployment, namespace: str, suffix: str, http: list[dict]) -> dict:
-    """VirtualService `<model>-<suffix>` for the host clients call, on the Knative local gateway and the mesh."""
+    """VirtualService `<model>-<suffix>` for the host clients call, on the Knative local gateway and the mesh.
+
+    Every route goes back through the local gateway with a rewritten Host; a Host this VirtualService answers
+    itself would bring the request straight back to it, round and round, so that is refused."""
+    host = cluster_host(dep.name, namespace)
+    for route in http:
+        if route.get("headers", {}).get("request", {}).get("set", {}).get("Host") == host:
+            raise ValueError(f"VirtualService {dep.name}-{suffix}: route {route.get('name')!r} sends requests "
+                             f"back to its own host {host!r}")
     return {
         "apiVersion": VIRTUAL_SERVICE_API, "kind": "VirtualService",
         "metadata": {"name": f"{dep.name}-{suffix}", "namespace": namespace,
                      "labels": pod.model_labels(dep.model, f"{suffix}-routing")},
-        "spec": {"hosts": [cluster_host(dep.name, namespace)], "gateways": [KNATIVE_LOCAL_GATEWAY, "mesh"],
+        "spec": {"hosts": [host], "gateways": [KNATIVE_LOCAL_GATEWAY, "mesh"],
                  "http": http},
     }
 
 
 def ab_header_virtual_service(dep: ModelDeployment, namespace: str) -> dict:
-    """VirtualService `<model>-ab`: requests with the A/B header go to B's predictor, all others to the graph."""
+    """VirtualService `<model>-ab`: requests with the A/B header go to B's predictor, all others to the graph
+    (through the local gateway as `<model>.<namespace>.svc`, which only the graph's Knative route answers)."""
     rollout = dep.model.rollout
     assert isinstance(rollout, ABTest)
     return _client_host_route(dep, namespace, "ab", [
         {"name": "pinned-to-b", "match": [{"headers": {rollout.header_name: {"exact": rollout.header_value}}}],
          **_local_gateway_route(cluster_host(f"{dep.name}-b-predictor", namespace))},
-        {"name": "weighted-split", **_local_gateway_route(cluster_host(dep.name, namespace))},
+        {"name": "weighted-split", **_local_gateway_route(short_service_host(dep.name, namespace))},
     ])
 
 
