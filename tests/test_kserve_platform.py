@@ -74,8 +74,10 @@ def test_values(platform):
     assert rel(platform, "cert-manager").inputs["values"] == {"crds": {"enabled": True}}
     assert rel(platform, "istio-base").inputs["values"] == {"defaultRevision": "default"}
     assert rel(platform, "istio-ingressgateway").inputs["values"] == {"service": {"type": "ClusterIP"}}
-    assert rel(platform, "kserve").inputs["values"] == {
-        "kserve": {"controller": {"deploymentMode": "Knative", "gateway": {"domain": "models.example.internal"}}}}
+    # The v0.20 chart's keys (inferenceservice-config is rendered from inferenceServiceConfig.*), not the old
+    # kserve.controller.* ones it no longer reads.
+    assert rel(platform, "kserve").inputs["values"] == {"inferenceServiceConfig": {
+        "deploy": {"defaultDeploymentMode": "Knative"}, "ingress": {"ingressDomain": "models.example.internal"}}}
 
 
 def test_every_release_is_atomic_waits_and_has_a_timeout(platform):
@@ -129,7 +131,7 @@ def test_standard_only_platform_installs_neither_istio_nor_knative():
     names = sorted(x.name for x in r.resources if x.type == HELM_RELEASE)
     assert names == ["kserve-cert-manager", "kserve-crds-kserve-crd", "kserve-kserve"]
     assert not r.of_type(KNATIVE_SERVING)
-    assert rel(r, "kserve").inputs["values"]["kserve"]["controller"]["deploymentMode"] == "Standard"
+    assert rel(r, "kserve").inputs["values"]["inferenceServiceConfig"]["deploy"]["defaultDeploymentMode"] == "Standard"
     assert set(rel(r, "kserve").depends_on) == {f"{HELM_RELEASE}::kserve-crds-kserve-crd", key("cert-manager")}
 
 

@@ -123,8 +123,13 @@ def knative_serving(ingress_domain: str) -> dict:
 
 
 def kserve_values(default_mode: DeploymentMode, ingress_domain: str) -> dict:
-    return {"kserve": {"controller": {"deploymentMode": default_mode.value,
-                                      "gateway": {"domain": ingress_domain}}}}
+    """Values for the kserve-resources chart. Since the chart was restructured (the v0.20 layout), the
+    `inferenceservice-config` ConfigMap is rendered from `inferenceServiceConfig.*`
+    (templates/common/configmap_inferenceservice-config.yaml: `deploy.defaultDeploymentMode`, and `ingress` as a
+    whole map, merged over the chart's defaults); the older `kserve.controller.deploymentMode` /
+    `kserve.controller.gateway.domain` keys are no longer read, and Helm ignores unknown keys silently."""
+    return {"inferenceServiceConfig": {"deploy": {"defaultDeploymentMode": default_mode.value},
+                                       "ingress": {"ingressDomain": ingress_domain}}}
 
 
 class KServePlatform(pulumi.ComponentResource):
