@@ -11,7 +11,7 @@ import pytest
 from tests.crd_schema import validate_custom_resource
 
 from components.karmada import policies as p
-from components.karmada.placement import (BATCH_FAILOVER, ELASTIC_FAILOVER, BucketMirror, ModelPlacement,
+from components.karmada.placement import (ELASTIC_FAILOVER, BucketMirror, ModelPlacement,
                                           ModelPlacementArgs, PlacementError, RuntimePropagation,
                                           RuntimePropagationArgs, member_requirements, mirror_for,
                                           plan_model_placement, plan_runtime_propagation)
@@ -92,7 +92,9 @@ def test_elastic_prefers_private_then_overflows_to_public_members():
     assert placement["replicaScheduling"] == {"replicaSchedulingType": "Divided",
                                               "replicaDivisionPreference": "Weighted",
                                               "weightPreference": {"dynamicWeight": "AvailableReplicas"}}
-    assert spec(pl)["failover"] == {"application": {"decisionConditions": {"tolerationSeconds": 300},
+    # Longer than the autoscaler's 15 minutes to bring a GPU node plus the model's start: a replica waiting for
+    # its node is not evicted.
+    assert spec(pl)["failover"] == {"application": {"decisionConditions": {"tolerationSeconds": 1200},
                                                     "purgeMode": "Gracefully", "gracePeriodSeconds": 600}}
     assert spec(pl)["propagateDeps"] is True
     assert pl.clusters == ("private", "aws-use1", "aws-euw1")
@@ -109,19 +111,19 @@ def test_elastic_without_public_capacity_stays_private():
     assert pl.clusters == ("private",) and "failover" not in spec(pl)
 
 
-def test_batch_runs_divided_on_public_spot_members_only():
+def test_batch_runs_duplicated_on_every_public_spot_member_that_holds_it():
     pl = plan("doc-classifier-batch")  # 1x A10G: both members have a Spot A10G pool
     placement = spec(pl)["placement"]
     assert placement["clusterAffinity"] == {"clusterNames": ["aws-use1", "aws-euw1"]}
     assert "private" not in pl.clusters
-    assert placement["replicaScheduling"]["replicaSchedulingType"] == "Divided"
-    assert placement["replicaScheduling"]["weightPreference"] == {"dynamicWeight": "AvailableReplicas"}
-    assert placement["spreadConstraints"] == [{"spreadByField": "cluster", "minGroups": 1, "maxGroups": 2}]
-    assert spec(pl)["failover"] == {"application": {"decisionConditions": {"tolerationSeconds": 120},
-                                                    "purgeMode": "Directly"}}
+    # Divided would ask Karmada's estimator, which counts only existing nodes: a Spot pool at zero has none, so
+    # the model would never be scheduled. Duplicated does not estimate; each member's autoscaler adds the node.
+    assert placement["replicaScheduling"] == {"replicaSchedulingType": "Duplicated"}
+    assert "spreadConstraints" not in placement
+    assert "failover" not in spec(pl)  # a member waiting for Spot capacity is not evicted; the others serve
 
 
-def test_batch_on_a_single_spot_member_has_no_failover_target():
+def test_batch_on_a_single_spot_member():
     pl = plan("doc-classifier-batch", members=(AWS_EUW1,))
     assert pl.clusters == ("aws-euw1",) and "failover" not in spec(pl)
 
@@ -340,7 +342,7 @@ def test_static_weights_and_defaults_render_as_the_crd_spells_them():
                                 {"targetCluster": {"clusterNames": ["a"]}, "weight": 2},
                                 {"targetCluster": {"clusterNames": ["b"]}, "weight": 1}]}}
     assert p.ApplicationFailover().to_dict()["gracePeriodSeconds"] == 600
-    assert ELASTIC_FAILOVER.purge_mode is p.PurgeMode.GRACEFULLY and BATCH_FAILOVER.purge_mode is p.PurgeMode.DIRECTLY
+    assert ELASTIC_FAILOVER.purge_mode is p.PurgeMode.GRACEFULLY
     obj = p.propagation_policy("weighted", NS, p.PropagationSpec((p.ResourceSelector("apps/v1", "Deployment", "d"),),
                                                                  p.Placement(replica_scheduling=rs)))
     validate_custom_resource(obj)

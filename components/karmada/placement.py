@@ -6,12 +6,17 @@ Placement (`plan_model_placement`, created on the Karmada API server by `ModelPl
   InferenceService goes there unchanged). No application failover: there is nowhere else to go.
 - `elastic` (hybrid): ordered `clusterAffinities` — group `private` first; when it cannot hold the replicas,
   group `private-and-public` (the private member plus every public member with an on-demand pool that holds the
-  model). Replicas Divided by the clusters' available replicas. Application failover on (InterpretHealth from
-  the InferenceService interpreter), purge mode Gracefully.
-- `batch` (hybrid): public members with a Spot pool that holds the model only; replicas Divided by available
-  replicas, spread over at least one and at most all of those clusters. Application failover on (with two or
-  more clusters), purge mode Directly: batch work restarts elsewhere at once. Spot exists only as GPU pools, so
-  a CPU batch model is refused.
+  model). Replicas Divided by the clusters' available replicas. Karmada counts available replicas from the
+  nodes a member has now (it cannot see the cluster-autoscaler), so a public on-demand pool takes overflow only
+  while it has a node: keep its minimum size at 1 or more (the public stack refuses 0 for such a pool).
+  Application failover on (InterpretHealth from the InferenceService interpreter) after 1,200 s unhealthy —
+  longer than the autoscaler's 15 minutes to provision a node plus the model's start, so a replica waiting for
+  its GPU node is not evicted — purge mode Gracefully.
+- `batch` (hybrid): public members with a Spot pool that holds the model only, replicas Duplicated: each such
+  member runs the model and scales it from zero with its own autoscaler. Not Divided: Karmada would divide by
+  the GPU nodes that exist, and a Spot pool at zero nodes has none, so the model would never be scheduled. No
+  application failover: every eligible member already runs it, and a member waiting for Spot capacity must not
+  be evicted for it. Spot exists only as GPU pools, so a CPU batch model is refused.
 - Every policy has `propagateDeps`, so the Secrets, ServiceAccounts and ConfigMaps the InferenceService
   references follow it (and move with it on failover).
 
@@ -66,9 +71,8 @@ POLICY_LABELS = {"app.kubernetes.io/part-of": "inference-platform", "app.kuberne
 PRIVATE_GROUP = "private"
 OVERFLOW_GROUP = "private-and-public"
 
-ELASTIC_FAILOVER = p.ApplicationFailover(toleration_seconds=300, purge_mode=p.PurgeMode.GRACEFULLY,
+ELASTIC_FAILOVER = p.ApplicationFailover(toleration_seconds=1200, purge_mode=p.PurgeMode.GRACEFULLY,
                                          grace_period_seconds=600)
-BATCH_FAILOVER = p.ApplicationFailover(toleration_seconds=120, purge_mode=p.PurgeMode.DIRECTLY)
 
 
 class PlacementError(PlatformError, ValueError):
@@ -107,8 +111,8 @@ class BucketMirror:
 class ModelPlacementArgs:
     """Place `deployment` (its InferenceService is `<model name>` in `namespace` on the Karmada API server) on
     `private_cluster` and the public `members`, by phase and workload class; `bucket_mirrors` rewrite the
-    storage URI per public member. Failover: `elastic_failover` (300 s unhealthy, Gracefully, 600 s grace) and
-    `batch_failover` (120 s, Directly)."""
+    storage URI per public member. Failover for elastic models: `elastic_failover` (1,200 s unhealthy,
+    Gracefully, 600 s grace)."""
 
     deployment: ModelDeployment
     namespace: str
@@ -116,7 +120,6 @@ class ModelPlacementArgs:
     members: tuple[Member, ...] = ()
     bucket_mirrors: tuple[BucketMirror, ...] = ()
     elastic_failover: p.ApplicationFailover = ELASTIC_FAILOVER
-    batch_failover: p.ApplicationFailover = BATCH_FAILOVER
 
 
 @dataclass(frozen=True)
@@ -216,12 +219,9 @@ def _placement(args: ModelPlacementArgs) -> tuple[p.Placement, Optional[p.Applic
         raise PlacementError(f"model {model.name!r}: workload class 'batch' runs on public Spot capacity only, "
                              "and no member has a Spot pool that holds it (members: "
                              + (", ".join(m.name for m in args.members) or "none") + ")")
-    names = tuple(m.name for m in public)
-    placement = p.Placement(
-        affinity=p.ClusterAffinity(names),
-        replica_scheduling=p.ReplicaScheduling.by_available_replicas(),
-        spread_constraints=(p.SpreadConstraint(p.SpreadField.CLUSTER, min_groups=1, max_groups=len(names)),))
-    return placement, (args.batch_failover if len(names) > 1 else None), public
+    placement = p.Placement(affinity=p.ClusterAffinity(tuple(m.name for m in public)),
+                            replica_scheduling=p.ReplicaScheduling.duplicated())
+    return placement, None, public
 
 
 def _member_rule(args: ModelPlacementArgs, member: Member) -> p.OverrideRule:
