@@ -83,14 +83,17 @@ def build(cfg: PrivateStackConfig, placements: Mapping[str, ModelPlacementArgs])
     karmada = KarmadaControlPlane("karmada", KarmadaControlPlaneArgs(
         api_endpoint=cfg.karmada_api_endpoint, service_type=cfg.karmada_service_type,
         pull_members=tuple(m.name for m in cfg.members)), opts=on_cluster)
-    PushMember("private-member", PushMemberArgs(cluster_name=cfg.cluster_name, karmada_provider=karmada.provider,
-                                                karmada_ready=[karmada.release]),
-               opts=pulumi.ResourceOptions(provider=cluster, depends_on=[kserve.kserve_crds]))
+    # The cluster joins Karmada once its KServe (and Knative) is up: Karmada pushes runtimes and InferenceServices
+    # the moment a member exists, and the member's webhooks must be there to admit them.
+    member = PushMember("private-member", PushMemberArgs(cluster_name=cfg.cluster_name,
+                                                         karmada_provider=karmada.provider,
+                                                         karmada_ready=[karmada.release]),
+                        opts=pulumi.ResourceOptions(provider=cluster, depends_on=kserve.ready))
 
     # Karmada accepts only kinds its own API server knows: the KServe CRDs go there too, and the runtimes are
     # created there once and propagated to every member.
     karmada_crds = KServeCrds("karmada-kserve", opts=karmada.karmada_options())
-    runtimes = ClusterServingRuntimes("runtimes", opts=karmada.karmada_options(karmada_crds))
+    runtimes = ClusterServingRuntimes("runtimes", opts=karmada.karmada_options(karmada_crds, member.cluster))
     clusters = (cfg.cluster_name, *(m.name for m in cfg.members))
     RuntimePropagation("runtimes", RuntimePropagationArgs(
         clusters=clusters,
@@ -110,7 +113,8 @@ def build(cfg: PrivateStackConfig, placements: Mapping[str, ModelPlacementArgs])
         served = InferenceServiceModel(dep.name, InferenceServiceModelArgs(
             deployment=dep, namespace=cfg.namespace, mesh_provider=cluster,
             mesh_depends_on=[namespace, *kserve.ready, *([kserve.istio_base] if kserve.istio_base else [])]),
-            opts=karmada.karmada_options(karmada_crds, karmada_namespace, runtimes, karmada.interpreter, placement))
+            opts=karmada.karmada_options(karmada_crds, karmada_namespace, runtimes, karmada.interpreter, placement,
+                                         member.cluster))
         plans[dep.name] = (dep.model, placement.plan)
         hostnames[dep.name] = served.hostname
 

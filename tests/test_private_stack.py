@@ -78,6 +78,22 @@ def test_custom_resources_wait_for_the_releases_that_install_their_crds(private_
             in r.depends_on, r.name
 
 
+def test_the_private_member_joins_after_its_kserve_and_models_wait_for_it(private_render):
+    """Karmada pushes runtimes and InferenceServices as soon as a member exists: the member joins once KServe and
+    Knative run on it, and nothing is created for it on Karmada before it has joined."""
+    member = "kubernetes:cluster.karmada.io/v1alpha1:Cluster::private-member-cluster"
+    rbac = private_render.get("kubernetes:core/v1:ServiceAccount", "private-member-service-account")
+    assert {"kubernetes:helm.sh/v3:Release::kserve-kserve",
+            "kubernetes:helm.sh/v3:Release::kserve-crds-kserve-crd"} <= set(rbac.depends_on)
+    cluster = private_render.get("kubernetes:cluster.karmada.io/v1alpha1:Cluster", "private-member-cluster")
+    assert "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding::private-member-cluster-role-binding" \
+        in cluster.depends_on
+    for r in private_render.of_type(ISVC):
+        assert member in r.depends_on, r.name
+    runtimes = [r for r in private_render.resources if r.type.endswith(":ClusterServingRuntime")]
+    assert runtimes and all(member in r.depends_on for r in runtimes)
+
+
 def test_public_stack_inputs_are_exported_as_secrets(private_render):
     assert {"karmadaCaCrt", "karmadaAgentCredentials"} <= set(private_render.secret_outputs)
     assert "karmadaApiEndpoint" not in private_render.secret_outputs
