@@ -19,7 +19,7 @@ from components.karmada.member import PushMember, PushMemberArgs
 from components.karmada.placement import (ModelPlacement, ModelPlacementArgs, PlacementError, RuntimePropagation,
                                           RuntimePropagationArgs, member_requirements, plan_model_placement)
 from components.kserve.inference_service import InferenceServiceModel, InferenceServiceModelArgs
-from components.kserve.platform import KServeCrds, KServePlatform, KServePlatformArgs
+from components.kserve.platform import KServeCrds, KServeCrdsArgs, KServePlatform, KServePlatformArgs
 from components.kserve.runtimes import ClusterServingRuntimes
 from components.namespace import InferenceNamespace, InferenceNamespaceArgs
 from components.torchserve.model import TorchServeModel, TorchServeModelArgs
@@ -92,7 +92,10 @@ def build(cfg: PrivateStackConfig, placements: Mapping[str, ModelPlacementArgs])
 
     # Karmada accepts only kinds its own API server knows: the KServe CRDs go there too, and the runtimes are
     # created there once and propagated to every member.
-    karmada_crds = KServeCrds("karmada-kserve", opts=karmada.karmada_options())
+    # Recorded in karmada-system: a `kserve` namespace on Karmada would be propagated to every member (Karmada
+    # never propagates its own karmada-* namespaces).
+    karmada_crds = KServeCrds("karmada-kserve", KServeCrdsArgs(namespace="karmada-system"),
+                              opts=karmada.karmada_options())
     runtimes = ClusterServingRuntimes("runtimes", opts=karmada.karmada_options(karmada_crds, member.cluster))
     clusters = (cfg.cluster_name, *(m.name for m in cfg.members))
     RuntimePropagation("runtimes", RuntimePropagationArgs(

@@ -69,6 +69,8 @@ def test_custom_resources_wait_for_the_releases_that_install_their_crds(private_
     component waits for its children) and Karmada itself."""
     crds = private_render.get("kubernetes:helm.sh/v3:Release", "karmada-kserve-kserve-crd")
     assert crds.cluster == "karmada-provider" and crds.parent == "platform:kserve:KServeCrds::karmada-kserve"
+    # a `kserve` namespace on Karmada would be propagated to every member; karmada-* never is
+    assert crds.inputs["namespace"] == "karmada-system"
     for r in private_render.of_type(ISVC):
         assert "platform:kserve:KServeCrds::karmada-kserve" in r.depends_on, r.name
         assert "kubernetes:helm.sh/v3:Release::karmada-release" in r.depends_on, r.name
