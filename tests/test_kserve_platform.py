@@ -156,3 +156,11 @@ def test_kserve_crds_alone_on_another_cluster():
     assert release.parent == "platform:kserve:KServeCrds::karmada-kserve"
     assert r.get("kubernetes:serving.kserve.io/v1alpha1:ClusterServingRuntime", "probe").depends_on == [
         f"{HELM_RELEASE}::karmada-kserve-kserve-crd"]
+
+
+def test_an_s3_compatible_endpoint_reaches_the_storage_initializer_config():
+    r = render(KServePlatformArgs(s3_endpoint="https://minio.storage.internal:9000"))
+    assert rel(r, "kserve").inputs["values"]["inferenceServiceConfig"]["credentials"] == {
+        "s3": {"s3Endpoint": "minio.storage.internal:9000", "s3UseHttps": "1"}}
+    plain = render(KServePlatformArgs(s3_endpoint="http://minio.storage.internal:9000"))
+    assert rel(plain, "kserve").inputs["values"]["inferenceServiceConfig"]["credentials"]["s3"]["s3UseHttps"] == "0"

@@ -18,10 +18,10 @@ from stacks.validation import validate_builtin
 CATALOG = load_catalog()
 
 
-def render_one(model):
+def render_one(model, **args):
     def program():
         provider = k8s.Provider("private", context="test")
-        TorchServeModel(model.name, TorchServeModelArgs(model=model, namespace="inference"),
+        TorchServeModel(model.name, TorchServeModelArgs(model=model, namespace="inference", **args),
                         opts=pulumi.ResourceOptions(provider=provider))
     return run_program(program, stack="test", config={})
 
@@ -112,6 +112,22 @@ def test_artifact_is_fetched_from_s3_by_an_init_container(cpu_render):
     init = pod_spec(cpu_render, "fraud-scorer")["initContainers"]
     assert [c["name"] for c in init] == ["fetch-model"]
     assert init[0]["args"] == ["s3://ml-artifacts/fraud-scorer/v3", "/mnt/models"]
+
+
+def test_fetch_reads_s3_credentials_from_the_named_secret_and_the_pod_runs_as_the_reader():
+    spec = pod_spec(render_one(CATALOG["fraud-scorer"], service_account_name="model-reader",
+                               credentials_secret="s3-keys", s3_endpoint="https://minio.storage.internal:9000"),
+                    "fraud-scorer")
+    assert spec["serviceAccountName"] == "model-reader" and spec["automountServiceAccountToken"] is False
+    fetch = spec["initContainers"][0]
+    assert fetch["envFrom"] == [{"secretRef": {"name": "s3-keys"}}]
+    assert fetch["env"] == [{"name": "AWS_ENDPOINT_URL", "value": "https://minio.storage.internal:9000"}]
+    assert "envFrom" not in spec["containers"][0]  # only the fetch sees the keys, not the model server
+
+
+def test_without_credentials_the_fetch_gets_no_secret(cpu_render):
+    fetch = pod_spec(cpu_render, "fraud-scorer")["initContainers"][0]
+    assert "envFrom" not in fetch and "env" not in fetch
 
 
 def test_pvc_artifact_is_mounted_read_only_without_init_container():

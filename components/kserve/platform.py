@@ -95,12 +95,14 @@ class KServePlatformArgs:
     """`default_mode`: the mode of InferenceServices without the per-service annotation (this platform always
     annotates). `ingress_domain`: the external domain of KServe and Knative routes. `knative`: install Istio and
     Knative Serving (needed as soon as one model runs in Knative mode). `ingress_gateway_service_type`: the Istio
-    ingress gateway's Service type (ClusterIP: in-cluster callers only)."""
+    ingress gateway's Service type (ClusterIP: in-cluster callers only). `s3_endpoint`: an S3-compatible store's
+    URL for the storage initializer (default: AWS S3)."""
 
     default_mode: DeploymentMode = DeploymentMode.KNATIVE
     ingress_domain: str = "inference.internal"
     knative: bool = True
     ingress_gateway_service_type: str = "ClusterIP"
+    s3_endpoint: Optional[str] = None
 
 
 def knative_serving(ingress_domain: str) -> dict:
@@ -122,14 +124,19 @@ def knative_serving(ingress_domain: str) -> dict:
     }
 
 
-def kserve_values(default_mode: DeploymentMode, ingress_domain: str) -> dict:
+def kserve_values(default_mode: DeploymentMode, ingress_domain: str, s3_endpoint: Optional[str] = None) -> dict:
     """Values for the kserve-resources chart. Since the chart was restructured (the v0.20 layout), the
     `inferenceservice-config` ConfigMap is rendered from `inferenceServiceConfig.*`
     (templates/common/configmap_inferenceservice-config.yaml: `deploy.defaultDeploymentMode`, and `ingress` as a
     whole map, merged over the chart's defaults); the older `kserve.controller.deploymentMode` /
-    `kserve.controller.gateway.domain` keys are no longer read, and Helm ignores unknown keys silently."""
-    return {"inferenceServiceConfig": {"deploy": {"defaultDeploymentMode": default_mode.value},
-                                       "ingress": {"ingressDomain": ingress_domain}}}
+    `kserve.controller.gateway.domain` keys are no longer read, and Helm ignores unknown keys silently.
+    `s3_endpoint` (an S3-compatible store) goes to `credentials.s3`, which the storage initializer is given."""
+    config: dict = {"deploy": {"defaultDeploymentMode": default_mode.value},
+                    "ingress": {"ingressDomain": ingress_domain}}
+    if s3_endpoint:
+        config["credentials"] = {"s3": {"s3Endpoint": s3_endpoint.split("://", 1)[-1],
+                                        "s3UseHttps": "0" if s3_endpoint.startswith("http://") else "1"}}
+    return {"inferenceServiceConfig": config}
 
 
 class KServePlatform(pulumi.ComponentResource):
@@ -189,7 +196,7 @@ class KServePlatform(pulumi.ComponentResource):
         self.kserve_crds = self.crds.release
         self.kserve = release(f"{name}-kserve", KSERVE_RESOURCES_CHART, release_name="kserve-resources",
                               namespace=KSERVE_NAMESPACE,
-                              values=kserve_values(args.default_mode, args.ingress_domain),
+                              values=kserve_values(args.default_mode, args.ingress_domain, args.s3_endpoint),
                               timeout=TIMEOUT_S["kserve"], opts=after(self.kserve_crds, *kserve_deps))
         self.ready = [self.kserve_crds, self.kserve]
         self.register_outputs({"kserveCrds": self.kserve_crds.name, "kserve": self.kserve.name})

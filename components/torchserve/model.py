@@ -41,12 +41,17 @@ CPU_TARGET_PERCENT = 70
 class TorchServeModelArgs:
     """`model` as this stack serves it. `image` defaults to the standard TorchServe image (its GPU build for GPU
     models). Pods admit inference traffic from namespaces labelled `inference-platform.io/clients=true` and
-    from their own namespace; metrics scrapes from `metrics_namespace`."""
+    from their own namespace; metrics scrapes from `metrics_namespace`. Pods run as `service_account_name`
+    (default: the namespace's default account). The artifact fetch gets `credentials_secret`'s keys as
+    environment (an existing Secret with `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`) and `s3_endpoint` as
+    `AWS_ENDPOINT_URL` (an S3-compatible store), when given."""
 
     model: Model
     namespace: pulumi.Input[str]
     image: Optional[str] = None
     service_account_name: Optional[str] = None
+    credentials_secret: Optional[str] = None
+    s3_endpoint: Optional[str] = None
     metrics_namespace: str = "monitoring"
 
 
@@ -182,6 +187,11 @@ class TorchServeModel(pulumi.ComponentResource):
                 name="fetch-model",
                 image=STORAGE_INITIALIZER_IMAGE,
                 args=[model.storage_uri, MODELS_DIR],
+                env_from=[k8s.core.v1.EnvFromSourceArgs(
+                    secret_ref=k8s.core.v1.SecretEnvSourceArgs(name=args.credentials_secret))]
+                if args.credentials_secret else None,
+                env=[k8s.core.v1.EnvVarArgs(name="AWS_ENDPOINT_URL", value=args.s3_endpoint)]
+                if args.s3_endpoint else None,
                 resources={"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
                 security_context=pod.container_security_context(),
                 volume_mounts=[k8s.core.v1.VolumeMountArgs(name="models", mount_path=MODELS_DIR),

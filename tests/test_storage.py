@@ -1,0 +1,33 @@
+"""The model-reader ServiceAccount every model pod runs as: what it carries on a private and on an EKS cluster."""
+from __future__ import annotations
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.storage import IRSA_ROLE_ANNOTATION, MODEL_READER, ModelReader, ModelReaderArgs
+from stacks.render import run_program
+from stacks.validation import validate_builtin
+
+
+def render(args: ModelReaderArgs):
+    def program():
+        ModelReader("reader", args, opts=pulumi.ResourceOptions(provider=k8s.Provider("c", context="test")))
+    return run_program(program, stack="test", config={})
+
+
+def test_private_reader_lists_the_credentials_secret_and_mounts_no_token():
+    sa = render(ModelReaderArgs(namespace="inference", credentials_secret="s3-keys")).find(
+        "ServiceAccount", MODEL_READER)
+    assert sa["metadata"]["namespace"] == "inference"
+    assert sa["secrets"] == [{"name": "s3-keys"}]  # where KServe's storage initializer looks for S3 keys
+    assert sa["automountServiceAccountToken"] is False
+    assert IRSA_ROLE_ANNOTATION not in (sa["metadata"].get("annotations") or {})
+    assert validate_builtin(sa)
+
+
+def test_eks_reader_carries_the_irsa_role_and_no_secret():
+    arn = "arn:aws:iam::123456789012:role/model-reader"
+    sa = render(ModelReaderArgs(namespace="inference", role_arn=arn)).find("ServiceAccount", MODEL_READER)
+    assert sa["metadata"]["annotations"] == {IRSA_ROLE_ANNOTATION: arn}
+    assert "secrets" not in sa
+    assert validate_builtin(sa)
