@@ -62,10 +62,18 @@ def build_module(model: Model):
     module_name, attr = factory_path.split(":", 1)
     try:
         factory: Callable = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as err:
+    except Exception as err:  # noqa: BLE001 - ImportError, AttributeError, or the module failing as it imports
         raise DeclarationError(model.name, "source.factory", factory_path,
-                               f"an importable 'package.module:callable' ({err})") from None
-    module = factory()
+                               f"an importable 'package.module:callable' ({type(err).__name__}: {err})") from None
+    if not callable(factory):
+        raise DeclarationError(model.name, "source.factory", factory_path,
+                               f"a callable, not {type(factory).__name__}")
+    try:
+        module = factory()
+    except Exception as err:  # noqa: BLE001 - e.g. a class needing arguments: the factory is called with none
+        raise DeclarationError(model.name, "source.factory", factory_path,
+                               "a callable that builds the module with no arguments, but calling it raised "
+                               f"{type(err).__name__}: {err}") from None
     if not isinstance(module, torch.nn.Module):
         raise DeclarationError(model.name, "source.factory", factory_path,
                                f"a callable returning a torch.nn.Module, not {type(module).__name__}")
@@ -172,6 +180,27 @@ def runtime_packager(runtime: str) -> Callable[..., Artifact]:
 
 def package(name: str, out: os.PathLike, runtime: str = "torchserve",
             catalog: Optional[Mapping[str, Model]] = None) -> Artifact:
-    """Package catalog model `name` for `runtime` into `out`."""
+    """Package catalog model `name` for `runtime` into `out`. An `out` that cannot be a directory (an existing file,
+    or below one) and I/O failures while writing are PlatformErrors naming the model and the path."""
     packager = runtime_packager(runtime)
-    return packager(find_model(name, catalog), Path(out))
+    model = find_model(name, catalog)
+    out = Path(out)
+    check_out_dir(out)
+    try:
+        return packager(model, out)
+    except OSError as err:
+        where = err.filename if err.filename is not None else out
+        raise PlatformError(f"model '{model.name}': cannot write the artifact under '{out}': "
+                            f"{err.strerror or type(err).__name__} ('{where}')") from None
+
+
+def check_out_dir(out: Path) -> None:
+    """PlatformError unless `out` is a directory or could be created as one (its nearest existing ancestor is a
+    directory); checked before the (slow) build, so a mistyped --out fails at once."""
+    for path in (out, *out.parents):
+        if path.exists():
+            if not path.is_dir():
+                what = "is an existing file" if path == out else f"is below '{path}', an existing file"
+                raise PlatformError(f"invalid --out '{out}': expected a directory (or a path to create), but it "
+                                    f"{what}")
+            return

@@ -44,12 +44,25 @@ class SmokeFailure(Exception):
     """One failed check; its message is the reason on the FAIL line."""
 
 
+def check_url(url: str):
+    """The parsed server URL, or a SmokeFailure: scheme http or https, a host, a port (if any) from 1 to 65535.
+    Checked before tritonclient sees it (its client dies half-built on a bad port and its __del__ prints a
+    traceback)."""
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    expected = f"bad URL {url!r}: expected http://host:port[/path] (or https://), with a port from 1 to 65535"
+    try:
+        port = parts.port  # ValueError when not a number or out of 0-65535
+    except ValueError:
+        raise SmokeFailure(expected) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == 0 or parts.query or parts.fragment:
+        raise SmokeFailure(expected)
+    return parts
+
+
 def _client(url: str, timeout: float):
+    parts = check_url(url)
     import tritonclient.http as httpclient
 
-    parts = urlsplit(url if "://" in url else f"http://{url}")
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise SmokeFailure(f"bad URL {url!r}: expected http://host:port[/path]")
     return httpclient.InferenceServerClient(url=parts.netloc + parts.path.rstrip("/"), ssl=parts.scheme == "https",
                                             connection_timeout=timeout, network_timeout=timeout)
 
@@ -109,6 +122,7 @@ def smoke(url: str, name: str, *, rtol: float = RTOL, atol: float = ATOL, timeou
 
 
 def _checks(url: str, name: str, rtol: float, atol: float, timeout: float, catalog) -> str:
+    check_url(url)  # before the catalog and tritonclient load: a typo fails at once
     import numpy as np
     import tritonclient.http as httpclient
 

@@ -10,14 +10,22 @@ import dataclasses
 import enum
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
 from typing import Mapping, Optional, Union
+from urllib.parse import urlsplit
 
 from models.errors import DeclarationError
 
 DNS_1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 # A Kubernetes resource quantity: plain number, or with a decimal / binary suffix.
 _QUANTITY = re.compile(r"^([0-9]+(\.[0-9]+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
+_QUANTITY_SUFFIX = {None: 1, "m": Fraction(1, 1000), "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15,
+                    "E": 10**18, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 STORAGE_SCHEMES = ("s3", "pvc", "https")
+# What KServe's storage initializer unpacks from an https:// download (it picks by file name, then saves a single
+# file as is): only these put `config/` and `model-store/` (or a Triton repository) under the model directory.
+HTTPS_ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 # Python dotted path to a callable, e.g. "models.examples.tabular:build_model".
 _FACTORY = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
@@ -86,6 +94,15 @@ def _quantity(model: str, name: str, value: object) -> str:
     return value
 
 
+def parse_quantity(value: str) -> Fraction:
+    """The exact amount a Kubernetes quantity ('500m', '2', '1.5Gi', '1G') stands for, in base units (cores, bytes),
+    so quantities with different suffixes compare correctly. Raises ValueError for a string `_QUANTITY` rejects."""
+    match = _QUANTITY.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(f"not a Kubernetes quantity: {value!r}")
+    return Fraction(Decimal(match.group(1))) * _QUANTITY_SUFFIX[match.group(3)]
+
+
 def _int(model: str, name: str, value: object, minimum: int, maximum: Optional[int] = None) -> int:
     ok = isinstance(value, int) and not isinstance(value, bool) and value >= minimum
     if ok and maximum is not None:
@@ -97,17 +114,38 @@ def _int(model: str, name: str, value: object, minimum: int, maximum: Optional[i
 
 
 def check_storage_uri(model: str, name: str, uri: object) -> str:
-    """Accept s3://bucket/key, pvc://claim/path and https://host/path; the scheme decides how pods fetch it."""
+    """Accept what the pods can actually fetch; the scheme decides how:
+
+    - `s3://bucket/prefix`: KServe's storage initializer copies the prefix (an artifact tree) in an init container;
+    - `pvc://claim[/path]`: the claim is mounted read-only with `subPath: path`, so the path must stay inside the
+      claim: relative, no empty, '.' or '..' segments;
+    - `https://host/path/file.tar.gz` (or .tgz, .tar, .zip): the storage initializer downloads one file (it fails
+      with "No filename contained in URI" without one) and unpacks only these archives, so the URI must name an
+      archive of the artifact tree (`config/` + `model-store/`, or a Triton repository).
+    """
+    schemes = "a URI with scheme " + ", ".join(f"{s}://" for s in STORAGE_SCHEMES)
     if not isinstance(uri, str) or "://" not in uri:
-        raise DeclarationError(model, name, uri, "a URI with scheme " + ", ".join(f"{s}://" for s in STORAGE_SCHEMES))
+        raise DeclarationError(model, name, uri, schemes)
     scheme, rest = uri.split("://", 1)
     if scheme not in STORAGE_SCHEMES:
-        raise DeclarationError(model, name, uri, "a URI with scheme " + ", ".join(f"{s}://" for s in STORAGE_SCHEMES))
-    head = rest.split("/", 1)[0]
+        raise DeclarationError(model, name, uri, schemes)
+    head, _, path = rest.partition("/")
     if not head:
         raise DeclarationError(model, name, uri, f"{scheme}://<bucket, claim or host>/<path>")
-    if scheme == "pvc" and not DNS_1123_LABEL.match(head):
-        raise DeclarationError(model, name, uri, "pvc://<claim-name>/<path> with a DNS-1123 claim name")
+    if scheme == "pvc":
+        if not DNS_1123_LABEL.match(head):
+            raise DeclarationError(model, name, uri, "pvc://<claim-name>/<path> with a DNS-1123 claim name")
+        if path and any(seg in ("", ".", "..") for seg in path.split("/")):
+            raise DeclarationError(model, name, uri, "pvc://<claim-name>/<path> with a relative path inside the claim "
+                                   "(no empty, '.' or '..' segments, no leading or trailing '/'): it becomes the "
+                                   "volume mount's subPath")
+    elif scheme == "https":
+        parts = urlsplit(uri)
+        filename = parts.path.rsplit("/", 1)[-1]
+        if not parts.hostname or not filename.lower().endswith(HTTPS_ARCHIVE_SUFFIXES):
+            raise DeclarationError(model, name, uri, "https://<host>/<path>/<file> naming an archive of the artifact "
+                                   "tree (" + ", ".join(HTTPS_ARCHIVE_SUFFIXES) + "): KServe's storage initializer "
+                                   "downloads one file and unpacks only these")
     return uri
 
 
@@ -245,7 +283,10 @@ class Model:
         _int(name, "workers", self.workers, 1, 64)
         self._check_rollout()
         overrides = {}
-        for phase, override in dict(self.phase_overrides).items():
+        given = {} if self.phase_overrides is None else self.phase_overrides
+        if not isinstance(given, Mapping):
+            raise DeclarationError(name, "phase_overrides", given, "a mapping {Phase: PhaseOverride(...)} or None")
+        for phase, override in given.items():
             key = Phase.parse(phase, model=name, field_name="phase_overrides key")
             if not isinstance(override, PhaseOverride):
                 raise DeclarationError(name, f"phase_overrides[{key.value}]", override, "a PhaseOverride(...)")
@@ -281,9 +322,14 @@ class Model:
             raise DeclarationError(n, where, res, "a Resources(...)")
         _quantity(n, f"{where}.cpu", res.cpu)
         _quantity(n, f"{where}.memory", res.memory)
-        for attr in ("cpu_limit", "memory_limit"):
-            if getattr(res, attr) is not None:
-                _quantity(n, f"{where}.{attr}", getattr(res, attr))
+        for attr, request in (("cpu_limit", "cpu"), ("memory_limit", "memory")):
+            limit = getattr(res, attr)
+            if limit is not None:
+                _quantity(n, f"{where}.{attr}", limit)
+                if parse_quantity(limit) < parse_quantity(getattr(res, request)):
+                    raise DeclarationError(n, f"{where}.{attr}", limit,
+                                           f"at least the request {request}={getattr(res, request)!r} "
+                                           "(the API server rejects a limit below its request)")
         _int(n, f"{where}.gpu_count", res.gpu_count, 0, 8)
         gpu_type = res.gpu_type
         if gpu_type is not None:

@@ -127,9 +127,31 @@ def test_unsupported_artifact_uri_scheme_is_rejected(uri):
     rejects("storage_uri", uri, storage_uri=uri)
 
 
-@pytest.mark.parametrize("uri", ["s3://bucket/m/v1", "pvc://claim/m/v1", "https://models.example/m/v1"])
+@pytest.mark.parametrize("uri", ["s3://bucket/m/v1", "pvc://claim/m/v1", "pvc://claim",
+                                 "https://models.example/m/v1.tar.gz", "https://models.example:8443/m/v1.tgz",
+                                 "https://models.example/m/v1.zip?sig=abc", "https://models.example/m/V1.TAR"])
 def test_supported_artifact_uri_schemes_are_accepted(uri):
     assert declare(storage_uri=uri).storage_uri == uri
+
+
+@pytest.mark.parametrize("uri", ["pvc://claim/../secret", "pvc://claim/m/../../secret", "pvc://claim//etc/passwd",
+                                 "pvc://claim/m//v1", "pvc://claim/./m", "pvc://claim/m/v1/", "pvc://claim/.."])
+def test_pvc_path_must_stay_inside_the_claim(uri):
+    """The path becomes the mount's subPath: '..', '.' and empty segments (absolute tricks) are refused."""
+    err = rejects("storage_uri", repr(uri), storage_uri=uri)
+    assert err.model == "ok-model" and "'..'" in str(err) and "subPath" in str(err)
+
+
+def test_pvc_path_check_applies_to_rollout_uris():
+    rejects("rollout.candidate_uri", "pvc://claim/../other", rollout=Canary(candidate_uri="pvc://claim/../other"))
+
+
+@pytest.mark.parametrize("uri", ["https://host", "https://host/", "https://host/m/v1", "https://host/m/v1/",
+                                 "https://host/model.mar", "https://host/m.tar.gz/", "https://:443/m.tar.gz"])
+def test_https_uri_must_name_an_archive_the_storage_initializer_unpacks(uri):
+    """KServe's storage initializer needs a file name in an https URI and unpacks only tar/zip archives."""
+    err = rejects("storage_uri", repr(uri), storage_uri=uri)
+    assert err.model == "ok-model" and ".tar.gz" in str(err) and ".zip" in str(err)
 
 
 def test_rollout_uris_are_checked_like_the_main_uri():
@@ -146,6 +168,52 @@ def test_ab_weight_and_mirror_percent_are_bounded():
 def test_bad_resource_quantities_are_rejected():
     rejects("resources.cpu", "lots", resources=Resources(cpu="lots"))
     rejects("resources.memory", "0", resources=Resources(memory="0"))
+
+
+@pytest.mark.parametrize("resources,field,value", [
+    (Resources(cpu="2", cpu_limit="1"), "resources.cpu_limit", "'1'"),
+    (Resources(cpu="1", cpu_limit="999m"), "resources.cpu_limit", "'999m'"),
+    (Resources(memory="2Gi", memory_limit="1Gi"), "resources.memory_limit", "'1Gi'"),
+    (Resources(memory="1Gi", memory_limit="1G"), "resources.memory_limit", "'1G'"),  # 1G = 10^9 < 2^30 bytes
+    (Resources(memory="1.5Gi", memory_limit="1536M"), "resources.memory_limit", "'1536M'"),
+])
+def test_limit_below_request_is_rejected(resources, field, value):
+    err = rejects(field, value, resources=resources)
+    assert "at least the request" in str(err) and err.model == "ok-model"
+
+
+def test_limit_below_request_is_rejected_in_phase_overrides_too():
+    rejects("phase_overrides[kserve].resources.cpu_limit", "'500m'",
+            phase_overrides={Phase.KSERVE: PhaseOverride(resources=Resources(cpu="1", cpu_limit="500m"))})
+
+
+@pytest.mark.parametrize("resources", [
+    Resources(cpu="1", cpu_limit="1000m"), Resources(cpu="500m", cpu_limit="2"), Resources(cpu="0.5", cpu_limit="500m"),
+    Resources(memory="1Gi", memory_limit="1024Mi"), Resources(memory="1G", memory_limit="1Gi"),
+    Resources(memory="2Gi", memory_limit="4Gi"),
+])
+def test_limit_at_or_above_request_is_accepted(resources):
+    assert declare(resources=resources).resources == resources
+
+
+def test_quantities_compare_by_amount():
+    from fractions import Fraction
+
+    from models.spec import parse_quantity
+    assert parse_quantity("500m") == parse_quantity("0.5") == Fraction(1, 2)
+    assert parse_quantity("1Gi") == parse_quantity("1024Mi") == 2**30
+    assert parse_quantity("1G") == 10**9 and parse_quantity("1k") == 1000
+    with pytest.raises(ValueError):
+        parse_quantity("lots")
+
+
+def test_phase_overrides_none_means_no_overrides():
+    model = declare(phase_overrides=None)
+    assert dict(model.phase_overrides) == {} and model.at_phase(Phase.HYBRID) is model
+
+
+def test_phase_overrides_must_be_a_mapping():
+    rejects("phase_overrides", "[1, 2]", phase_overrides=[1, 2])
 
 
 def test_bad_source_is_rejected():

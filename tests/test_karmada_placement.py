@@ -377,3 +377,9 @@ def test_canary_overrides_mirror_the_artifacts_the_predictor_really_serves():
     knative = rules_by_cluster(plan("churn-predictor", rollout=canary, mode=DeploymentMode.KNATIVE))
     assert {o["path"]: o["value"] for o in knative["aws-use1"]["plaintext"]} == {
         "/spec/predictor/model/storageUri": "s3://ml-artifacts-use1/churn-predictor/v2"}
+
+
+def test_a_bucket_mirror_keeps_the_sources_scheme():
+    # An s3:// model rewritten to an https:// prefix would name no archive file: the storage initializer fails.
+    with pytest.raises(PlacementError, match="same scheme"):
+        BucketMirror("s3://ml-artifacts", "https://cdn.example/ml-artifacts", "us-east-1")

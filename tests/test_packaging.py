@@ -198,3 +198,45 @@ def test_package_function_uses_given_catalog(tmp_path):
     artifact = package("fx-pricer", tmp_path, catalog={"fx-pricer": model})
     assert [p.relative_to(tmp_path).as_posix() for p in artifact.files] == [
         "config/config.properties", "model-store/fx-pricer.mar"]
+
+
+@pytest.mark.parametrize("factory", ["torch.nn:Linear", "models.examples.tabular:torch"])
+def test_factory_that_cannot_be_called_without_arguments_is_a_declaration_error(factory):
+    """torch.nn.Linear needs in/out features; a module object is not callable: both name model, field, value."""
+    model = find_model("fraud-scorer")
+    bad = dataclasses.replace(model, source=Source(factory=factory, input_shape=(8,)))
+    with pytest.raises(DeclarationError) as info:
+        build_module(bad)
+    err = info.value
+    assert (err.model, err.field, err.value) == ("fraud-scorer", "source.factory", factory)
+    assert f"'{factory}'" in str(err) and "expected" in str(err)
+
+
+def test_failing_factory_cli_exits_2_without_traceback(tmp_path, capsys, monkeypatch):
+    model = find_model("fraud-scorer")
+    bad = dataclasses.replace(model, source=Source(factory="torch.nn:Linear", input_shape=(8,)))
+    monkeypatch.setattr("models.packaging.load_catalog", lambda: {bad.name: bad})
+    assert cli.main(["package", "fraud-scorer", "--out", str(tmp_path / "art")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: model 'fraud-scorer': invalid source.factory 'torch.nn:Linear'")
+    assert "TypeError" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("runtime", sorted(RUNTIMES))
+def test_out_that_is_a_file_is_a_platform_error(tmp_path, capsys, runtime):
+    existing = tmp_path / "a-file"
+    existing.write_text("keep me\n", encoding="utf-8")
+    for out in (existing, existing / "below"):
+        assert cli.main(["package", "fx-pricer", "--out", str(out), "--runtime", runtime]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: invalid --out '{out}': expected a directory") and err.count("\n") == 1
+        assert "Traceback" not in err
+    assert existing.read_text(encoding="utf-8") == "keep me\n"
+
+
+def test_io_errors_while_writing_are_platform_errors(tmp_path, monkeypatch):
+    def failing(model, out):
+        raise PermissionError(13, "Permission denied", str(out / "model-store"))
+    monkeypatch.setattr("models.packaging.runtime_packager", lambda runtime: failing)
+    with pytest.raises(PlatformError, match=r"model 'fx-pricer': cannot write the artifact under .*Permission denied"):
+        package("fx-pricer", tmp_path / "art")

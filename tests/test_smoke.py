@@ -148,3 +148,22 @@ def test_tolerance_absorbs_measured_gpu_noise_but_not_wrong_weights():
     wrong = local + rng.normal(scale=0.5, size=local.shape)
     ok, diff, atol = outputs_match(wrong, local)
     assert not ok and diff > 10 * atol
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999", "http://127.0.0.1:0", "http://127.0.0.1:port",
+                                 "http://:8000", "https://", "ftp://127.0.0.1:1"])
+def test_bad_url_is_refused_before_the_client_exists(url):
+    """A port out of range used to reach tritonclient, whose half-built client printed a __del__ traceback."""
+    proc = run_smoke(url, "fx-pricer", "--timeout", "5")
+    line = one_line(proc)
+    assert proc.returncode == 1 and proc.stderr == ""
+    assert line.startswith(f"FAIL fx-pricer at {url}: bad URL {url!r}: expected http://host:port")
+    assert "1 to 65535" in line
+
+
+def test_check_url_accepts_host_port_and_path():
+    from models.smoke import check_url
+
+    assert check_url("127.0.0.1:8000").netloc == "127.0.0.1:8000"
+    assert check_url("https://models.example/v2root/").path == "/v2root/"
+    assert check_url("http://[::1]:65535").port == 65535

@@ -141,9 +141,9 @@ def test_pvc_artifact_is_mounted_read_only_without_init_container():
 
 
 def test_https_artifact_uses_the_storage_initializer_too():
-    model = dataclasses.replace(CATALOG["fraud-scorer"], storage_uri="https://models.example/fraud-scorer/v3")
+    model = dataclasses.replace(CATALOG["fraud-scorer"], storage_uri="https://models.example/fraud-scorer/v3.tar.gz")
     init = pod_spec(render_one(model), "fraud-scorer")["initContainers"]
-    assert init[0]["args"][0] == "https://models.example/fraud-scorer/v3"
+    assert init[0]["args"][0] == "https://models.example/fraud-scorer/v3.tar.gz"
 
 
 def test_cpu_model_has_no_gpu_scheduling(cpu_render):
