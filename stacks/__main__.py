@@ -8,32 +8,71 @@ Runs the real stack program under the SDK's mocks (no CLI, no credentials) and w
 then prints a summary. Every object is validated first (built-in kinds: kubernetes-validate strict, Kubernetes
 1.31; custom resources: their upstream CRD schema from ../shared/crds, unknown fields rejected). A bad stack
 config or declaration exits 2 naming the field; an invalid rendered object exits 1; either way nothing is written.
+DIR is written all or nothing: the render goes to a temporary directory beside it that then replaces it (files of an
+earlier render go with it); a DIR holding anything a render does not write is refused (exit 2) and left alone.
 A stack that references another (public → private) gets that stack's outputs by rendering it first.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Optional
 
 import yaml
 
-from models.errors import PlatformError
+from models.errors import ConfigError, PlatformError
 from stacks.render import HELM_RELEASE, Render, SECRET_MARK, run_program
 from stacks.validation import ValidationFailed, validate_render
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """safe_load that refuses a key set twice in one mapping (plain YAML keeps the last one, silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # `<<:` merges may override: not a duplicate
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.get(key)
+                except TypeError:  # an unhashable key: let SafeLoader report it
+                    continue
+                if first is not None:
+                    raise ConfigError(f"stack config {self.name} line {key_node.start_mark.line + 1}", str(key),
+                                      self.construct_object(value_node, deep=True),
+                                      f"each key once per mapping (already set on line {first})")
+                seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_stack_file(stack: str, config_file: Optional[Path] = None) -> dict:
     path = config_file or ROOT / f"Pulumi.{stack}.yaml"
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        text = path.read_text()
     except FileNotFoundError:
         raise PlatformError(f"stack config {path}: file not found") from None
+    except IsADirectoryError:
+        raise PlatformError(f"stack config {path}: is a directory, expected a stack file") from None
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        raise PlatformError(f"stack config {path}: cannot read it: {reason}") from None
+    try:
+        loader = _UniqueKeyLoader(text)
+        loader.name = str(path)
+        try:
+            data = loader.get_single_data() or {}
+        finally:
+            loader.dispose()
     except yaml.YAMLError as err:
         raise PlatformError(f"stack config {path}: not valid YAML: {err}") from None
     config = data.get("config", {}) if isinstance(data, dict) else None
@@ -137,6 +176,61 @@ def platform_error_in(err: BaseException) -> Optional[PlatformError]:
     return None
 
 
+OUTPUT_ENTRIES = ("resources.json", "manifests", "releases")
+
+
+class OutputRefused(Exception):
+    """`--out` names something the render must not replace."""
+
+
+def write_output(out: Path, files: dict[str, str]) -> None:
+    """Write `files` (relative path → text) as the directory `out`, all or nothing.
+
+    Everything goes into a fresh temporary directory beside `out` first, which then takes `out`'s place: a
+    failure part-way leaves `out` as it was, and files of an earlier render the new one does not produce (a
+    cluster that left the stack) disappear. An existing `out` is replaced only if it is empty or holds nothing
+    but what a render writes, so a mistyped `--out` never deletes unrelated files."""
+    out = Path(os.path.abspath(out))
+    if out.exists() or out.is_symlink():
+        if out.is_symlink() or not out.is_dir():
+            raise OutputRefused("exists and is not a directory; expected a new or earlier render's directory")
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in OUTPUT_ENTRIES)
+        if foreign:
+            raise OutputRefused(f"holds {', '.join(foreign[:5])}{' …' if len(foreign) > 5 else ''}, which a "
+                                "render does not write; expected a new, empty or earlier render's directory")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".rendering", dir=out.parent))
+    old: Optional[Path] = None
+    try:
+        for rel, text in files.items():
+            path = staging / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it 0700; a render directory is an ordinary one
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".previous", dir=out.parent))
+            os.rename(out, old / "out")
+        try:
+            os.rename(staging, out)
+        except OSError:
+            if old is not None:
+                os.rename(old / "out", out)  # put the earlier render back
+            raise
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if old is not None and not (old / "out").exists():
+            shutil.rmtree(old, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     try:
         render = render_stack(args.stack, args.config_file)
@@ -151,11 +245,11 @@ def cmd_render(args: argparse.Namespace) -> int:
     except ValidationFailed as err:
         print(f"error: rendered objects are invalid (a platform bug):\n{err}", file=sys.stderr)
         return 1
-    files = documents(render)
-    for rel, text in files.items():
-        path = args.out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+    try:
+        write_output(args.out, documents(render))
+    except (OSError, OutputRefused) as err:
+        print(f"error: --out {args.out}: {getattr(err, 'strerror', None) or err}; nothing written", file=sys.stderr)
+        return 2
     print(summary(render))
     print(f"  validated: {report}")
     print(f"  written to {args.out}")

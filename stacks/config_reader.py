@@ -13,6 +13,9 @@ _MISSING = object()
 
 
 class Section:
+    """One mapping of the stack config. A key set to YAML null (`key: ~`, or `key:` with everything under it
+    commented out) counts as absent, so its default applies (or, for a required key, the "required" error)."""
+
     def __init__(self, where: str, data: Any, allowed: Iterable[str]):
         if data is None:
             data = {}
@@ -22,7 +25,7 @@ class Section:
         if unknown:
             raise ConfigError(where, unknown[0], data[unknown[0]],
                               "one of the known keys: " + ", ".join(sorted(allowed)))
-        self.where, self.data = where, data
+        self.where, self.data = where, {k: v for k, v in data.items() if v is not None}
 
     def raw(self, key: str, default: Any = _MISSING) -> Any:
         if key in self.data:
@@ -35,7 +38,7 @@ class Section:
         value = self.raw(key, default)
         if value is None and default is None:
             return None
-        if not isinstance(value, str) or (pattern and not re.match(pattern, value)):
+        if not isinstance(value, str) or (pattern and not re.fullmatch(pattern, value)):
             raise ConfigError(self.where, key, value, expected or "a string")
         return value
 
@@ -74,7 +77,13 @@ class Section:
         return value
 
     def section(self, key: str, allowed: Iterable[str]) -> "Section":
-        return Section(f"{self.where}.{key}", self.raw(key, {}), allowed)
+        # The top level is a config namespace: its sections are the stack file's keys, e.g. `platform:kserve`.
+        sep = ":" if ":" not in self.where and "." not in self.where and "[" not in self.where else "."
+        return Section(f"{self.where}{sep}{key}", self.raw(key, {}), allowed)
 
 
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+# A DNS-1123 subdomain: dot-separated DNS labels, at most 253 characters (no scheme, no port, no path).
+DNS_SUBDOMAIN = r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$"
+# A cloud region such as 'us-east-1', 'ap-southeast-2' or 'us-gov-west-1'.
+REGION = r"^[a-z]{2}(-[a-z]+)+-\d+$"

@@ -7,14 +7,64 @@ and GPU requests no node pool of the target clusters can hold.
 from __future__ import annotations
 
 import dataclasses
+import enum
+import re
 from dataclasses import dataclass
 from typing import Mapping, Optional
+from urllib.parse import urlparse
 
 from models.deployment import CapacityType, DeploymentMode, GpuPool, Member, ModelDeployment
 from models.errors import ConfigError, DeclarationError
 from models.spec import ABTest, Canary, GpuType, Mirror, Model, Phase, Runtime, WorkloadClass
+from components.karmada.control_plane import (CLUSTER_SECRETS_NAMESPACE, DEFAULT_API_ENDPOINT, DEFAULT_NAMESPACE,
+                                              DEFAULT_RELEASE, EXECUTION_SPACE_PREFIX, api_endpoint_problem)
 from components.karmada.placement import BucketMirror, overflow_members, spot_members
-from stacks.config_reader import DNS_LABEL, Section
+from components.kserve.platform import (CERT_MANAGER_NAMESPACE, ISTIO_NAMESPACE, KNATIVE_OPERATOR_NAMESPACE,
+                                        KNATIVE_SERVING_NAMESPACE, KSERVE_NAMESPACE)
+from stacks.config_reader import DNS_LABEL, DNS_SUBDOMAIN, REGION, Section
+
+
+class Cloud(enum.Enum):
+    """Clouds a public member (or a bucket mirror) can be on: the public stack builds EKS members only."""
+
+    AWS = "aws"
+
+
+# Namespaces the platform itself installs into (KServe and its dependencies, Karmada and its per-member execution
+# spaces), plus Kubernetes' own: the model namespace must not be one of them, or the stack would take over (and a
+# `pulumi destroy` delete) a namespace other components live in.
+RESERVED_NAMESPACES = frozenset({"default", CERT_MANAGER_NAMESPACE, ISTIO_NAMESPACE, KNATIVE_OPERATOR_NAMESPACE,
+                                 KNATIVE_SERVING_NAMESPACE, KSERVE_NAMESPACE, DEFAULT_NAMESPACE,
+                                 CLUSTER_SECRETS_NAMESPACE})
+RESERVED_NAMESPACE_PREFIXES = ("kube-", "karmada-", EXECUTION_SPACE_PREFIX)
+
+
+def _reserved_namespace(name: str) -> bool:
+    return name in RESERVED_NAMESPACES or name.startswith(RESERVED_NAMESPACE_PREFIXES)
+
+
+def _namespace(top: Section) -> str:
+    name = top.str("namespace", "inference", pattern=DNS_LABEL, expected="a DNS-1123 namespace name")
+    if _reserved_namespace(name):
+        raise ConfigError("platform", "namespace", name, "a namespace of its own for the models, not 'default', "
+                          "'kube-*', 'karmada-*' or one the platform installs into (" +
+                          ", ".join(sorted(RESERVED_NAMESPACES - {"default"})) + ")")
+    return name
+
+
+def _cloud(s: Section) -> str:
+    return s.enum("cloud", Cloud, Cloud.AWS).value
+
+
+def _region(s: Section) -> str:
+    return s.str("region", pattern=REGION, expected="a cloud region such as 'us-east-1'")
+
+
+def _uri_prefix(where: str, key: str, value: str) -> None:
+    url = urlparse(value)
+    if "://" not in value or not url.scheme or url.scheme == "pvc" or not url.netloc or re.search(r"\s", value):
+        raise ConfigError(where, key, value, "an s3:// or https:// URI prefix with a bucket or host, such as "
+                          "'s3://bucket' or 's3://bucket/prefix' (pvc:// claims cannot be mirrored)")
 
 
 @dataclass(frozen=True)
@@ -51,24 +101,25 @@ def _bucket_mirrors(items: list) -> tuple[BucketMirror, ...]:
     for i, item in enumerate(items):
         where = f"platform:bucketMirrors[{i}]"
         s = Section(where, item, ("source", "mirror", "region", "cloud"))
-        fields = dict(source=s.str("source"), mirror=s.str("mirror"), region=s.str("region"),
-                      cloud=s.str("cloud", "aws"))
+        fields = dict(source=s.str("source"), mirror=s.str("mirror"), region=_region(s), cloud=_cloud(s))
         for key in ("source", "mirror"):
-            if "://" not in fields[key] or fields[key].startswith("pvc://"):
-                raise ConfigError(where, key, fields[key], "an s3:// or https:// URI prefix such as 's3://bucket'")
+            _uri_prefix(where, key, fields[key])
         mirrors.append(BucketMirror(**fields))
     return tuple(mirrors)
 
 
-def _members(items: list) -> tuple[Member, ...]:
+def _members(items: list, cluster_name: str) -> tuple[Member, ...]:
     members, seen = [], set()
     for i, item in enumerate(items):
         s = Section(f"platform:members[{i}]", item, ("name", "cloud", "region", "gpuPools"))
         name = s.str("name", pattern=DNS_LABEL, expected="a DNS-1123 cluster name")
         if name in seen:
             raise ConfigError(f"platform:members[{i}]", "name", name, "a name unique among members")
+        if name == cluster_name:
+            raise ConfigError(f"platform:members[{i}]", "name", name, "a name other than the private cluster's "
+                              "(platform:cluster.name): both are Karmada member clusters")
         seen.add(name)
-        members.append(Member(name=name, cloud=s.str("cloud", "aws"), region=s.str("region"),
+        members.append(Member(name=name, cloud=_cloud(s), region=_region(s),
                               gpu_pools=_gpu_pools(f"platform:members[{i}].gpuPools", s.list("gpuPools", []))))
     return tuple(members)
 
@@ -96,6 +147,7 @@ def _deployment(name: str, raw: object, catalog: Mapping[str, Model], stack_phas
         scaling_changes["min_replicas"] = s.int("minReplicas")
     if "maxReplicas" in s.data:
         scaling_changes["max_replicas"] = s.int("maxReplicas", minimum=1)
+    _check_replica_bounds(where, model, scaling_changes)
     try:
         if scaling_changes:
             model = dataclasses.replace(model, scaling=dataclasses.replace(model.scaling, **scaling_changes))
@@ -135,6 +187,19 @@ def _deployment(name: str, raw: object, catalog: Mapping[str, Model], stack_phas
     return ModelDeployment(model=model, phase=phase, runtime=runtime, mode=mode)
 
 
+def _check_replica_bounds(where: str, model: Model, changes: Mapping[str, int]) -> None:
+    """min <= max after the overrides, reported against the key the stack file set (not the declaration's)."""
+    low = changes.get("min_replicas", model.scaling.min_replicas)
+    high = changes.get("max_replicas", model.scaling.max_replicas)
+    if low <= high:
+        return
+    if "max_replicas" in changes:
+        origin = "minReplicas" if "min_replicas" in changes else "the declaration's min_replicas"
+        raise ConfigError(where, "maxReplicas", high, f"at least {origin} ({low})")
+    raise ConfigError(where, "minReplicas", low, f"at most the declaration's max_replicas ({high}); "
+                      "raise maxReplicas too")
+
+
 def _check_gpu_fit(cfg_pools: tuple[GpuPool, ...], members: tuple[Member, ...], dep: ModelDeployment) -> None:
     model = dep.model
     if not model.uses_gpu:
@@ -169,10 +234,15 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
                                        "registryMirror", "bucketMirrors", "members", "models"))
     phase = top.enum("phase", Phase)
     cluster = top.section("cluster", ("name", "kubeconfigContext"))
+    cluster_name = cluster.str("name", "private", pattern=DNS_LABEL, expected="a DNS-1123 cluster name")
     kserve = top.section("kserve", ("deploymentMode", "ingressDomain"))
     karmada = top.section("karmada", ("apiEndpoint", "serviceType"))
+    api_endpoint = karmada.str("apiEndpoint", DEFAULT_API_ENDPOINT)
+    problem = api_endpoint_problem(api_endpoint, DEFAULT_RELEASE, DEFAULT_NAMESPACE)
+    if problem:
+        raise ConfigError("platform:karmada", "apiEndpoint", api_endpoint, problem)
     default_mode = kserve.enum("deploymentMode", DeploymentMode, DeploymentMode.KNATIVE)
-    members = _members(top.list("members", []))
+    members = _members(top.list("members", []), cluster_name)
     if members and phase is not Phase.HYBRID:
         raise ConfigError("platform", "members", [m.name for m in members],
                           "no members before phase 'hybrid' (public clusters join in phase 3)")
@@ -185,14 +255,15 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
         _check_gpu_fit(pools, members, dep)
     return PrivateStackConfig(
         phase=phase,
-        cluster_name=cluster.str("name", "private", pattern=DNS_LABEL, expected="a DNS-1123 cluster name"),
+        cluster_name=cluster_name,
         kubeconfig_context=cluster.str("kubeconfigContext", None),
-        namespace=top.str("namespace", "inference", pattern=DNS_LABEL, expected="a DNS-1123 namespace name"),
+        namespace=_namespace(top),
         gpu_pools=pools,
         default_mode=default_mode,
-        ingress_domain=kserve.str("ingressDomain", "inference.internal"),
-        karmada_api_endpoint=karmada.str("apiEndpoint", "https://karmada-apiserver.karmada-system.svc:5443",
-                                         pattern=r"^https://", expected="an https:// URL"),
+        ingress_domain=kserve.str("ingressDomain", "inference.internal", pattern=DNS_SUBDOMAIN,
+                                  expected="a DNS-1123 subdomain such as 'inference.example.com' (no scheme, port "
+                                           "or path)"),
+        karmada_api_endpoint=api_endpoint,
         karmada_service_type=karmada.str("serviceType", "ClusterIP", pattern=r"^(ClusterIP|NodePort|LoadBalancer)$",
                                          expected="ClusterIP, NodePort or LoadBalancer (Pull agents on public "
                                                   "clusters dial the API endpoint: expose it)"),

@@ -181,10 +181,12 @@ class RecordingMocks(pulumi_mocks.Mocks):
 
 
 def _config_strings(config: Mapping[str, Any]) -> dict[str, str]:
-    """Pulumi hands structured config to programs as JSON strings; scalars as their string form."""
+    """Pulumi hands structured config to programs as JSON strings; scalars as their string form. A YAML null
+    (`key: ~`, or `key:` with everything under it commented out) is an object value to the CLI, handed over as
+    the JSON text `null` (never the string 'None'), which the program reads back as None."""
     out = {}
     for key, value in config.items():
-        if isinstance(value, (dict, list)):
+        if value is None or isinstance(value, (dict, list)):
             out[key] = json.dumps(value)
         elif isinstance(value, bool):
             out[key] = "true" if value else "false"

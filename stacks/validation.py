@@ -39,12 +39,34 @@ def validate_builtin(obj: dict) -> bool:
         raise ValidationFailed(f"{_describe(obj)}: {path or '(root)'}: {message}") from None
 
 
+def duplicate_objects(render: Render) -> list[str]:
+    """One line per object that another object of the render already claims: the same cluster, API group, kind,
+    namespace and name. Both would be applied to the same object on the API server, the later one silently
+    overwriting the first (or, with server-side apply, fighting it over field ownership)."""
+    first: dict[tuple, str] = {}
+    problems = []
+    for r in render.resources:
+        if not r.is_kubernetes_object:
+            continue
+        obj = r.inputs
+        meta = obj.get("metadata") or {}
+        api_version = str(obj.get("apiVersion") or "")
+        group = api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+        identity = (r.cluster, group, obj.get("kind"), meta.get("namespace") or "", meta.get("name"))
+        if identity in first:
+            problems.append(f"{_describe(obj)} on cluster {r.cluster!r}: declared twice, by {first[identity]} and "
+                            f"{r.key}; expected each (cluster, group, kind, namespace, name) once")
+        else:
+            first[identity] = r.key
+    return problems
+
+
 def validate_render(render: Render) -> str:
     """Validate every object; return a one-line report, raise ValidationFailed listing every invalid object."""
     from stacks import crd_schema
 
     counts: Counter = Counter()
-    errors = []
+    errors = duplicate_objects(render)
     for obj in render.objects():
         try:
             if validate_builtin(obj):

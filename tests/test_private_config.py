@@ -102,8 +102,9 @@ def test_phase_one_keeps_one_replica_for_a_scale_to_zero_declaration():
 def test_per_environment_overrides_are_revalidated():
     cfg = read_private_config(config(models={"fraud-scorer": {"minReplicas": 3, "maxReplicas": 9}}), CATALOG)
     assert (cfg.models[0].model.scaling.min_replicas, cfg.models[0].model.scaling.max_replicas) == (3, 9)
-    fails(config(models={"fraud-scorer": {"minReplicas": 8, "maxReplicas": 2}}),
-          "platform:models.fraud-scorer", "scaling.max_replicas", "2")
+    err = fails(config(models={"fraud-scorer": {"minReplicas": 8, "maxReplicas": 2}}),
+                "platform:models.fraud-scorer", "maxReplicas", "2")
+    assert "minReplicas (8)" in str(err)
 
 
 def test_canary_percent_override_promotes_in_one_line():
@@ -134,9 +135,9 @@ def test_members_before_phase_three_are_rejected():
 
 
 def test_bad_member_pool_is_rejected():
-    fails(config(members=[{"name": "aws-use1", "region": "r", "gpuPools": [{"gpuType": "k80"}]}]),
+    fails(config(members=[{"name": "aws-use1", "region": "us-east-1", "gpuPools": [{"gpuType": "k80"}]}]),
           "platform:members[0].gpuPools[0]", "gpuType", "k80")
-    fails(config(members=[{"name": "Bad Name", "region": "r"}]), "platform:members[0]", "name", "Bad Name")
+    fails(config(members=[{"name": "Bad Name", "region": "us-east-1"}]), "platform:members[0]", "name", "Bad Name")
 
 
 def test_ab_test_in_standard_mode_is_rejected():
@@ -164,3 +165,88 @@ def test_elastic_gpu_model_needs_an_on_demand_pool_somewhere():
     with pytest.raises(ConfigError) as info:
         read_private_config(config(members=spot_only, models={"ticket-router": {}}), catalog)
     assert info.value.field == "resources.gpu" and "on-demand" in str(info.value)
+
+
+# -- Checks that used to fail late (after resources were registered), or not at all --------------------------
+
+
+@pytest.mark.parametrize("endpoint,needle", [
+    ("https://", "with a host"),
+    ("http://karmada.corp.example:5443", "https://"),
+    ("https://karmada.corp.example:notaport", "port"),
+    ("https://karmada-apiserver.other.svc:5443", "karmada-apiserver.karmada-system.svc"),
+])
+def test_karmada_api_endpoint_the_control_plane_would_refuse_fails_in_the_config(endpoint, needle):
+    err = fails(config(karmada={"apiEndpoint": endpoint}), "platform:karmada", "apiEndpoint", repr(endpoint))
+    assert needle in err.expected
+
+
+def test_karmada_api_endpoint_outside_the_cluster_is_accepted():
+    cfg = read_private_config(config(karmada={"apiEndpoint": "https://karmada.corp.example:5443"}), CATALOG)
+    assert cfg.karmada_api_endpoint == "https://karmada.corp.example:5443"
+
+
+def test_member_named_like_the_private_cluster_is_rejected():
+    members = [dict(config()["members"][0], name="onprem")]
+    err = fails(config(cluster={"name": "onprem"}, members=members), "platform:members[0]", "name", "'onprem'")
+    assert "platform:cluster.name" in str(err)
+
+
+@pytest.mark.parametrize("key,value", [("source", "https://"), ("source", "s3://"), ("mirror", "https://"),
+                                       ("source", "pvc://claim/models"), ("mirror", "ml-artifacts")])
+def test_bucket_mirror_without_a_bucket_or_host_is_rejected(key, value):
+    mirror = {"source": "s3://ml-artifacts", "mirror": "s3://ml-artifacts-us-east-1", "region": "us-east-1"}
+    fails(config(bucketMirrors=[dict(mirror, **{key: value})]), "platform:bucketMirrors[0]", key, repr(value))
+
+
+@pytest.mark.parametrize("namespace", ["default", "kube-system", "kube-public", "istio-system", "knative-serving",
+                                       "knative-operator", "kserve", "cert-manager", "karmada-system",
+                                       "karmada-cluster", "karmada-es-aws-use1"])
+def test_namespace_the_platform_or_kubernetes_owns_is_rejected(namespace):
+    err = fails(config(namespace=namespace), "platform", "namespace", repr(namespace))
+    assert "kube-*" in err.expected
+
+
+def test_null_values_count_as_absent_so_defaults_apply():
+    """`platform:namespace: ~` and `platform:kserve:` with every key commented out read as not set."""
+    cfg = read_private_config(config(namespace=None, kserve=None, karmada={"apiEndpoint": None},
+                                     cluster={"name": None, "kubeconfigContext": None}), CATALOG)
+    assert (cfg.namespace, cfg.ingress_domain, cfg.default_mode) == ("inference", "inference.internal",
+                                                                      DeploymentMode.KNATIVE)
+    assert (cfg.cluster_name, cfg.kubeconfig_context) == ("private", None)
+    assert cfg.karmada_api_endpoint.startswith("https://karmada-apiserver.karmada-system.svc")
+    fails(config(phase=None), "platform", "phase", "None")  # a required key stays required
+
+
+def test_member_cloud_must_be_a_supported_one():
+    members = [dict(config()["members"][0], cloud="gcp")]
+    err = fails(config(members=members), "platform:members[0]", "cloud", "'gcp'")
+    assert "'aws'" in err.expected
+
+
+@pytest.mark.parametrize("region", ["US East", "us-east", "useast1", "us-east-1 ", "", 1])
+def test_member_region_must_look_like_a_region(region):
+    members = [dict(config()["members"][0], region=region)]
+    fails(config(members=members), "platform:members[0]", "region", repr(region))
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "ap-southeast-2", "us-gov-west-1", "eu-central-12"])
+def test_member_region_accepts_real_region_shapes(region):
+    members = [dict(config()["members"][0], region=region)]
+    assert read_private_config(config(members=members), CATALOG).members[0].region == region
+
+
+@pytest.mark.parametrize("domain", ["https://inference.example.com", "", "Inference.Example.com",
+                                    "inference.example.com:443", "inference.example.com/path", "-bad.example"])
+def test_ingress_domain_must_be_a_dns_subdomain(domain):
+    fails(config(kserve={"ingressDomain": domain}), "platform:kserve", "ingressDomain", repr(domain))
+
+
+def test_min_replicas_above_the_declared_max_names_the_key_the_user_set():
+    # fraud-scorer declares max_replicas 6
+    err = fails(config(models={"fraud-scorer": {"minReplicas": 50}}), "platform:models.fraud-scorer",
+                "minReplicas", "50")
+    assert "max_replicas (6)" in err.expected and "maxReplicas" in err.expected
+    err = fails(config(models={"fraud-scorer": {"maxReplicas": 1, "phase": "kserve"}}),
+                "platform:models.fraud-scorer", "maxReplicas", "1")
+    assert "min_replicas" in err.expected

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from models.errors import ConfigError
 from stacks.__main__ import main as render_main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,3 +111,167 @@ def test_a_user_mistake_wrapped_by_the_sdk_is_still_found():
     except ValueError as outer:
         assert platform_error_in(outer) is mistake
     assert platform_error_in(ValueError("a platform bug")) is None
+
+
+# -- User mistakes caught before anything is registered or written ------------------------------------------
+
+PRIVATE_TEXT = (ROOT / "Pulumi.private.yaml").read_text()
+
+
+def private_with(old: str, new: str) -> str:
+    assert old in PRIVATE_TEXT, old
+    return PRIVATE_TEXT.replace(old, new, 1)
+
+
+@pytest.mark.parametrize("text,needle", [
+    (private_with("apiEndpoint: https://karmada.corp.example:5443", 'apiEndpoint: "https://"'),
+     "platform:karmada: invalid apiEndpoint 'https://': expected an https:// URL with a host"),
+    (private_with("apiEndpoint: https://karmada.corp.example:5443",
+                  "apiEndpoint: https://karmada-apiserver.other.svc:5443"),
+     "invalid apiEndpoint 'https://karmada-apiserver.other.svc:5443'"),
+    (private_with("  - name: aws-use1", "  - name: private"), "platform:members[0]: invalid name 'private'"),
+    (private_with('source: "s3://ml-artifacts"', 'source: "https://"'),
+     "platform:bucketMirrors[0]: invalid source 'https://'"),
+    (private_with("platform:namespace: inference", "platform:namespace: kube-system"),
+     "platform: invalid namespace 'kube-system'"),
+    (private_with("platform:namespace: inference", "platform:namespace: inference\n  platfrom:models: {}"),
+     "config: invalid platfrom:models {}: expected a key under one of the namespaces"),
+    (private_with("      cloud: aws", "      cloud: gcp"), "platform:members[0]: invalid cloud 'gcp'"),
+    (private_with("      region: us-east-1", "      region: US East"), "platform:members[0]: invalid region 'US East'"),
+    (private_with("ingressDomain: inference.corp.example", "ingressDomain: https://inference.corp.example"),
+     "platform:kserve: invalid ingressDomain 'https://inference.corp.example'"),
+    (private_with("fraud-scorer: {phase: kserve, minReplicas: 3}", "fraud-scorer: {phase: kserve, minReplicas: 50}"),
+     "platform:models.fraud-scorer: invalid minReplicas 50: expected at most the declaration's max_replicas (6)"),
+])
+def test_mistakes_that_used_to_fail_late_or_not_at_all_register_nothing(tmp_path, monkeypatch, capsys, text,
+                                                                        needle):
+    from stacks.render import RecordingMocks
+
+    registered = []
+    original = RecordingMocks.new_resource
+
+    def counting(self, args):
+        registered.append(f"{args.typ}::{args.name}")
+        return original(self, args)
+
+    monkeypatch.setattr(RecordingMocks, "new_resource", counting)
+    out = tmp_path / "out"
+    config_file = str(write_config(tmp_path, text))
+    assert render_main(["render", "private", "--out", str(out), "--config-file", config_file]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err
+    assert registered == [] and not out.exists()
+
+
+def test_a_key_set_twice_in_the_stack_file_is_an_error_naming_it(tmp_path):
+    text = private_with("platform:namespace: inference", "platform:namespace: inference\n  platform:namespace: other")
+    out = tmp_path / "out"
+    result = run_cli("render", "private", "--out", str(out), "--config-file", str(write_config(tmp_path, text)))
+    assert result.returncode == 2, result.stderr
+    assert ("invalid platform:namespace 'other': expected each key once per mapping (already set on line"
+            in result.stderr)
+    assert "Traceback" not in result.stderr and not out.exists()
+
+
+def test_a_key_set_twice_in_a_nested_mapping_is_an_error_too():
+    from stacks.__main__ import _UniqueKeyLoader
+
+    with pytest.raises(ConfigError) as info:
+        yaml.load("config:\n  platform:kserve:\n    ingressDomain: a.example\n    ingressDomain: b.example\n",
+                  Loader=_UniqueKeyLoader)
+    assert (info.value.field, info.value.value) == ("ingressDomain", "b.example")
+    # YAML merge keys may still override what they merge in.
+    assert yaml.load("base: &b {x: 1}\nm:\n  <<: *b\n  x: 2\n", Loader=_UniqueKeyLoader)["m"] == {"x": 2}
+
+
+def test_null_config_reaches_the_program_as_json_null_not_the_string_none():
+    from stacks.render import _config_strings
+
+    assert _config_strings({"platform:namespace": None, "platform:kserve": {"ingressDomain": None}}) == {
+        "platform:namespace": "null", "platform:kserve": '{"ingressDomain": null}'}
+
+
+def test_a_section_with_every_key_commented_out_gets_its_defaults(tmp_path):
+    text = private_with("platform:namespace: inference", "platform:namespace: ~")
+    text = text.replace("    deploymentMode: Knative", "    # deploymentMode: Knative")
+    text = text.replace("    ingressDomain: inference.corp.example", "    # ingressDomain: inference.corp.example")
+    out = tmp_path / "out"
+    result = run_cli("render", "private", "--out", str(out), "--config-file", str(write_config(tmp_path, text)))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads((out / "resources.json").read_text())
+    assert doc["outputs"]["modelNamespace"] == "inference"
+    assert "inference.internal" in (out / "resources.json").read_text()
+
+
+@pytest.mark.parametrize("kind", ["directory", "binary"])
+def test_unreadable_config_file_is_a_clear_error(tmp_path, kind):
+    path = tmp_path / "cfg"
+    if kind == "directory":
+        path.mkdir()
+        needle = "is a directory"
+    else:
+        path.write_bytes(b"\xff\xfe\x00config")
+        needle = "cannot read it"
+    out = tmp_path / "o"
+    result = run_cli("render", "private", "--out", str(out), "--config-file", str(path))
+    assert result.returncode == 2 and needle in result.stderr and str(path) in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and not out.exists()
+
+
+# -- The output directory: all or nothing ---------------------------------------------------------------------
+
+def test_render_replaces_an_earlier_render_and_drops_its_stale_files(tmp_path, private_render):
+    from stacks.__main__ import documents, write_output
+
+    out = tmp_path / "out"
+    (out / "manifests").mkdir(parents=True)
+    (out / "manifests" / "oldcluster.yaml").write_text("stale")
+    (out / "resources.json").write_text("{}")
+    write_output(out, documents(private_render))
+    assert not (out / "manifests" / "oldcluster.yaml").exists()
+    assert json.loads((out / "resources.json").read_text())["stack"] == "private"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging or backup directories left
+
+
+def test_a_file_where_a_render_directory_goes_is_replaced_not_half_written(tmp_path, private_render):
+    from stacks.__main__ import documents, write_output
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "manifests").write_text("a file, not a directory")
+    write_output(out, documents(private_render))
+    assert (out / "manifests").is_dir() and (out / "resources.json").exists()
+
+
+def test_a_write_that_fails_part_way_leaves_the_earlier_render_untouched(tmp_path, monkeypatch, private_render):
+    from stacks.__main__ import documents, write_output
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "resources.json").write_text("earlier render")
+    writes = []
+    real_write = Path.write_text
+
+    def failing_write(self, text, *a, **k):
+        writes.append(self)
+        if len(writes) == 2:
+            raise OSError(28, "No space left on device")
+        return real_write(self, text, *a, **k)
+
+    monkeypatch.setattr(Path, "write_text", failing_write)
+    with pytest.raises(OSError):
+        write_output(out, documents(private_render))
+    monkeypatch.undo()
+    assert sorted(p.name for p in out.iterdir()) == ["resources.json"]
+    assert (out / "resources.json").read_text() == "earlier render"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_out_holding_other_files_is_refused_and_left_alone(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    result = run_cli("render", "private", "--out", str(out))
+    assert result.returncode == 2 and "holds notes.txt" in result.stderr and "nothing written" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]

@@ -125,16 +125,34 @@ class KarmadaControlPlaneArgs:
             raise ValueError("apiserver_replicas must be at least 1")
 
 
-def _check_endpoint(endpoint: str, release: str, namespace: str) -> None:
+def api_endpoint_problem(endpoint: object, release: str = DEFAULT_RELEASE,
+                         namespace: str = DEFAULT_NAMESPACE) -> Optional[str]:
+    """What a usable `api_endpoint` would be, if `endpoint` is not one (None if it is). Stack configs call this
+    before registering anything; the component calls it again as a guard for programmatic use."""
+    if not isinstance(endpoint, str):
+        return "an https:// URL with a host, such as 'https://karmada.example.com:5443'"
     url = urlparse(endpoint)
+    try:
+        port = url.port  # ValueError for a port that is not a number from 0 to 65535
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        return "an https:// URL whose port is a number from 1 to 65535"
     if url.scheme != "https" or not url.hostname:
-        raise ValueError(f"api_endpoint: got {endpoint!r}, expected an https:// URL")
+        return "an https:// URL with a host, such as 'https://karmada.example.com:5443'"
     host = url.hostname
     if host.endswith(".svc") or ".svc." in host:
         expected = f"{release}-apiserver.{namespace}.svc"
         if not host.startswith(expected):
-            raise ValueError(f"api_endpoint: got {endpoint!r}, but the chart's API server Service is "
-                             f"{expected}:{API_SERVER_PORT} for release {release!r} in {namespace!r}")
+            return (f"the chart's API server Service {expected}:{API_SERVER_PORT} (release {release!r} in "
+                    f"{namespace!r}), or an address outside the cluster")
+    return None
+
+
+def _check_endpoint(endpoint: str, release: str, namespace: str) -> None:
+    problem = api_endpoint_problem(endpoint, release, namespace)
+    if problem:
+        raise ValueError(f"api_endpoint: got {endpoint!r}, expected {problem}")
 
 
 def chart_hosts(namespace: str, cluster_domain: str) -> tuple[list[str], list[str]]:
