@@ -50,10 +50,15 @@ KSERVE_CRD_CHART = Chart("kserve-crd", KSERVE_VERSION, "oci://ghcr.io/kserve/cha
 KSERVE_RESOURCES_CHART = Chart("kserve-resources", KSERVE_VERSION, "oci://ghcr.io/kserve/charts")
 
 # Public (EKS) members. The EKS minor and the cluster-autoscaler minor move together (the autoscaler supports only
-# its own Kubernetes minor): chart 9.43.1 ships cluster-autoscaler 1.31.0.
-EKS_KUBERNETES_VERSION = "1.31"
-CLUSTER_AUTOSCALER_CHART = Chart("cluster-autoscaler", "9.43.1", "https://kubernetes.github.io/autoscaler")
-CLUSTER_AUTOSCALER_IMAGE_TAG = "v1.31.0"
+# its own Kubernetes minor). EKS 1.35: released 2026-01-28, standard support until 2027-03-27 (1.31's extended
+# support ended 2026-11-26; 1.34's standard support ends 2026-12-02). Chart 9.59.0 (tag
+# cluster-autoscaler-chart-9.59.0) ships appVersion 1.35.0, the image tag pinned here. Independent of the schema the
+# render validates against (stacks/validation.py KUBERNETES_VERSION).
+EKS_KUBERNETES_VERSION = "1.35"
+CLUSTER_AUTOSCALER_CHART = Chart("cluster-autoscaler", "9.59.0", "https://kubernetes.github.io/autoscaler")
+CLUSTER_AUTOSCALER_IMAGE_TAG = "v1.35.0"
+# Device plugin 0.17.1 serves the kubelet's device-plugin API v1beta1, unchanged through 1.35; the GPU nodes' AMI
+# (AL2023_x86_64_NVIDIA, components/aws/gpu_node_group.py) is published for every EKS version in support.
 NVIDIA_DEVICE_PLUGIN_CHART = Chart("nvidia-device-plugin", "0.17.1", "https://nvidia.github.io/k8s-device-plugin")
 # Installed from the OCI registry the project's README names (chart 0.27.1 ships NTH 1.25.1); `repo` is the OCI path.
 AWS_NODE_TERMINATION_HANDLER_CHART = Chart("aws-node-termination-handler", "0.27.1", "oci://public.ecr.aws/aws-ec2/helm")

@@ -1,11 +1,17 @@
 """A public stack: one EKS member of the hybrid platform, joining the private stack's Karmada in Pull mode.
 
 Reads from the private stack (a StackReference named by `platform:privateStack`):
-- `memberRequirements` {memberName: [{model, gpuType, gpuCount, needsSpot, tolerations}]}: what this member must
-  host; checked against this stack's node groups as soon as it arrives (`check_member_requirements`). A model that
-  fits nowhere fails the run with a ConfigError, and the Karmada agent is not installed;
+- `memberRequirements` {memberName: [{model, gpuType, gpuCount, needsSpot, tolerations, cpu, memory}]}: what this
+  member must host; checked against this stack's node groups as soon as it arrives (`check_member_requirements`:
+  GPU type and count, Spot, tolerations, and a replica's cpu/memory requests against the first instance type of the
+  group, less the node reserve). A model that fits nowhere fails the run with a ConfigError before any GPU node
+  group is created, and the Karmada agent is not installed;
 - `karmadaApiEndpoint` (plain), `karmadaCaCrt` (secret) and `karmadaAgentCredentials` (secret, {memberName: {crt,
   key}}): the agent's way in. They stay secret Outputs all the way into the agent's Helm values.
+
+With `platform:eks: endpointPublicAccess: false` (the default) `pulumi up` must run inside the VPC (or a network
+joined to it): the Kubernetes resources go through the private API endpoint. `platform:eks: adminRoleArns` gives
+the deploy/CI roles cluster-admin access entries (mode `create`).
 
 Exports for the private stack's benefit: `memberName`, `region`, `clusterName`, `gpuNodeGroups` (what each node
 group offers) and `modelPlacements` (model → node groups it can land on).
@@ -78,6 +84,7 @@ def build(cfg: PublicStackConfig) -> None:
         oidc_provider_arn=eks_cfg.oidc_provider_arn,
         system_node_group=SystemNodeGroupArgs(instance_types=system.instance_types, min_size=system.min_size,
                                               max_size=system.max_size) if system.enabled else None,
+        admin_role_arns=eks_cfg.admin_role_arns,
         tags={"inference-platform.io/member": cfg.member_name},
     ))
 

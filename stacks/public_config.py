@@ -4,15 +4,28 @@ Everything the file alone can get wrong fails here, before any resource is regis
 node groups that cannot be built (a Spot group with fewer than three instance types, instance types whose GPU count
 differs from the group's). What needs the private stack's outputs (what this member must host) is checked when
 those outputs arrive: see `check_member_requirements`.
+
+`platform:eks` keys: `mode` (create | existing), `clusterName`, `version` (create only: exactly
+EKS_KUBERNETES_VERSION, the minor the pinned cluster autoscaler supports), `subnetIds`, `endpointPrivateAccess`
+(default true), `endpointPublicAccess` (default false), `publicAccessCidrs` (IPv4 networks, required with the public
+endpoint), `oidcProviderArn` (existing only), `systemNodes` ({enabled, instanceTypes (non-empty), minSize,
+maxSize}) and `adminRoleArns` (create only: IAM role ARNs, e.g. the deploy/CI role, given cluster-admin EKS access
+entries). With `endpointPublicAccess: false` (the default) `pulumi up` must run inside the VPC or a network joined
+to it: its Kubernetes provider talks to the private API endpoint.
 """
 from __future__ import annotations
 
 import enum
+import ipaddress
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Mapping, Optional
 
-from components.aws.gpu_node_group import InstanceTypeError, check_instance_types, node_taints
+from components.aws.eks_cluster import IAM_ROLE_ARN
+from components.aws.gpu_node_group import (MAX_NODE_GROUP_NAME, InstanceTypeError, check_instance_types,
+                                           node_taints)
+from components.aws.instance_types import INSTANCE_TABLE, InstanceType, fit_problems, quantity
 from components.scheduling import CapacityType, tolerates
 from components.versions import EKS_KUBERNETES_VERSION
 from models.errors import ConfigError
@@ -23,7 +36,6 @@ STACK_NAME = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
 CLUSTER_NAME = r"^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$"  # IAM role names built from it stay under 64 characters
 SUBNET_ID = r"^subnet-[0-9a-f]{8,17}$"
 IAM_OIDC_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/.+$"
-CIDR = re.compile(r"^(\d{1,3}\.){3}\d{1,3}/\d{1,2}$")
 REGION = r"^[a-z]{2}(-[a-z]+)+-\d$"
 
 
@@ -51,6 +63,7 @@ class EksConfig:
     public_access_cidrs: tuple[str, ...]
     oidc_provider_arn: Optional[str]
     system_nodes: SystemNodes
+    admin_role_arns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,12 +96,13 @@ class PublicStackConfig:
     gpu_node_groups: tuple[GpuNodeGroupConfig, ...]
 
     def node_group_name(self, group: GpuNodeGroupConfig) -> str:
-        """The EKS node group name (unique in the cluster, readable in the ASG name `eks-<this>-<uuid>`)."""
+        """The node group's name in this platform (placements, exports) and the prefix of its EKS name
+        `<this>-<unique suffix>` (unique in the cluster, readable in the ASG name `eks-<EKS name>-<uuid>`)."""
         return f"{self.member_name}-{group.name}"
 
 
 _EKS_KEYS = ("mode", "clusterName", "version", "subnetIds", "endpointPrivateAccess", "endpointPublicAccess",
-             "publicAccessCidrs", "oidcProviderArn", "systemNodes")
+             "publicAccessCidrs", "oidcProviderArn", "systemNodes", "adminRoleArns")
 _GROUP_KEYS = ("name", "gpuType", "gpuCount", "capacity", "instanceTypes", "minSize", "maxSize", "desiredSize")
 
 
@@ -105,7 +119,8 @@ def _eks(s: Section, member: str) -> EksConfig:
     mode = s.enum("mode", ClusterMode, ClusterMode.CREATE)
     cluster_name = s.str("clusterName", member, pattern=CLUSTER_NAME,
                          expected="an EKS cluster name: lower-case DNS label of at most 40 characters")
-    version = s.str("version", EKS_KUBERNETES_VERSION, pattern=r"^1\.\d+$", expected="a Kubernetes minor like '1.31'")
+    version = s.str("version", EKS_KUBERNETES_VERSION, pattern=r"^1\.\d+$",
+                    expected=f"a Kubernetes minor like {EKS_KUBERNETES_VERSION!r}")
     if mode is ClusterMode.CREATE and version != EKS_KUBERNETES_VERSION:
         raise ConfigError(s.where, "version", version, f"{EKS_KUBERNETES_VERSION!r}: the cluster-autoscaler pinned in "
                           "components/versions.py supports only its own Kubernetes minor (bump both together)")
@@ -121,8 +136,16 @@ def _eks(s: Section, member: str) -> EksConfig:
                           "(the API server needs an endpoint)")
     cidrs = _str_list(s.where, "publicAccessCidrs", s.raw("publicAccessCidrs", []), None, "CIDRs like '203.0.113.0/24'")
     for c in cidrs:
-        if not CIDR.match(c):
-            raise ConfigError(s.where, "publicAccessCidrs", c, "an IPv4 CIDR like '203.0.113.0/24'")
+        try:
+            if "/" not in c:
+                raise ValueError("no prefix length")
+            network = ipaddress.ip_network(c, strict=True)
+        except ValueError as err:
+            raise ConfigError(s.where, "publicAccessCidrs", c, f"an IPv4 network like '203.0.113.0/24' ({err})") \
+                from None
+        if network.version != 4:
+            raise ConfigError(s.where, "publicAccessCidrs", c, "an IPv4 network like '203.0.113.0/24' (the EKS "
+                              "public endpoint's allow-list is IPv4)")
     if public and not cidrs:
         raise ConfigError(s.where, "publicAccessCidrs", [], "the CIDRs allowed to reach the public endpoint "
                           "(required when endpointPublicAccess is true)")
@@ -140,11 +163,21 @@ def _eks(s: Section, member: str) -> EksConfig:
         min_size=sysn.int("minSize", 2, minimum=1),
         max_size=sysn.int("maxSize", 4, minimum=1),
     )
+    if not system.instance_types or len(set(system.instance_types)) != len(system.instance_types):
+        raise ConfigError(sysn.where, "instanceTypes", list(system.instance_types),
+                          "a non-empty list of distinct EC2 instance types")
     if system.min_size > system.max_size:
         raise ConfigError(sysn.where, "minSize", system.min_size, f"at most maxSize ({system.max_size})")
+    admins = _str_list(s.where, "adminRoleArns", s.raw("adminRoleArns", []), IAM_ROLE_ARN,
+                       "IAM role ARNs like 'arn:aws:iam::123456789012:role/deploy'")
+    if admins and mode is not ClusterMode.CREATE:
+        raise ConfigError(s.where, "adminRoleArns", list(admins), "no ARNs for mode 'existing' (the stack does not "
+                          "manage an adopted cluster's access entries)")
+    if len(set(admins)) != len(admins):
+        raise ConfigError(s.where, "adminRoleArns", list(admins), "distinct ARNs")
     return EksConfig(mode=mode, cluster_name=cluster_name, version=version, subnet_ids=subnets,
                      endpoint_private_access=private, endpoint_public_access=public, public_access_cidrs=cidrs,
-                     oidc_provider_arn=oidc, system_nodes=system)
+                     oidc_provider_arn=oidc, system_nodes=system, admin_role_arns=admins)
 
 
 def _group(i: int, raw: Any) -> GpuNodeGroupConfig:
@@ -191,9 +224,10 @@ def read_public_config(values: Mapping[str, object], region: Optional[str]) -> P
         if g.name in seen:
             raise ConfigError(f"platform:gpuNodeGroups[{i}]", "name", g.name, "a name unique among gpuNodeGroups")
         seen.add(g.name)
-        if len(f"{member}-{g.name}") > 63:
+        if len(f"{member}-{g.name}") > MAX_NODE_GROUP_NAME:
             raise ConfigError(f"platform:gpuNodeGroups[{i}]", "name", g.name,
-                              "a name that keeps '<memberName>-<name>' within 63 characters (EKS node group names)")
+                              f"a name that keeps '<memberName>-<name>' within {MAX_NODE_GROUP_NAME} characters (the "
+                              "EKS node group name adds a dash and a 26-character unique suffix, 63 in all)")
     return PublicStackConfig(private_stack=private_stack, member_name=member, region=region, eks=eks,
                              gpu_node_groups=groups)
 
@@ -204,18 +238,39 @@ def _offers(groups: tuple[GpuNodeGroupConfig, ...]) -> str:
     return ", ".join(g.describe() for g in groups) or "no GPU node groups"
 
 
+def _first_type(group: GpuNodeGroupConfig) -> InstanceType:
+    return INSTANCE_TABLE[group.instance_types[0]]  # check_instance_types admitted only types of the table
+
+
+def _request(where: str, key: str, value: Any) -> Optional[Fraction]:
+    """A request from the private stack (cores or bytes), None when it is not given."""
+    if value is None:
+        return None
+    try:
+        amount = quantity(value)
+    except ValueError:
+        raise ConfigError(where, key, value, "a Kubernetes quantity such as '500m', '4' or '16Gi'") from None
+    if amount <= 0:
+        raise ConfigError(where, key, value, "a positive Kubernetes quantity")
+    return amount
+
+
 def check_member_requirements(cfg: PublicStackConfig, requirements: Any, private_stack: str) -> dict[str, list[str]]:
     """Check what the private stack says this member must host against this stack's node groups.
 
     `requirements` is the private stack's `memberRequirements` output: {memberName: [{model, gpuType, gpuCount,
-    needsSpot, tolerations}]}. Every GPU model must fit a node group here (type, and count per node), tolerate all
-    of that group's taints, and a model that needs Spot (batch class) must fit a Spot group. Returns model → names
-    of the node groups it can land on; raises ConfigError naming the model, the field, the value and what exists.
+    needsSpot, tolerations, cpu, memory}]}. Every GPU model must fit a node group here (type, and count per node),
+    tolerate all of that group's taints, and a model that needs Spot (batch class) must fit a Spot group.
+    `cpu` and `memory` (a replica's requests, Kubernetes quantities) must fit the group's FIRST instance type minus
+    the node reserve of `components.aws.instance_types` (OS, EKS kube-reserved, eviction threshold, DaemonSets): the
+    cluster autoscaler models a group on its first type and never scales a group up for a pod that does not fit
+    it. Entries without `cpu` / `memory` skip that part of the check. Returns model → names of the node groups it
+    can land on; raises ConfigError naming the model, the field, the value and what exists.
     """
     source = f"{private_stack} output memberRequirements"
     if requirements is None:
         raise ConfigError(source, "memberRequirements", None, "an export {memberName: [{model, gpuType, gpuCount, "
-                          "needsSpot, tolerations}]} (the private stack exports it from phase 'hybrid')")
+                          "needsSpot, tolerations, cpu, memory}]} (the private stack exports it from phase 'hybrid')")
     if not isinstance(requirements, dict):
         raise ConfigError(source, "memberRequirements", requirements, "a mapping of member name to a list")
     if cfg.member_name not in requirements:
@@ -271,5 +326,18 @@ def check_member_requirements(cfg: PublicStackConfig, requirements: Any, private
                               f"holds it: {closest.name} needs " + ", ".join(
                                   f"{t['key']}={t['value']}:{t['effect']}" for t in missing)
                               + " (node groups: " + _offers(tuple(candidates)) + ")")
-        placements[model] = [cfg.node_group_name(g) for g in fits]
+        requests = {key: _request(where, key, req.get(key)) for key in ("cpu", "memory")}
+        sized = [g for g in fits if not fit_problems(_first_type(g), requests["cpu"], requests["memory"])]
+        if not sized:
+            group = fits[0]
+            first = _first_type(group)
+            problems = fit_problems(first, requests["cpu"], requests["memory"])
+            field = problems[0][0]
+            raise ConfigError(where, field, req.get(field), f"requests that fit node group {group.name}'s first "
+                              f"instance type {first.describe()}, which the cluster autoscaler models the group on: "
+                              + "; ".join(text for _, text in problems)
+                              + " (allocatable = the type minus the node reserve: OS 7.5 % of memory, EKS "
+                              "kube-reserved, eviction 100Mi, DaemonSets); start its instanceTypes with a larger "
+                              "type, or lower the model's requests")
+        placements[model] = [cfg.node_group_name(g) for g in sized]
     return placements

@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from components.aws.gpu_node_group import (ACCELERATOR_LABEL, GPU_AMI_TYPE, INSTANCE_TYPES, MIN_SPOT_INSTANCE_TYPES,
-                                           GpuNodeGroup, GpuNodeGroupArgs, InstanceTypeError, check_instance_types,
-                                           gpu_class_of, node_template_tags)
+import re
+
+from components.aws.cluster_addons import asg_pattern
+from components.aws.gpu_node_group import (ACCELERATOR_LABEL, DEFAULT_INSTANCE_TYPES, GPU_AMI_TYPE, INSTANCE_TYPES,
+                                           MAX_SHAPES, MIN_SPOT_INSTANCE_TYPES, GpuNodeGroup, GpuNodeGroupArgs,
+                                           InstanceTypeError, asg_name_pattern, check_instance_types, gpu_class_of,
+                                           node_template_tags)
+from components.aws.instance_types import INSTANCE_TABLE
 from components.scheduling import CAPACITY_LABEL, CAPACITY_TAINT_KEY, GPU_TAINT_KEY, GPU_TYPE_LABEL, CapacityType
 from models.spec import GpuType
 from stacks.render import run_program
@@ -53,44 +58,70 @@ def test_every_instance_type_belongs_to_exactly_one_gpu_class_and_count():
 
 
 @pytest.mark.parametrize("gpu_type", [GpuType.T4, GpuType.A10G, GpuType.L4])
-def test_single_gpu_classes_default_to_at_least_three_types_for_spot(gpu_type):
+def test_single_gpu_classes_default_to_enough_types_for_spot(gpu_type):
     types = check_instance_types(gpu_type, 1, CapacityType.SPOT)
     assert len(types) >= MIN_SPOT_INSTANCE_TYPES
     assert all(gpu_class_of(t) == (gpu_type, 1) for t in types)
 
 
-def test_spot_group_with_fewer_than_three_instance_types_is_rejected_with_the_alternatives():
+def test_defaults_are_known_smallest_first_and_at_most_two_sizes():
+    for gpu_type, by_count in DEFAULT_INSTANCE_TYPES.items():
+        for count, types in by_count.items():
+            assert all(gpu_class_of(t) == (gpu_type, count) for t in types)
+            shapes = [INSTANCE_TABLE[t].shape for t in types]
+            assert shapes == sorted(shapes) and len(set(shapes)) <= MAX_SHAPES
+            # Each default passes its own check (On-Demand always; Spot where there are enough types).
+            assert check_instance_types(gpu_type, count, CapacityType.ON_DEMAND) == types
+
+
+def test_the_old_five_size_default_is_rejected_as_too_many_sizes():
     with pytest.raises(InstanceTypeError) as err:
-        check_instance_types(GpuType.T4, 1, CapacityType.SPOT, ("g4dn.xlarge", "g4dn.2xlarge"))
+        check_instance_types(GpuType.A10G, 1, CapacityType.SPOT,
+                             ("g5.xlarge", "g5.2xlarge", "g5.4xlarge", "g5.8xlarge", "g5.16xlarge"))
+    assert err.value.field == "instanceTypes" and "at most 2 sizes" in err.value.expected
+
+
+def test_the_first_type_must_be_the_smallest():
+    with pytest.raises(InstanceTypeError) as err:
+        check_instance_types(GpuType.A10G, 1, CapacityType.SPOT, ("g5.2xlarge", "g5.xlarge"))
+    assert "smallest type first" in err.value.expected and "g5.xlarge (4 vCPU, 16 GiB" in err.value.expected
+    assert check_instance_types(GpuType.A10G, 1, CapacityType.SPOT, ("g5.2xlarge", "g5.4xlarge")) == (
+        "g5.2xlarge", "g5.4xlarge")
+
+
+def test_spot_group_with_a_single_instance_type_is_rejected_with_the_alternatives():
+    with pytest.raises(InstanceTypeError) as err:
+        check_instance_types(GpuType.T4, 1, CapacityType.SPOT, ("g4dn.xlarge",))
     assert err.value.field == "instanceTypes"
-    assert "at least 3 instance types for a Spot group" in str(err.value)
+    assert "at least 2 instance types for a Spot group" in str(err.value)
     assert "g4dn.4xlarge" in str(err.value)  # names what else AWS sells
 
 
-def test_the_same_two_types_are_fine_on_demand():
-    assert check_instance_types(GpuType.T4, 1, CapacityType.ON_DEMAND, ("g4dn.xlarge", "g4dn.2xlarge")) == (
-        "g4dn.xlarge", "g4dn.2xlarge")
+def test_a_single_type_is_fine_on_demand():
+    assert check_instance_types(GpuType.T4, 1, CapacityType.ON_DEMAND, ("g4dn.xlarge",)) == ("g4dn.xlarge",)
 
 
-def test_a100_spot_is_impossible_and_says_use_on_demand():
+def test_single_type_sizes_cannot_be_spot_and_say_use_on_demand():
     with pytest.raises(InstanceTypeError) as err:
-        check_instance_types(GpuType.A100, 8, CapacityType.SPOT)
+        check_instance_types(GpuType.T4, 4, CapacityType.SPOT)
     assert err.value.field == "capacity"
-    assert "'on-demand'" in err.value.expected and "p4d.24xlarge" in err.value.expected
-    assert check_instance_types(GpuType.A100, 8, CapacityType.ON_DEMAND) == ("p4d.24xlarge", "p4de.24xlarge")
+    assert "'on-demand'" in err.value.expected and "g4dn.12xlarge" in err.value.expected
+    assert check_instance_types(GpuType.A100, 8, CapacityType.SPOT) == ("p4d.24xlarge", "p4de.24xlarge")
 
 
 def test_instance_type_with_another_gpu_count_is_rejected_so_the_node_template_stays_true():
     with pytest.raises(InstanceTypeError) as err:
-        check_instance_types(GpuType.A10G, 1, CapacityType.SPOT, ("g5.xlarge", "g5.2xlarge", "g5.12xlarge"))
+        check_instance_types(GpuType.A10G, 1, CapacityType.SPOT, ("g5.xlarge", "g5.12xlarge"))
     assert "g5.12xlarge has 4x a10g" in str(err.value)
 
 
 def test_instance_type_of_another_gpu_class_or_unknown_is_rejected():
     with pytest.raises(InstanceTypeError, match="g6.xlarge has 1x l4"):
         check_instance_types(GpuType.T4, 1, CapacityType.SPOT, ("g4dn.xlarge", "g4dn.2xlarge", "g6.xlarge"))
-    with pytest.raises(InstanceTypeError, match="m5.large is not a known GPU type"):
+    with pytest.raises(InstanceTypeError) as err:
         check_instance_types(GpuType.T4, 1, CapacityType.ON_DEMAND, ("m5.large",))
+    assert "m5.large is not one" in err.value.expected
+    assert "known: g4dn.xlarge, " in err.value.expected and "p4de.24xlarge" in err.value.expected
 
 
 def test_gpu_count_aws_does_not_sell_is_rejected():
@@ -118,9 +149,10 @@ def test_spot_group_is_a_spot_managed_node_group_of_the_gpu_ami(spot_render):
     ng = spot_render.get(NODEGROUP, "m-t4-spot-nodegroup").inputs
     assert ng["capacityType"] == "SPOT"
     assert ng["amiType"] == GPU_AMI_TYPE == "AL2023_x86_64_NVIDIA"
-    assert len(ng["instanceTypes"]) >= 3
+    assert ng["instanceTypes"] == ["g4dn.xlarge", "g4dn.2xlarge"]
     assert all(gpu_class_of(t) == (GpuType.T4, 1) for t in ng["instanceTypes"])
-    assert ng["nodeGroupName"] == "m-t4-spot"
+    # A name prefix, never a fixed name: a replacement is created before the old group is deleted.
+    assert ng["nodeGroupNamePrefix"] == "m-t4-spot-" and "nodeGroupName" not in ng
     assert ng["clusterName"] == "inference-test"
 
 
@@ -186,3 +218,21 @@ def test_sizes_are_checked():
         render_group("bad", gpu_type=GpuType.T4, min_size=0, max_size=2, desired_size=5)
     with pytest.raises(ValueError, match="min 3 / max 2"):
         render_group("bad2", gpu_type=GpuType.T4, min_size=3, max_size=2)
+
+
+def test_node_group_name_leaves_room_for_the_unique_suffix():
+    with pytest.raises(ValueError, match="at most 36 characters"):
+        render_group("x", gpu_type=GpuType.T4, node_group_name="a" * 37)
+    with pytest.raises(ValueError, match="DNS-1123"):
+        render_group("y", gpu_type=GpuType.T4, node_group_name="Bad_Name")
+
+
+def test_asg_pattern_matches_the_prefixed_names_asg_only():
+    pattern = re.compile(asg_name_pattern("aws-use1-t4"))
+    assert asg_pattern("aws-use1-t4") == pattern.pattern
+    suffix = "2026112612000000000000000a"  # 18 timestamp digits + 8 hex counter
+    assert len(suffix) == 26
+    assert pattern.match(f"eks-aws-use1-t4-{suffix}-6cc2b7d6-5e1b-4b0e-9f0c-0123456789ab")
+    # another group whose name starts the same never matches
+    assert not pattern.match(f"eks-aws-use1-t4-1-{suffix}-6cc2b7d6-5e1b-4b0e-9f0c-0123456789ab")
+    assert not pattern.match(f"eks-aws-use1-t4-spot-{suffix}-6cc2b7d6")

@@ -14,6 +14,7 @@ from models.errors import ConfigError
 from models.spec import GpuType
 from stacks.__main__ import load_stack_file
 from stacks.program import NAMESPACE
+from components.versions import EKS_KUBERNETES_VERSION
 from stacks.public_config import ClusterMode, check_member_requirements, read_public_config
 
 BASE = {
@@ -62,10 +63,11 @@ def test_defaults():
     cfg = read_public_config(config(), "eu-west-1")
     spot = cfg.gpu_node_groups[0]
     assert (spot.capacity, spot.gpu_count, spot.min_size, spot.desired_size) == (CapacityType.SPOT, 1, 0, None)
-    assert spot.instance_types[0] == "g4dn.xlarge" and len(spot.instance_types) >= 3
+    assert spot.instance_types == ("g4dn.xlarge", "g4dn.2xlarge")
     assert cfg.node_group_name(spot) == "aws-use1-t4-spot"
     assert (cfg.eks.endpoint_private_access, cfg.eks.endpoint_public_access) == (True, False)
-    assert cfg.eks.system_nodes.enabled and cfg.eks.version == "1.31"
+    assert cfg.eks.system_nodes.enabled and cfg.eks.version == EKS_KUBERNETES_VERSION == "1.35"
+    assert cfg.eks.admin_role_arns == ()
 
 
 def test_unknown_keys_are_errors():
@@ -80,24 +82,39 @@ def test_region_private_stack_and_member_name_are_checked():
     fails(config(memberName="AWS_1"), "platform", "memberName", "'AWS_1'")
 
 
-def test_spot_group_with_two_instance_types_is_rejected():
-    err = fails(config(gpuNodeGroups=[group(instanceTypes=["g4dn.xlarge", "g4dn.2xlarge"])]),
+def test_spot_group_with_one_instance_type_is_rejected():
+    err = fails(config(gpuNodeGroups=[group(instanceTypes=["g4dn.xlarge"])]),
                 "platform:gpuNodeGroups[0]", "instanceTypes", "g4dn.xlarge")
-    assert "at least 3 instance types" in err.expected
+    assert "at least 2 instance types" in err.expected
+
+
+def test_group_instance_types_span_at_most_two_sizes_smallest_first():
+    err = fails(config(gpuNodeGroups=[group(instanceTypes=["g4dn.xlarge", "g4dn.2xlarge", "g4dn.4xlarge"])]),
+                "platform:gpuNodeGroups[0]", "instanceTypes")
+    assert "at most 2 sizes" in err.expected
+    err = fails(config(gpuNodeGroups=[group(instanceTypes=["g4dn.2xlarge", "g4dn.xlarge"])]),
+                "platform:gpuNodeGroups[0]", "instanceTypes")
+    assert "smallest type first" in err.expected
+
+
+def test_instance_types_outside_the_table_are_rejected_listing_the_known_ones():
+    err = fails(config(gpuNodeGroups=[group(instanceTypes=["g4dn.xlarge", "g7.xlarge"])]),
+                "platform:gpuNodeGroups[0]", "instanceTypes", "g7.xlarge")
+    assert "g7.xlarge is not one" in err.expected and "known: g4dn.xlarge" in err.expected
 
 
 def test_instance_types_must_match_the_groups_gpu_class_and_count():
-    err = fails(config(gpuNodeGroups=[group(instanceTypes=["g4dn.xlarge", "g4dn.2xlarge", "g4dn.12xlarge"])]),
+    err = fails(config(gpuNodeGroups=[group(instanceTypes=["g4dn.xlarge", "g4dn.12xlarge"])]),
                 "platform:gpuNodeGroups[0]", "instanceTypes")
     assert "g4dn.12xlarge has 4x t4" in err.expected
     fails(config(gpuNodeGroups=[group(gpuCount=2)]), "platform:gpuNodeGroups[0]", "gpuCount", "2")
 
 
-def test_a100_spot_group_is_rejected_on_capacity():
-    err = fails(config(gpuNodeGroups=[group(gpuType="a100", gpuCount=8)]), "platform:gpuNodeGroups[0]", "capacity",
+def test_single_type_size_spot_group_is_rejected_on_capacity():
+    err = fails(config(gpuNodeGroups=[group(gpuType="t4", gpuCount=4)]), "platform:gpuNodeGroups[0]", "capacity",
                 "'spot'")
     assert "'on-demand'" in err.expected
-    read_public_config(config(gpuNodeGroups=[group(gpuType="a100", gpuCount=8, capacity="on-demand")]), "us-east-1")
+    read_public_config(config(gpuNodeGroups=[group(gpuType="t4", gpuCount=4, capacity="on-demand")]), "us-east-1")
 
 
 def test_group_names_sizes_and_count():
@@ -106,6 +123,9 @@ def test_group_names_sizes_and_count():
     fails(config(gpuNodeGroups=[group(desiredSize=5)]), "platform:gpuNodeGroups[0]", "desiredSize", "5")
     fails(config(gpuNodeGroups=[]), "platform", "gpuNodeGroups", "[]")
     fails(config(gpuNodeGroups=[group(gpuType="h100")]), "platform:gpuNodeGroups[0]", "gpuType", "'h100'")
+    # the EKS name is '<memberName>-<name>-<26-character suffix>', at most 63 characters
+    fails(config(gpuNodeGroups=[group(name="n" * 28)]), "platform:gpuNodeGroups[0]", "name", "within 36")
+    read_public_config(config(gpuNodeGroups=[group(name="n" * 27)]), "us-east-1")
 
 
 def test_endpoint_access_rules():
@@ -119,10 +139,43 @@ def test_endpoint_access_rules():
     assert cfg.eks.public_access_cidrs == ("203.0.113.0/24",)
 
 
+@pytest.mark.parametrize("cidr", ["999.1.1.1/99", "10.0.0.0/33", "256.0.0.0/8", "10.0.0.1/24", "2001:db8::/32",
+                                  "10.0.0.0/8/8"])
+def test_public_access_cidrs_must_be_ipv4_networks(cidr):
+    eks = {**BASE["eks"], "endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24", cidr]}
+    err = fails(config(eks=eks), "platform:eks", "publicAccessCidrs", repr(cidr))
+    assert "IPv4 network" in err.expected
+
+
+def test_system_node_instance_types_must_not_be_empty():
+    eks = BASE["eks"]
+    fails(config(eks={**eks, "systemNodes": {"instanceTypes": []}}), "platform:eks.systemNodes", "instanceTypes",
+          "[]")
+    fails(config(eks={**eks, "systemNodes": {"instanceTypes": ["m6i.large", "m6i.large"]}}),
+          "platform:eks.systemNodes", "instanceTypes", "m6i.large")
+    cfg = read_public_config(config(eks={**eks, "systemNodes": {"instanceTypes": ["m6i.large"]}}), "us-east-1")
+    assert cfg.eks.system_nodes.instance_types == ("m6i.large",)
+
+
+def test_admin_role_arns_are_iam_role_arns_for_created_clusters():
+    eks = BASE["eks"]
+    arns = ["arn:aws:iam::123456789012:role/inference-deploy", "arn:aws:iam::123456789012:role/ci/github-actions"]
+    cfg = read_public_config(config(eks={**eks, "adminRoleArns": arns}), "us-east-1")
+    assert cfg.eks.admin_role_arns == tuple(arns)
+    for bad in ("arn:aws:iam::123456789012:user/alice", "arn:aws:sts::123456789012:assumed-role/deploy/session",
+                "arn:aws:iam::1234:role/deploy", "deploy"):
+        fails(config(eks={**eks, "adminRoleArns": [bad]}), "platform:eks", "adminRoleArns", repr(bad))
+    fails(config(eks={**eks, "adminRoleArns": "arn:aws:iam::123456789012:role/x"}), "platform:eks", "adminRoleArns")
+    fails(config(eks={**eks, "adminRoleArns": [arns[0], arns[0]]}), "platform:eks", "adminRoleArns")
+    fails(config(eks={**eks, "mode": "existing", "adminRoleArns": arns[:1]}), "platform:eks", "adminRoleArns")
+
+
 def test_cluster_mode_rules():
     eks = BASE["eks"]
     fails(config(eks={**eks, "version": "1.30"}), "platform:eks", "version", "'1.30'")
-    fails(config(eks={**eks, "mode": "existing", "version": "1.31"}), "platform:eks", "version")
+    err = fails(config(eks={**eks, "version": "1.31"}), "platform:eks", "version", "'1.31'")  # past extended support
+    assert "'1.35'" in err.expected
+    fails(config(eks={**eks, "mode": "existing", "version": "1.35"}), "platform:eks", "version")
     fails(config(eks={**eks, "oidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/x"}), "platform:eks",
           "oidcProviderArn")
     fails(config(eks={**eks, "subnetIds": []}), "platform:eks", "subnetIds", "[]")
@@ -137,9 +190,9 @@ CFG = read_public_config(config(gpuNodeGroups=BASE["gpuNodeGroups"] + [
     {"name": "a10g-4x", "gpuType": "a10g", "gpuCount": 4, "capacity": "on-demand", "maxSize": 1}]), "us-east-1")
 
 
-def req(model="m", gpu_type="t4", count=1, needs_spot=False, tolerations=None):
+def req(model="m", gpu_type="t4", count=1, needs_spot=False, tolerations=None, **requests):
     return {"model": model, "gpuType": gpu_type, "gpuCount": count, "needsSpot": needs_spot,
-            "tolerations": gpu_tolerations() if tolerations is None else tolerations}
+            "tolerations": gpu_tolerations() if tolerations is None else tolerations, **requests}
 
 
 def check(*reqs, member="aws-use1"):
@@ -198,3 +251,60 @@ def test_member_unknown_to_the_private_stack_or_missing_export_is_rejected():
     with pytest.raises(ConfigError) as info:
         check_member_requirements(CFG, None, "org/p/private")
     assert info.value.field == "memberRequirements" and "phase 'hybrid'" in info.value.expected
+
+
+# --- CPU and memory against the first instance type of a group --------------------------------------------------
+
+BATCH = gpu_tolerations() + spot_tolerations()
+
+
+def a10g_config(instance_types):
+    return read_public_config(config(gpuNodeGroups=[
+        {"name": "a10g-spot", "gpuType": "a10g", "capacity": "spot", "maxSize": 4, "instanceTypes": instance_types}]),
+        "us-east-1")
+
+
+def test_batch_model_does_not_fit_a_g5_xlarge_first_group():
+    """doc-classifier-batch (4 CPU, 16Gi, 1x A10G) against a group the autoscaler models as a g5.xlarge."""
+    cfg = a10g_config(["g5.xlarge", "g5.2xlarge"])
+    batch = req("doc-classifier-batch", gpu_type="a10g", needs_spot=True, tolerations=BATCH, cpu="4",
+                memory="16Gi")
+    with pytest.raises(ConfigError) as info:
+        check_member_requirements(cfg, {"aws-use1": [batch]}, "org/p/private")
+    err = info.value
+    assert "model 'doc-classifier-batch'" in err.where and err.field == "cpu" and err.value == "4"
+    text = str(err)
+    assert "aws-use1-a10g-spot" not in text  # names the group as configured
+    assert "a10g-spot" in text and "g5.xlarge (4 vCPU, 16 GiB, 1x a10g)" in text
+    assert "requested cpu 4000m, allocatable 3670m" in text
+    assert "requested memory 16384Mi, allocatable 13906Mi" in text
+
+
+def test_batch_model_fits_a_g5_2xlarge_first_group():
+    cfg = a10g_config(["g5.2xlarge", "g5.4xlarge"])
+    batch = req("doc-classifier-batch", gpu_type="a10g", needs_spot=True, tolerations=BATCH, cpu="4",
+                memory="16Gi")
+    assert check_member_requirements(cfg, {"aws-use1": [batch]}, "org/p/private") == {
+        "doc-classifier-batch": ["aws-use1-a10g-spot"]}
+
+
+def test_memory_alone_can_fail_and_quantities_compare_across_suffixes():
+    err = check_fails(req("fat", cpu="500m", memory="15G"), field="memory")  # 15 GB > ~13.9 GiB allocatable
+    assert "requested memory" in err.expected and "g4dn.xlarge" in err.expected
+    placed = check(req("ok", cpu=2, memory="4096Mi"))  # numbers cross a StackReference as numbers
+    assert placed == {"ok": ["aws-use1-t4-ondemand"]}
+
+
+def test_groups_that_do_not_fit_are_left_out_of_the_placements():
+    cfg = read_public_config(config(gpuNodeGroups=[
+        {"name": "t4-small", "gpuType": "t4", "capacity": "on-demand", "maxSize": 2, "instanceTypes": ["g4dn.xlarge"]},
+        {"name": "t4-big", "gpuType": "t4", "capacity": "on-demand", "maxSize": 2,
+         "instanceTypes": ["g4dn.2xlarge"]}]), "us-east-1")
+    placed = check_member_requirements(cfg, {"aws-use1": [req("m", cpu="6", memory="8Gi")]}, "org/p/private")
+    assert placed == {"m": ["aws-use1-t4-big"]}
+
+
+def test_requests_are_optional_but_must_be_quantities_when_given():
+    assert check(req("no-requests")) == {"no-requests": ["aws-use1-t4-ondemand"]}
+    check_fails(req("bad", cpu="four"), field="cpu", text="'four'")
+    check_fails(req("zero", memory="0"), field="memory")

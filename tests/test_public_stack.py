@@ -19,7 +19,8 @@ from pulumi.runtime.sync_await import _ensure_event_loop
 from components.aws.eks_cluster import AUTOSCALER_DESCRIBE_ACTIONS
 from components.scheduling import gpu_tolerations, spot_tolerations
 from components.versions import (AWS_NODE_TERMINATION_HANDLER_CHART, CLUSTER_AUTOSCALER_CHART,
-                                 CLUSTER_AUTOSCALER_IMAGE_TAG, KARMADA_CHART, NVIDIA_DEVICE_PLUGIN_CHART)
+                                 CLUSTER_AUTOSCALER_IMAGE_TAG, EKS_KUBERNETES_VERSION, KARMADA_CHART,
+                                 NVIDIA_DEVICE_PLUGIN_CHART)
 from models.errors import ConfigError, PlatformError
 from stacks.__main__ import load_stack_file
 from stacks.fake_cloud import FAKE_KEY, FAKE_PEM
@@ -150,9 +151,11 @@ def policy_doc(text: str) -> dict:
 # --- AWS: node groups ----------------------------------------------------------------------------------------------
 
 def test_one_managed_node_group_per_configured_gpu_group_plus_the_system_group(public):
-    names = sorted(r.inputs["nodeGroupName"] for r in public.of_type(NODEGROUP))
-    assert names == sorted([f"{MEMBER}-t4-spot", f"{MEMBER}-t4-ondemand", f"{MEMBER}-a10g-spot", f"{MEMBER}-l4-spot",
-                            f"{CLUSTER}-system"])
+    # Name prefixes (EKS adds a unique suffix), so replacing a group creates the new one before deleting the old.
+    assert not any("nodeGroupName" in r.inputs for r in public.of_type(NODEGROUP))
+    names = sorted(r.inputs["nodeGroupNamePrefix"] for r in public.of_type(NODEGROUP))
+    assert names == sorted([f"{MEMBER}-t4-spot-", f"{MEMBER}-t4-ondemand-", f"{MEMBER}-a10g-spot-",
+                            f"{MEMBER}-l4-spot-", "system-"])
     for ng in public.of_type(NODEGROUP):
         assert ng.inputs["clusterName"] == CLUSTER
         assert ng.inputs["nodeRoleArn"] == f"arn:aws:fake::000000000000:{MEMBER}-node-role"  # the fake role ARN
@@ -162,7 +165,7 @@ def test_spot_groups_are_diversified_tainted_and_scale_from_zero(public):
     spot = [r.inputs for r in public.of_type(NODEGROUP) if r.inputs.get("capacityType") == "SPOT"]
     assert len(spot) == 3
     for ng in spot:
-        assert len(ng["instanceTypes"]) >= 3
+        assert len(ng["instanceTypes"]) >= 2
         assert ng["amiType"] == "AL2023_x86_64_NVIDIA"
         assert ng["scalingConfig"]["minSize"] == 0
         assert {t["key"] for t in ng["taints"]} == {"nvidia.com/gpu", "inference-platform.io/capacity"}
@@ -197,7 +200,7 @@ def test_node_template_gpu_count_tags_on_every_gpu_asg(public):
 
 def test_cluster_endpoint_is_private_and_pinned(public):
     cluster = public.get("aws:eks/cluster:Cluster", f"{MEMBER}-cluster").inputs
-    assert cluster["name"] == CLUSTER and cluster["version"] == "1.31"
+    assert cluster["name"] == CLUSTER and cluster["version"] == EKS_KUBERNETES_VERSION == "1.35"
     assert cluster["vpcConfig"]["endpointPrivateAccess"] is True
     assert cluster["vpcConfig"]["endpointPublicAccess"] is False
     assert cluster["accessConfig"]["authenticationMode"] == "API"
@@ -271,7 +274,7 @@ def test_charts_are_pinned_to_components_versions(public):
     expected = {
         f"{MEMBER}-addons-nvidia-device-plugin": (NVIDIA_DEVICE_PLUGIN_CHART.name, "0.17.1",
                                                   NVIDIA_DEVICE_PLUGIN_CHART.repo),
-        f"{MEMBER}-addons-cluster-autoscaler": (CLUSTER_AUTOSCALER_CHART.name, "9.43.1", CLUSTER_AUTOSCALER_CHART.repo),
+        f"{MEMBER}-addons-cluster-autoscaler": (CLUSTER_AUTOSCALER_CHART.name, "9.59.0", CLUSTER_AUTOSCALER_CHART.repo),
         f"{MEMBER}-addons-node-termination-handler": (
             "oci://public.ecr.aws/aws-ec2/helm/aws-node-termination-handler", "0.27.1", None),
         f"{MEMBER}-karmada-agent-release": ("karmada", "v1.18.2", KARMADA_CHART.repo),
@@ -303,8 +306,10 @@ def test_autoscaler_uses_irsa_and_prefers_spot_with_on_demand_fallback(public):
     assert sa["annotations"]["eks.amazonaws.com/role-arn"] == "arn:aws:fake::000000000000:aws-use1-autoscaler-role"
     assert values["extraArgs"]["expander"] == "priority,least-waste"
     priorities = values["expanderPriorities"]
-    assert priorities["50"] == [f"^eks-{MEMBER}-{g}-[0-9a-f-]+$" for g in ("t4-spot", "a10g-spot", "l4-spot")]
-    assert priorities["10"] == [f"^eks-{MEMBER}-t4-ondemand-[0-9a-f-]+$"]
+    suffix = "[0-9a-f]{26}-[0-9a-f-]+$"  # the node group name's unique suffix, then the ASG's UUID
+    assert priorities["50"] == [f"^eks-{MEMBER}-{g}-{suffix}" for g in ("t4-spot", "a10g-spot", "l4-spot")]
+    assert priorities["10"] == [f"^eks-{MEMBER}-t4-ondemand-{suffix}"]
+    assert CLUSTER_AUTOSCALER_IMAGE_TAG == "v1.35.0"
     assert int(max(priorities, key=int)) > int(min(priorities, key=int))
 
 
@@ -386,7 +391,7 @@ def test_existing_cluster_is_read_not_created_and_its_oidc_provider_reused():
     assert cluster.read_id == "shared-gpu"
     assert r.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
     assert [a.inputs["role"] for a in r.of_type(ATTACHMENT) if a.inputs["role"].endswith("-eks-cluster")] == []
-    assert not any(ng.inputs["nodeGroupName"].endswith("-system") for ng in r.of_type(NODEGROUP))
+    assert not any(ng.inputs["nodeGroupNamePrefix"] == "system-" for ng in r.of_type(NODEGROUP))
     trust = policy_doc(r.get(ROLE, f"{MEMBER}-autoscaler-role").inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"]["Federated"] == eks["oidcProviderArn"]
     assert r.outputs["clusterName"] == "shared-gpu"
@@ -449,3 +454,53 @@ def test_member_runs_kserve_and_owns_its_model_namespace_before_joining(public):
     agent = public.get(HELM_RELEASE, f"{MEMBER}-karmada-agent-release")
     assert any(d.endswith(f"KServePlatform::{MEMBER}-kserve") for d in agent.depends_on), agent.depends_on
     assert any(d.endswith(f"InferenceNamespace::{MEMBER}-models") for d in agent.depends_on), agent.depends_on
+
+
+# --- node fit: a replica's cpu/memory against the first instance type of its group --------------------------------
+
+def batch_on_a10g(**fields) -> dict:
+    """doc-classifier-batch as the catalog declares it (4 CPU, 16Gi, 1x A10G, batch), with cpu/memory exported."""
+    return {"model": "doc-classifier-batch", "gpuType": "a10g", "gpuCount": 1, "needsSpot": True,
+            "tolerations": BATCH_TOLERATIONS, "cpu": "4", "memory": "16Gi", **fields}
+
+
+def test_checked_in_a10g_spot_group_holds_the_batch_model():
+    r = render(outputs=private_outputs([batch_on_a10g()]))
+    assert r.outputs["modelPlacements"] == {"doc-classifier-batch": [f"{MEMBER}-a10g-spot"]}
+    a10g = r.get(NODEGROUP, f"{MEMBER}-a10g-spot-nodegroup").inputs
+    assert a10g["instanceTypes"] == ["g5.2xlarge", "g5.4xlarge"]
+
+
+def test_batch_model_larger_than_the_first_instance_type_fails_the_run():
+    groups = [{"name": "a10g-spot", "gpuType": "a10g", "capacity": "spot", "maxSize": 4}]  # default: g5.xlarge first
+    err = render_fails(config=stack_config(gpuNodeGroups=groups), outputs=private_outputs([batch_on_a10g()]))
+    assert "model 'doc-classifier-batch'" in err.where and err.field == "cpu"
+    text = str(err)
+    assert "node group a10g-spot's first instance type g5.xlarge (4 vCPU, 16 GiB, 1x a10g)" in text
+    assert "requested cpu 4000m, allocatable 3670m" in text and "requested memory 16384Mi" in text
+
+
+# --- access for the deploy/CI roles --------------------------------------------------------------------------------
+
+def test_admin_roles_get_cluster_admin_access_entries_before_anything_is_installed():
+    arns = ["arn:aws:iam::123456789012:role/inference-deploy", "arn:aws:iam::123456789012:role/ci/github-actions"]
+    eks = {**load_stack_file("public")["platform:eks"], "adminRoleArns": arns}
+    r = render(stack_config(eks=eks))
+    entries = {e.inputs["principalArn"]: e for e in r.of_type("aws:eks/accessEntry:AccessEntry")}
+    assert set(entries) == set(arns)
+    assert {e.inputs["type"] for e in entries.values()} == {"STANDARD"}
+    assert {e.inputs["clusterName"] for e in entries.values()} == {CLUSTER}
+    associations = r.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    assert sorted(a.inputs["principalArn"] for a in associations) == sorted(arns)
+    for a in associations:
+        assert a.inputs["policyArn"] == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+        assert a.inputs["accessScope"] == {"type": "cluster"}
+    assert {a.name for a in associations} == {f"{MEMBER}-access-123456789012-inference-deploy-admin",
+                                              f"{MEMBER}-access-123456789012-ci-github-actions-admin"}
+    provider = r.get("pulumi:providers:kubernetes", MEMBER)
+    assert {f"aws:eks/accessPolicyAssociation:AccessPolicyAssociation::{a.name}" for a in associations} <= set(
+        provider.depends_on)
+
+
+def test_no_access_entries_by_default(public):
+    assert public.of_type("aws:eks/accessEntry:AccessEntry") == []

@@ -17,7 +17,6 @@ Children (named `<component name>-<part>`), all in `kube-system`, on the provide
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
@@ -25,6 +24,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.aws.eks_cluster import AUTOSCALER_NAMESPACE, AUTOSCALER_SERVICE_ACCOUNT
+from components.aws.gpu_node_group import asg_name_pattern
 from components.options import child_options
 from components.scheduling import (EKS_CAPACITY_LABEL, GPU_TYPE_LABEL, CapacityType, gpu_tolerations,
                                    spot_tolerations)
@@ -41,7 +41,8 @@ RELEASE_TIMEOUT_S = 600
 
 @dataclass(frozen=True)
 class NodeGroupRef:
-    """A node group the autoscaler should rank: its EKS name and how it is bought."""
+    """A node group the autoscaler should rank: the `node_group_name` GpuNodeGroup got (the prefix of its EKS
+    name) and how it is bought."""
 
     name: str
     capacity: CapacityType
@@ -50,11 +51,9 @@ class NodeGroupRef:
 
 
 def asg_pattern(node_group_name: str) -> str:
-    """EKS names a managed node group's ASG `eks-<node group name>-<uuid>`; node group names are DNS labels, so
-    they need no escaping in a (Go) regular expression."""
-    if not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", node_group_name):
-        raise ValueError(f"node group name {node_group_name!r}: expected a DNS-1123 label")
-    return f"^eks-{node_group_name}-[0-9a-f-]+$"
+    """The ASG name pattern of the node group named `node_group_name` by GpuNodeGroup (a name prefix: EKS adds a
+    unique suffix, then names the ASG `eks-<node group name>-<uuid>`)."""
+    return asg_name_pattern(node_group_name)
 
 
 def expander_priorities(node_groups: Sequence[NodeGroupRef]) -> dict[str, list[str]]:

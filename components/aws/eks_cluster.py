@@ -12,18 +12,29 @@ lists the member's objects under the member's name):
   change only Auto Scaling groups tagged `k8s.io/cluster-autoscaler/<cluster>=owned` and
   `k8s.io/cluster-autoscaler/enabled=true`, and to describe only this cluster's node groups (the Describe* calls it
   needs on ASGs and EC2 have no resource-level permissions);
-- an On-Demand system node group (untainted, for CoreDNS, the autoscaler and the Karmada agent), unless disabled;
+- an On-Demand system node group (untainted, for CoreDNS, the autoscaler and the Karmada agent), unless disabled.
+  It is named `system-<unique suffix>` (`node_group_name_prefix`): its instance types, AMI type, subnets and node
+  role force replacement, and a fixed name would make Pulumi's create-before-delete collide with the old group
+  (node group names are unique per cluster, so the prefix needs no cluster name);
+- for a created cluster, one EKS access entry per `admin_role_arns` ARN (a deploy or CI role) with
+  `AmazonEKSClusterAdminPolicy` associated at cluster scope. The identity that creates the cluster already is
+  admin (`bootstrap_cluster_creator_admin_permissions`); listing it again fails with "access entry already
+  exists";
 - `provider`: a `kubernetes.Provider` whose kubeconfig (a secret Output) authenticates with `aws eks get-token`;
   it waits for the system node group, so nothing is installed before there are nodes to run it.
 
-Behaviour: the API endpoint is private only unless `endpoint_public_access` (then only from `public_access_cidrs`);
-access entries (`API` authentication mode) with the identity running Pulumi as cluster admin; control-plane api,
-audit and authenticator logs on. Every policy document is built from Python dicts (`json.dumps`), never by
-string templating, so values computed by AWS stay Outputs until they are known.
+Behaviour: the API endpoint is private only unless `endpoint_public_access` (then only from `public_access_cidrs`).
+With the private endpoint only, `pulumi up` (whose Kubernetes provider talks to the API server: add-ons, KServe,
+the Karmada agent) must run where the endpoint resolves and routes: inside the VPC, or a network joined to it
+(peering, Transit Gateway, VPN, Direct Connect) with the VPC's DNS; elsewhere it times out on the first Kubernetes
+resource. Access entries (`API` authentication mode) with the identity running Pulumi, and `admin_role_arns`, as
+cluster admin; control-plane api, audit and authenticator logs on. Every policy document is built from Python
+dicts (`json.dumps`), never by string templating, so values computed by AWS stay Outputs until they are known.
 """
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
@@ -35,6 +46,9 @@ from components.options import child_options
 from components.versions import EKS_KUBERNETES_VERSION
 
 CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
+CLUSTER_ADMIN_ACCESS_POLICY = "AmazonEKSClusterAdminPolicy"
+SYSTEM_NODE_GROUP_PREFIX = "system-"
+IAM_ROLE_ARN = r"^arn:aws[a-z-]*:iam::(\d{12}):role/((?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64})$"
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonEKS_CNI_Policy")
 AUTOSCALER_NAMESPACE = "kube-system"
 AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
@@ -94,6 +108,18 @@ def autoscaler_policy(cluster_name: str, cluster_arn: str) -> str:
     ]})
 
 
+def access_policy_arn(partition: str, policy: str) -> str:
+    return f"arn:{partition}:eks::aws:cluster-access-policy/{policy}"
+
+
+def role_slug(role_arn: str) -> str:
+    """A logical-name suffix for one IAM role ARN: account and role path/name, lower-cased, dashes only."""
+    match = re.match(IAM_ROLE_ARN, role_arn)
+    if not match:
+        raise ValueError(f"{role_arn!r}: expected an IAM role ARN like 'arn:aws:iam::123456789012:role/deploy'")
+    return "".join(c if c.isalnum() else "-" for c in f"{match.group(1)}-{match.group(2)}".lower())
+
+
 def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:
     """A kubeconfig that asks `aws eks get-token` for a short-lived token on every use (no stored credentials)."""
     return json.dumps({
@@ -121,7 +147,8 @@ class InferenceEksClusterArgs:
     """The EKS cluster `cluster_name` in `region`: created with Kubernetes `version` in `subnet_ids` when `create`,
     otherwise adopted as it is. The API endpoint is private unless `endpoint_public_access`, which then needs
     `public_access_cidrs`. `oidc_provider_arn` names an existing IAM OIDC provider (adopted clusters that have one;
-    AWS allows one per issuer), else one is created. `system_node_group=None` skips the system group."""
+    AWS allows one per issuer), else one is created. `system_node_group=None` skips the system group.
+    `admin_role_arns`: IAM roles (deploy, CI) given cluster-admin access entries; only for a created cluster."""
 
     cluster_name: str
     region: str
@@ -133,6 +160,7 @@ class InferenceEksClusterArgs:
     public_access_cidrs: tuple[str, ...] = ()
     oidc_provider_arn: Optional[str] = None
     system_node_group: Optional[SystemNodeGroupArgs] = field(default_factory=SystemNodeGroupArgs)
+    admin_role_arns: tuple[str, ...] = ()
     tags: Optional[Mapping[str, str]] = None
 
 
@@ -151,6 +179,12 @@ class InferenceEksCluster(pulumi.ComponentResource):
                              "endpoint is on")
         if not (args.endpoint_private_access or args.endpoint_public_access):
             raise ValueError(f"InferenceEksCluster {name}: expected the private or the public endpoint (or both)")
+        if args.admin_role_arns and not args.create:
+            raise ValueError(f"InferenceEksCluster {name}: admin_role_arns: expected none for an adopted cluster "
+                             "(its access entries are managed where it was created)")
+        if len(set(args.admin_role_arns)) != len(args.admin_role_arns):
+            raise ValueError(f"InferenceEksCluster {name}: admin_role_arns: expected distinct ARNs")
+        slugs = [role_slug(arn) for arn in args.admin_role_arns]  # ValueError for anything but a role ARN
         child = child_options(self, opts)
         partition, dns_suffix = partition_of(args.region)
         tags = dict(args.tags or {})
@@ -229,7 +263,7 @@ class InferenceEksCluster(pulumi.ComponentResource):
             self.system_node_group = aws.eks.NodeGroup(
                 f"{name}-system-nodegroup",
                 cluster_name=self.name,
-                node_group_name=f"{args.cluster_name}-system",
+                node_group_name_prefix=SYSTEM_NODE_GROUP_PREFIX,
                 node_role_arn=self.node_role_arn,
                 subnet_ids=list(args.subnet_ids),
                 capacity_type="ON_DEMAND",
@@ -243,13 +277,26 @@ class InferenceEksCluster(pulumi.ComponentResource):
                 opts=child_options(self, opts, ignore_changes=["scalingConfig.desiredSize"]),
             )
 
+        # Deploy/CI roles as cluster admins (EKS access entries; the cluster's authentication mode is API).
+        self.admin_access = []
+        for arn, slug in zip(args.admin_role_arns, slugs):
+            entry = aws.eks.AccessEntry(
+                f"{name}-access-{slug}", cluster_name=self.cluster.name, principal_arn=arn, type="STANDARD",
+                tags=tags, opts=child)
+            self.admin_access.append(aws.eks.AccessPolicyAssociation(
+                f"{name}-access-{slug}-admin", cluster_name=self.cluster.name, principal_arn=entry.principal_arn,
+                policy_arn=access_policy_arn(partition, CLUSTER_ADMIN_ACCESS_POLICY),
+                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"), opts=child))
+
         self.provider = k8s.Provider(
             name,
             kubeconfig=pulumi.Output.secret(pulumi.Output.all(self.endpoint, self.certificate_authority).apply(
                 lambda v: kubeconfig(args.cluster_name, v[0], v[1], args.region))),
             enable_server_side_apply=True,
-            # Nothing is installed before there are nodes to run it (Helm waits for readiness).
-            opts=child_options(self, opts, *([self.system_node_group] if self.system_node_group else [])),
+            # Nothing is installed before there are nodes to run it (Helm waits for readiness), nor before the
+            # admin roles (possibly the one running this) have their access.
+            opts=child_options(self, opts, *([self.system_node_group] if self.system_node_group else []),
+                               *self.admin_access),
         )
         self.register_outputs({"name": self.name, "endpoint": self.endpoint, "oidcProviderArn": self.oidc_provider_arn,
                                "nodeRoleArn": self.node_role_arn, "autoscalerRoleArn": self.autoscaler_role_arn})

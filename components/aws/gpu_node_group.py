@@ -13,24 +13,36 @@ Behaviour:
   `.../taint/<k>` (`<value>:NoSchedule`) and `.../resources/nvidia.com/gpu`, plus the discovery tags
   `k8s.io/cluster-autoscaler/enabled` and `k8s.io/cluster-autoscaler/<cluster>` = `owned`. EKS creates the ASG, so
   the tags are separate `aws.autoscaling.Tag` resources on the ASG the node group reports.
-- Instance types: by default every type of `INSTANCE_TYPES[gpu class][gpu count]`; given ones must be in that
-  table with the same GPU count, so the node template's GPU count is true for whichever type Spot hands out. A Spot
-  group needs at least three types (more Spot pools, fewer "insufficient capacity" failures). Types are listed
-  smallest first: the cluster autoscaler models a group's node on its first type, so a pod it places fits whatever
-  type arrives; a pod asking for more CPU or memory than the first type offers never triggers a scale-up (give such
-  models a group whose `instance_types` start larger).
+- Instance types: every type must be in `components.aws.instance_types` (vCPUs, memory, GPUs) with exactly the
+  group's GPU class and count, so the node template's GPU count is true for whichever type Spot hands out. The
+  cluster autoscaler models a group's node on its FIRST type and expects every type of a group to have the same CPU
+  and memory (its README): the first type must be the smallest in vCPUs and memory, and a group spans at most
+  MAX_SHAPES (two) sizes. A pod that fits the first type then fits whatever type arrives; a pod asking for more
+  than the first type offers never triggers a scale-up (the public stack checks this: give such models a group
+  whose `instance_types` start larger). Defaults (`DEFAULT_INSTANCE_TYPES`) are the two smallest sizes per class
+  and count. A Spot group needs at least MIN_SPOT_INSTANCE_TYPES (two) types: a Spot pool is one type in one
+  Availability Zone and the group spans every subnet's AZ, so two types over three AZs are six pools.
+- Naming: the EKS node group is named `<node_group_name>-<26-character unique suffix>` (`node_group_name_prefix`),
+  so a change that forces replacement (instance types, capacity type, disk size, AMI type, subnets, node role)
+  creates the new group next to the old one before deleting it, without a name collision and without taking the
+  group's capacity to zero in between (`delete_before_replace` would). Nothing depends on the exact name: the
+  autoscaler discovers ASGs by tag, its IAM policy covers `nodegroup/<cluster>/*/*`, the ASG tags are set on the ASG
+  the node group reports, and the expander's priorities match `asg_name_pattern(node_group_name)`. The group's
+  `node_group_name` is therefore at most 36 characters (37 with the dash: the provider's limit for a prefix).
 - AMI: `AL2023_x86_64_NVIDIA` (Amazon Linux 2023 with the NVIDIA driver and container toolkit; the device plugin
   comes from the cluster add-ons). The desired size belongs to the cluster autoscaler once the group exists:
   Pulumi sets it at creation and ignores it afterwards.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.instance_types import INSTANCE_TABLE, known_types
 from components.options import child_options
 from components.scheduling import (CAPACITY_LABEL, EKS_CAPACITY_LABEL, GPU_RESOURCE, GPU_TYPE_LABEL, CapacityType,
                                    gpu_taint, spot_taint)
@@ -38,21 +50,31 @@ from models.spec import GpuType
 
 GPU_AMI_TYPE = "AL2023_x86_64_NVIDIA"
 ACCELERATOR_LABEL = "k8s.amazonaws.com/accelerator"
-MIN_SPOT_INSTANCE_TYPES = 3
+MIN_SPOT_INSTANCE_TYPES = 2
+MAX_SHAPES = 2
 AUTOSCALER_TAG_PREFIX = "k8s.io/cluster-autoscaler"
 NODE_TEMPLATE_PREFIX = f"{AUTOSCALER_TAG_PREFIX}/node-template"
+# The provider's unique suffix after a name prefix: a UTC timestamp to 1/10000 s (18 digits) and an 8-hex-digit
+# counter (terraform-plugin-sdk helper/id.PrefixedUniqueId); a prefix may be 63 - 26 = 37 characters.
+NAME_SUFFIX_LENGTH = 26
+MAX_NODE_GROUP_NAME = 63 - NAME_SUFFIX_LENGTH - 1
 
-# GPU class → GPUs per instance → instance types with exactly that many GPUs of that class (AWS EC2 accelerated
-# computing instance specifications). Only the A100 has fewer than three types of any size: a Spot A100 group is
-# impossible by the diversification rule, an On-Demand one is not.
+# GPU class → GPUs per instance → every instance type with exactly that many GPUs of that class (from the table in
+# components.aws.instance_types), smallest first.
 INSTANCE_TYPES: Mapping[GpuType, Mapping[int, tuple[str, ...]]] = {
-    GpuType.T4: {1: ("g4dn.xlarge", "g4dn.2xlarge", "g4dn.4xlarge", "g4dn.8xlarge", "g4dn.16xlarge"),
-                 4: ("g4dn.12xlarge",), 8: ("g4dn.metal",)},
-    GpuType.A10G: {1: ("g5.xlarge", "g5.2xlarge", "g5.4xlarge", "g5.8xlarge", "g5.16xlarge"),
-                   4: ("g5.12xlarge", "g5.24xlarge"), 8: ("g5.48xlarge",)},
-    GpuType.L4: {1: ("g6.xlarge", "g6.2xlarge", "g6.4xlarge", "g6.8xlarge", "g6.16xlarge", "gr6.4xlarge",
-                     "gr6.8xlarge"),
-                 4: ("g6.12xlarge", "g6.24xlarge"), 8: ("g6.48xlarge",)},
+    gpu_type: {count: tuple(t.name for t in sorted(
+        (t for t in INSTANCE_TABLE.values() if t.gpu_type is gpu_type and t.gpu_count == count),
+        key=lambda t: (t.shape, t.name)))
+        for count in sorted({t.gpu_count for t in INSTANCE_TABLE.values() if t.gpu_type is gpu_type})}
+    for gpu_type in GpuType
+}
+
+# What a group of a class and count uses when `instance_types` are not given: the two smallest sizes (same family),
+# so the autoscaler's model of the group (its first type) is close to every node it gets.
+DEFAULT_INSTANCE_TYPES: Mapping[GpuType, Mapping[int, tuple[str, ...]]] = {
+    GpuType.T4: {1: ("g4dn.xlarge", "g4dn.2xlarge"), 4: ("g4dn.12xlarge",), 8: ("g4dn.metal",)},
+    GpuType.A10G: {1: ("g5.xlarge", "g5.2xlarge"), 4: ("g5.12xlarge", "g5.24xlarge"), 8: ("g5.48xlarge",)},
+    GpuType.L4: {1: ("g6.xlarge", "g6.2xlarge"), 4: ("g6.12xlarge", "g6.24xlarge"), 8: ("g6.48xlarge",)},
     GpuType.A100: {8: ("p4d.24xlarge", "p4de.24xlarge")},
 }
 
@@ -85,24 +107,43 @@ def gpu_class_of(instance_type: str) -> Optional[tuple[GpuType, int]]:
 
 def check_instance_types(gpu_type: GpuType, gpu_count: int, capacity: CapacityType,
                          instance_types: Optional[Sequence[str]] = None) -> tuple[str, ...]:
-    """The instance types a group of `gpu_count` x `gpu_type` uses: the table's by default, else the given ones once
-    each is known to carry exactly that many GPUs of that class. Spot groups need MIN_SPOT_INSTANCE_TYPES types."""
+    """The instance types a group of `gpu_count` x `gpu_type` uses: DEFAULT_INSTANCE_TYPES by default, else the
+    given ones once each is in the table with exactly that many GPUs of that class, the first is the smallest (the
+    autoscaler's model of the group) and they span at most MAX_SHAPES sizes. Spot groups need
+    MIN_SPOT_INSTANCE_TYPES types."""
     sizes = INSTANCE_TYPES[gpu_type]
     if gpu_count not in sizes:
         raise InstanceTypeError("gpuCount", gpu_count, f"a GPU count per node that AWS sells for "
                                 f"{gpu_type.value}: " + ", ".join(str(c) for c in sorted(sizes)))
     if instance_types is None:
-        chosen = sizes[gpu_count]
+        chosen = DEFAULT_INSTANCE_TYPES[gpu_type][gpu_count]
     else:
         chosen = tuple(instance_types)
         if not chosen or len(set(chosen)) != len(chosen):
             raise InstanceTypeError("instanceTypes", list(chosen), "a non-empty list of distinct instance types")
         for itype in chosen:
+            if itype not in INSTANCE_TABLE:
+                raise InstanceTypeError("instanceTypes", list(chosen), f"instance types this platform offers "
+                                        f"({itype} is not one); known: {known_types()}")
             known = gpu_class_of(itype)
             if known != (gpu_type, gpu_count):
                 what = (f"{itype} has {known[1]}x {known[0].value}" if known else f"{itype} is not a known GPU type")
                 raise InstanceTypeError("instanceTypes", list(chosen), f"instance types with exactly {gpu_count}x "
                                         f"{gpu_type.value} each ({what}); known: " + ", ".join(sizes[gpu_count]))
+        first = INSTANCE_TABLE[chosen[0]]
+        smaller = [t for t in chosen[1:] if INSTANCE_TABLE[t].vcpu < first.vcpu
+                  or INSTANCE_TABLE[t].memory_gib < first.memory_gib]
+        if smaller:
+            raise InstanceTypeError("instanceTypes", list(chosen), "the smallest type first: the cluster autoscaler "
+                                    f"models the group on {first.describe()}, but "
+                                    f"{INSTANCE_TABLE[smaller[0]].describe()} is smaller, and pods it places there "
+                                    "would not fit")
+        shapes = sorted({INSTANCE_TABLE[t].shape for t in chosen})
+        if len(shapes) > MAX_SHAPES:
+            raise InstanceTypeError("instanceTypes", list(chosen), f"at most {MAX_SHAPES} sizes (vCPU, GiB) in one "
+                                    "group: the cluster autoscaler models every node on the first type, so bigger "
+                                    "ones are wasted; these span " + ", ".join(f"{v}/{m}" for v, m in shapes)
+                                    + " (split them into groups)")
     if capacity is CapacityType.SPOT and len(chosen) < MIN_SPOT_INSTANCE_TYPES:
         if instance_types is None:
             raise InstanceTypeError("capacity", capacity.value, f"'on-demand' for {gpu_count}x {gpu_type.value}: a "
@@ -112,6 +153,15 @@ def check_instance_types(gpu_type: GpuType, gpu_count: int, capacity: CapacityTy
                                 f"a Spot group (diversification across Spot pools); AWS sells {gpu_count}x "
                                 f"{gpu_type.value} as: " + ", ".join(sizes[gpu_count]))
     return chosen
+
+
+def asg_name_pattern(node_group_name: str) -> str:
+    """The (Go) regular expression of the ASG EKS creates for the node group this module names
+    `<node_group_name>-<unique suffix>`: EKS names it `eks-<node group name>-<uuid>`. Node group names are DNS
+    labels, so they need no escaping; the fixed-width suffix keeps `t4` from matching `t4-1`'s ASG."""
+    if not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", node_group_name):
+        raise ValueError(f"node group name {node_group_name!r}: expected a DNS-1123 label")
+    return f"^eks-{node_group_name}-[0-9a-f]{{{NAME_SUFFIX_LENGTH}}}-[0-9a-f-]+$"
 
 
 def node_labels(gpu_type: GpuType, capacity: CapacityType) -> dict[str, str]:
@@ -150,9 +200,11 @@ def _tag_suffix(key: str) -> str:
 @dataclass(frozen=True)
 class GpuNodeGroupArgs:
     """A node group of `gpu_count` x `gpu_type` per node in `cluster_name`, bought as `capacity` (Spot unless the
-    group is the On-Demand fallback). `instance_types` default to every type of that size (see INSTANCE_TYPES).
+    group is the On-Demand fallback). `instance_types` default to DEFAULT_INSTANCE_TYPES of that size.
     Scales between `min_size` (0: scale from zero) and `max_size`; `desired_size` (default `min_size`) only at
-    creation. `node_group_name` defaults to the component's name (the ASG is then `eks-<name>-<uuid>`)."""
+    creation. `node_group_name` (default: the component's name, at most MAX_NODE_GROUP_NAME characters) is the
+    prefix of the EKS name `<node_group_name>-<unique suffix>` (the ASG is then `eks-<that>-<uuid>`, matched by
+    `asg_name_pattern(node_group_name)`)."""
 
     cluster_name: pulumi.Input[str]
     node_role_arn: pulumi.Input[str]
@@ -187,12 +239,19 @@ class GpuNodeGroup(pulumi.ComponentResource):
         self.labels = node_labels(args.gpu_type, args.capacity)
         self.taints = node_taints(args.capacity)
         self.node_group_name = args.node_group_name or name
+        if not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", self.node_group_name) \
+                or len(self.node_group_name) > MAX_NODE_GROUP_NAME:
+            raise ValueError(f"GpuNodeGroup {name}: node_group_name {self.node_group_name!r}: expected a DNS-1123 "
+                             f"label of at most {MAX_NODE_GROUP_NAME} characters (EKS adds a "
+                             f"{NAME_SUFFIX_LENGTH}-character unique suffix)")
+        self.node_group_name_prefix = f"{self.node_group_name}-"
         self.min_size, self.max_size = args.min_size, args.max_size
 
         self.node_group = aws.eks.NodeGroup(
             f"{name}-nodegroup",
             cluster_name=args.cluster_name,
-            node_group_name=self.node_group_name,
+            # A prefix, not a fixed name: replacements are created before the old group is deleted (module doc).
+            node_group_name_prefix=self.node_group_name_prefix,
             node_role_arn=args.node_role_arn,
             subnet_ids=args.subnet_ids,
             capacity_type=args.capacity.eks_value,
@@ -234,6 +293,7 @@ class GpuNodeGroup(pulumi.ComponentResource):
 
     def summary(self) -> dict:
         """What this group offers, as plain data (exported for the private stack's benefit)."""
-        return {"name": self.node_group_name, "gpuType": self.gpu_type.value, "gpuCount": self.gpu_count,
+        return {"name": self.node_group_name, "nodeGroupNamePrefix": self.node_group_name_prefix,
+                "gpuType": self.gpu_type.value, "gpuCount": self.gpu_count,
                 "capacity": self.capacity.value, "instanceTypes": list(self.instance_types),
                 "minSize": self.min_size, "maxSize": self.max_size, "taints": self.taints}
