@@ -261,7 +261,9 @@ def check_member_requirements(cfg: PublicStackConfig, requirements: Any, private
     `requirements` is the private stack's `memberRequirements` output: {memberName: [{model, gpuType, gpuCount,
     needsSpot, tolerations, cpu, memory}]}. Every GPU model must fit a node group here (type, and count per node),
     tolerate all of that group's taints, and a model that needs Spot (batch class) must fit a Spot group.
-    `cpu` and `memory` (a replica's requests, Kubernetes quantities) must fit the group's FIRST instance type minus
+    An `elastic` model (`workloadClass`) needs a group that holds it with minSize >= 1: Karmada sends overflow
+    only to nodes that exist. `cpu` and `memory` (a replica's requests, Kubernetes quantities) must fit the group's
+    FIRST instance type minus
     the node reserve of `components.aws.instance_types` (OS, EKS kube-reserved, eviction threshold, DaemonSets): the
     cluster autoscaler models a group on its first type and never scales a group up for a pod that does not fit
     it. Entries without `cpu` / `memory` skip that part of the check. Returns model → names of the node groups it
@@ -339,5 +341,11 @@ def check_member_requirements(cfg: PublicStackConfig, requirements: Any, private
                               + " (allocatable = the type minus the node reserve: OS 7.5 % of memory, EKS "
                               "kube-reserved, eviction 100Mi, DaemonSets); start its instanceTypes with a larger "
                               "type, or lower the model's requests")
+        if req.get("workloadClass") == "elastic" and not any(g.min_size >= 1 for g in sized):
+            raise ConfigError(f"platform:gpuNodeGroups[{sized[0].name}]", "minSize", sized[0].min_size,
+                              f"at least 1 for a group that takes model {model!r}'s elastic overflow: Karmada "
+                              "divides replicas by the nodes a member has now (it cannot see the cluster "
+                              "autoscaler), so a group at zero nodes never receives any; or leave this member's "
+                              "on-demand pool out of the private stack's platform:members so it is not planned here")
         placements[model] = [cfg.node_group_name(g) for g in sized]
     return placements

@@ -146,8 +146,10 @@ def test_member_requirements_list_what_each_public_member_must_host():
     assert set(req) == {"aws-use1", "aws-euw1", "gcp-euw4"} and req["gcp-euw4"] == []
     by_model = {r["model"]: r for r in req["aws-use1"]}
     assert set(by_model) == {"churn-predictor", "digit-reader", "doc-classifier-batch"}
+    churn = CATALOG["churn-predictor"].resources
     assert by_model["churn-predictor"] == {"model": "churn-predictor", "gpuType": None, "gpuCount": 0,
-                                           "needsSpot": False, "tolerations": []}
+                                           "needsSpot": False, "tolerations": [], "cpu": churn.cpu,
+                                           "memory": churn.memory, "workloadClass": "elastic"}
     assert by_model["digit-reader"]["gpuType"] == "t4" and by_model["digit-reader"]["needsSpot"] is False
     batch = by_model["doc-classifier-batch"]
     assert (batch["gpuType"], batch["gpuCount"], batch["needsSpot"]) == ("a10g", 1, True)

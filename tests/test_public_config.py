@@ -308,3 +308,17 @@ def test_requests_are_optional_but_must_be_quantities_when_given():
     assert check(req("no-requests")) == {"no-requests": ["aws-use1-t4-ondemand"]}
     check_fails(req("bad", cpu="four"), field="cpu", text="'four'")
     check_fails(req("zero", memory="0"), field="memory")
+
+
+def test_elastic_overflow_needs_an_on_demand_group_that_keeps_a_node():
+    # CFG's t4-ondemand group has minSize 0: Karmada would never send overflow to a group without nodes.
+    err = check_fails(req("ticket-router", workloadClass="elastic"), field="minSize", text="Karmada")
+    assert "t4-ondemand" in err.where and "'ticket-router'" in err.expected
+    # Batch and critical work scale from zero; so does an elastic CPU model (it lands on the system nodes).
+    assert check(req("nightly", workloadClass="batch", needs_spot=True,
+                     tolerations=gpu_tolerations() + spot_tolerations()))
+    assert check(req("cpu-elastic", gpu_type=None, count=0, tolerations=[], workloadClass="elastic"))
+    warm = read_public_config(config(gpuNodeGroups=[
+        {"name": "t4-ondemand", "gpuType": "t4", "capacity": "on-demand", "minSize": 1, "maxSize": 2}]), "us-east-1")
+    assert check_member_requirements(warm, {"aws-use1": [req("ticket-router", workloadClass="elastic")]},
+                                     "org/p/private") == {"ticket-router": ["aws-use1-t4-ondemand"]}

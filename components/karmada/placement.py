@@ -273,8 +273,9 @@ def plan_model_placement(args: ModelPlacementArgs) -> PlacementPlan:
 def member_requirements(plans: Mapping[str, tuple[Model, PlacementPlan]], members: tuple[Member, ...]
                         ) -> dict[str, list[dict]]:
     """What each public member must be able to host, for the public stacks' check: {member: [{model, gpuType,
-    gpuCount, needsSpot, tolerations}]}, every member listed (an empty list when no model may land there).
-    `plans`: model name -> (the model as deployed, its plan)."""
+    gpuCount, needsSpot, tolerations, cpu, memory, workloadClass}]} (`cpu` / `memory`: one replica's requests),
+    every member listed (an empty list when no model may land there). `plans`: model name -> (the model as
+    deployed, its plan)."""
     out: dict[str, list[dict]] = {m.name: [] for m in members}
     for name, (model, plan) in plans.items():
         batch = model.workload_class is WorkloadClass.BATCH
@@ -284,7 +285,8 @@ def member_requirements(plans: Mapping[str, tuple[Model, PlacementPlan]], member
             tolerations = spot_pod_tolerations(model) if batch else (gpu_tolerations() if model.uses_gpu else [])
             out[cluster].append({"model": name, "gpuType": model.resources.gpu_type.value if model.uses_gpu else None,
                                  "gpuCount": model.resources.gpu_count, "needsSpot": batch,
-                                 "tolerations": tolerations})
+                                 "tolerations": tolerations, "cpu": model.resources.cpu,
+                                 "memory": model.resources.memory, "workloadClass": model.workload_class.value})
     return out
 
 
