@@ -26,9 +26,11 @@ import pulumi
 from components.aws.cluster_addons import ClusterAddons, ClusterAddonsArgs, NodeGroupRef
 from components.aws.eks_cluster import InferenceEksCluster, InferenceEksClusterArgs, SystemNodeGroupArgs
 from components.aws.gpu_node_group import GpuNodeGroup, GpuNodeGroupArgs
+from components.aws.model_reader_role import ModelReaderRole, ModelReaderRoleArgs, s3_buckets
 from components.karmada.agent import KarmadaAgent, KarmadaAgentArgs
 from components.kserve.platform import KServePlatform, KServePlatformArgs
 from components.namespace import InferenceNamespace, InferenceNamespaceArgs
+from components.storage import ModelReader, ModelReaderArgs
 from models.deployment import DeploymentMode
 from models.errors import ConfigError
 from stacks.public_config import ClusterMode, PublicStackConfig, check_member_requirements, read_public_config
@@ -91,8 +93,11 @@ def build(cfg: PublicStackConfig) -> None:
     # What the private stack says this member must host, checked against the configured node groups as soon as
     # its outputs arrive. The GPU node groups and the agent take inputs derived from the result: if a model fits
     # nowhere, the run fails before any GPU node group is created and this member does not join Karmada.
-    placements = private.get_output("memberRequirements").apply(
-        lambda reqs: check_member_requirements(cfg, reqs, cfg.private_stack))
+    requirements = private.get_output("memberRequirements")
+    placements = requirements.apply(lambda reqs: check_member_requirements(cfg, reqs, cfg.private_stack))
+    # The buckets this member's models read (mirrors already applied by the private stack), for its IAM role.
+    buckets = pulumi.Output.all(requirements, placements).apply(lambda v: s3_buckets(
+        [uri for entry in v[0][cfg.member_name] for uri in entry.get("storageUris") or []]))
     checked_cluster_name = pulumi.Output.all(eks.name, placements).apply(lambda v: v[0])
 
     groups = []
@@ -111,6 +116,14 @@ def build(cfg: PublicStackConfig) -> None:
                             opts=on_cluster)
     namespace = InferenceNamespace(f"{cfg.member_name}-models", InferenceNamespaceArgs(
         name=private.get_output("modelNamespace"), kserve_ingress_policy=True), opts=on_cluster)
+    # Model pods read their artifacts as `model-reader`, through an IRSA role limited to those buckets.
+    reader_role = ModelReaderRole(f"{cfg.member_name}-model-reader-iam", ModelReaderRoleArgs(
+        role_name=f"{eks_cfg.cluster_name}-model-reader", region=cfg.region,
+        namespace=private.get_output("modelNamespace"), buckets=buckets, oidc_provider_arn=eks.oidc_provider_arn,
+        oidc_issuer=eks.oidc_issuer, tags={"inference-platform.io/member": cfg.member_name}))
+    reader = ModelReader(f"{cfg.member_name}-model-reader", ModelReaderArgs(
+        namespace=namespace.name, role_arn=reader_role.role_arn),
+        opts=pulumi.ResourceOptions(provider=eks.provider, depends_on=[namespace]))
     ClusterAddons(f"{cfg.member_name}-addons", ClusterAddonsArgs(
         cluster_name=eks_cfg.cluster_name, region=cfg.region, autoscaler_role_arn=eks.autoscaler_role_arn,
         node_groups=tuple(NodeGroupRef(name=cfg.node_group_name(g), capacity=g.capacity)
@@ -125,7 +138,7 @@ def build(cfg: PublicStackConfig) -> None:
         ca_crt=private.get_output("karmadaCaCrt").apply(lambda v: _pem(cfg, "karmadaCaCrt", v)),
         crt=credentials.apply(lambda c: c["crt"]),
         key=credentials.apply(lambda c: c["key"]),
-    ), opts=pulumi.ResourceOptions(provider=eks.provider, depends_on=[kserve, namespace]))
+    ), opts=pulumi.ResourceOptions(provider=eks.provider, depends_on=[kserve, namespace, reader]))
 
     pulumi.export("memberName", cfg.member_name)
     pulumi.export("region", cfg.region)

@@ -259,7 +259,7 @@ def check_member_requirements(cfg: PublicStackConfig, requirements: Any, private
     """Check what the private stack says this member must host against this stack's node groups.
 
     `requirements` is the private stack's `memberRequirements` output: {memberName: [{model, gpuType, gpuCount,
-    needsSpot, tolerations, cpu, memory}]}. Every GPU model must fit a node group here (type, and count per node),
+    needsSpot, tolerations, cpu, memory, workloadClass, storageUris}]}. Every GPU model must fit a node group here (type, and count per node),
     tolerate all of that group's taints, and a model that needs Spot (batch class) must fit a Spot group.
     An `elastic` model (`workloadClass`) needs a group that holds it with minSize >= 1: Karmada sends overflow
     only to nodes that exist. `cpu` and `memory` (a replica's requests, Kubernetes quantities) must fit the group's
@@ -298,6 +298,9 @@ def check_member_requirements(cfg: PublicStackConfig, requirements: Any, private
         tolerations = req.get("tolerations") or []
         if not isinstance(tolerations, list) or not all(isinstance(t, dict) for t in tolerations):
             raise ConfigError(where, "tolerations", tolerations, "a list of Kubernetes tolerations")
+        storage = req.get("storageUris") or []
+        if not isinstance(storage, list) or not all(isinstance(u, str) and "://" in u for u in storage):
+            raise ConfigError(where, "storageUris", storage, "a list of the storage URIs the model reads here")
         if not gpu_count:
             if needs_spot:  # CPU-only batch work would land on the On-Demand system nodes
                 raise ConfigError(where, "needsSpot", True, "a GPU model (this member offers Spot only as GPU "

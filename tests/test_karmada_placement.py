@@ -149,7 +149,8 @@ def test_member_requirements_list_what_each_public_member_must_host():
     churn = CATALOG["churn-predictor"].resources
     assert by_model["churn-predictor"] == {"model": "churn-predictor", "gpuType": None, "gpuCount": 0,
                                            "needsSpot": False, "tolerations": [], "cpu": churn.cpu,
-                                           "memory": churn.memory, "workloadClass": "elastic"}
+                                           "memory": churn.memory, "workloadClass": "elastic",
+                                           "storageUris": ["s3://ml-artifacts-use1/churn-predictor/v1"]}
     assert by_model["digit-reader"]["gpuType"] == "t4" and by_model["digit-reader"]["needsSpot"] is False
     batch = by_model["doc-classifier-batch"]
     assert (batch["gpuType"], batch["gpuCount"], batch["needsSpot"]) == ("a10g", 1, True)

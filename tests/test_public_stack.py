@@ -218,7 +218,7 @@ def test_iam_roles_carry_exactly_the_least_privilege_managed_policies(public):
     }
     # No other policy anywhere: the autoscaler's inline policy is the only one, and no managed policy objects.
     assert [r.inputs["role"] for r in public.of_type("aws:iam/rolePolicy:RolePolicy")] == [
-        f"{CLUSTER}-cluster-autoscaler"]
+        f"{CLUSTER}-cluster-autoscaler", f"{CLUSTER}-model-reader"]  # the reader's: see the artifact tests
     assert public.of_type("aws:iam/policy:Policy") == []
 
 
@@ -349,7 +349,7 @@ def test_agent_values_use_the_charts_agent_mode_keys():
 
 def test_built_in_kubernetes_objects_pass_strict_validation(public):
     objects = [o for o in public.objects(MEMBER) if "." not in o["apiVersion"].split("/")[0]]
-    assert sorted(o["kind"] for o in objects) == ["Namespace", "Namespace", "Namespace"]
+    assert sorted(o["kind"] for o in objects) == ["Namespace", "Namespace", "Namespace", "ServiceAccount"]
     for obj in objects:
         assert validate_builtin(obj)
 
@@ -508,3 +508,33 @@ def test_admin_roles_get_cluster_admin_access_entries_before_anything_is_install
 
 def test_no_access_entries_by_default(public):
     assert public.of_type("aws:eks/accessEntry:AccessEntry") == []
+
+
+# --- reading model artifacts -------------------------------------------------------------------------------------
+
+def test_model_pods_read_exactly_their_buckets_through_an_irsa_role(public_render, private_render):
+    """The role allows read access to the buckets the models placed here read (the private stack's rewrite to
+    this region's mirror applied), nothing else; only `model-reader` in the model namespace may assume it."""
+    uris = {u for r in private_render.outputs["memberRequirements"][MEMBER] for u in r["storageUris"]}
+    assert uris and all(u.startswith("s3://ml-artifacts-us-east-1/") for u in uris)
+    policy = json.loads(public_render.get("aws:iam/rolePolicy:RolePolicy",
+                                          f"{MEMBER}-model-reader-iam-policy").inputs["policy"])
+    assert [(s["Action"], s["Resource"]) for s in policy["Statement"]] == [
+        (["s3:ListBucket"], ["arn:aws:s3:::ml-artifacts-us-east-1"]),
+        (["s3:GetObject"], ["arn:aws:s3:::ml-artifacts-us-east-1/*"])]
+    trust = json.loads(public_render.get(ROLE, f"{MEMBER}-model-reader-iam-role").inputs["assumeRolePolicy"])
+    (statement,) = trust["Statement"]
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert "system:serviceaccount:inference:model-reader" in statement["Condition"]["StringEquals"].values()
+    sa = public_render.find("ServiceAccount", "model-reader", cluster=MEMBER)
+    assert sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].endswith("model-reader-iam-role")
+    assert sa["automountServiceAccountToken"] is False and "secrets" not in sa
+    # The member joins Karmada once it can read models.
+    agent = public_render.get(HELM_RELEASE, f"{MEMBER}-karmada-agent-release")
+    assert "platform:cluster:ModelReader::aws-use1-model-reader" in agent.depends_on
+
+
+def test_a_member_with_nothing_to_read_gets_a_role_that_reads_nothing():
+    r = render(outputs=private_outputs())  # requirements without storage URIs (or pvc/https only)
+    policy = json.loads(r.get("aws:iam/rolePolicy:RolePolicy", f"{MEMBER}-model-reader-iam-policy").inputs["policy"])
+    assert policy["Statement"] == [{"Sid": "NothingToRead", "Effect": "Deny", "Action": ["s3:*"], "Resource": "*"}]

@@ -31,3 +31,9 @@ def test_eks_reader_carries_the_irsa_role_and_no_secret():
     assert sa["metadata"]["annotations"] == {IRSA_ROLE_ANNOTATION: arn}
     assert "secrets" not in sa
     assert validate_builtin(sa)
+
+
+def test_the_reader_role_covers_only_s3_buckets_once_each():
+    from components.aws.model_reader_role import s3_buckets
+    assert s3_buckets(["s3://b1/m/v1", "s3://b1/m/v2", "s3://b0/x", "https://h/m.tar.gz", "pvc://c/p"]) == ["b0", "b1"]
+    assert s3_buckets([]) == []

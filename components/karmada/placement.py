@@ -127,11 +127,13 @@ class ModelPlacementArgs:
 
 @dataclass(frozen=True)
 class PlacementPlan:
-    """The policies for one model, as plain objects, and every cluster it may land on (private first)."""
+    """The policies for one model, as plain objects, every cluster it may land on (private first), and per public
+    member the storage URIs its copy reads (after the bucket-mirror rewrite)."""
 
     propagation_policy: dict
     override_policies: tuple[dict, ...]
     clusters: tuple[str, ...]
+    member_storage: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _holds(member: Member, model: Model, *, spot: bool) -> bool:
@@ -267,15 +269,17 @@ def plan_model_placement(args: ModelPlacementArgs) -> PlacementPlan:
     if public:
         rules = tuple(_member_rule(args, m) for m in public)
         overrides = (p.override_policy(f"{model.name}-public", args.namespace, (selector,), rules, labels=labels),)
-    return PlacementPlan(propagation, overrides, placement.cluster_names())
+    storage = {m.name: tuple(mirror_for(uri, m, args.bucket_mirrors) or uri
+                             for uri in served_uris(args.deployment).values()) for m in public}
+    return PlacementPlan(propagation, overrides, placement.cluster_names(), storage)
 
 
 def member_requirements(plans: Mapping[str, tuple[Model, PlacementPlan]], members: tuple[Member, ...]
                         ) -> dict[str, list[dict]]:
     """What each public member must be able to host, for the public stacks' check: {member: [{model, gpuType,
-    gpuCount, needsSpot, tolerations, cpu, memory, workloadClass}]} (`cpu` / `memory`: one replica's requests),
-    every member listed (an empty list when no model may land there). `plans`: model name -> (the model as
-    deployed, its plan)."""
+    gpuCount, needsSpot, tolerations, cpu, memory, workloadClass, storageUris}]} (`cpu` / `memory`: one
+    replica's requests; `storageUris`: what the member's copy reads, for its IAM role), every member listed (an
+    empty list when no model may land there). `plans`: model name -> (the model as deployed, its plan)."""
     out: dict[str, list[dict]] = {m.name: [] for m in members}
     for name, (model, plan) in plans.items():
         batch = model.workload_class is WorkloadClass.BATCH
@@ -286,7 +290,8 @@ def member_requirements(plans: Mapping[str, tuple[Model, PlacementPlan]], member
             out[cluster].append({"model": name, "gpuType": model.resources.gpu_type.value if model.uses_gpu else None,
                                  "gpuCount": model.resources.gpu_count, "needsSpot": batch,
                                  "tolerations": tolerations, "cpu": model.resources.cpu,
-                                 "memory": model.resources.memory, "workloadClass": model.workload_class.value})
+                                 "memory": model.resources.memory, "workloadClass": model.workload_class.value,
+                                 "storageUris": list(plan.member_storage.get(cluster, ()))})
     return out
 
 
