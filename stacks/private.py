@@ -22,6 +22,7 @@ from components.kserve.inference_service import InferenceServiceModel, Inference
 from components.kserve.platform import KServeCrds, KServeCrdsArgs, KServePlatform, KServePlatformArgs
 from components.kserve.runtimes import ClusterServingRuntimes
 from components.namespace import InferenceNamespace, InferenceNamespaceArgs
+from components.storage import MODEL_READER, ModelReader, ModelReaderArgs
 from components.torchserve.model import TorchServeModel, TorchServeModelArgs
 from models.deployment import DeploymentMode
 from models.errors import ConfigError
@@ -62,10 +63,17 @@ def build(cfg: PrivateStackConfig, placements: Mapping[str, ModelPlacementArgs])
     namespace = InferenceNamespace("models", InferenceNamespaceArgs(
         name=cfg.namespace, kserve_ingress_policy=cfg.phase is not Phase.TORCHSERVE), opts=on_cluster)
 
+    # Every model pod reads its artifact as `model-reader` (the S3 keys Secret, when configured, listed on it).
+    reader = ModelReader("model-reader", ModelReaderArgs(namespace=cfg.namespace,
+                                                         credentials_secret=cfg.storage_credentials_secret),
+                         opts=pulumi.ResourceOptions(provider=cluster, depends_on=[namespace]))
+
     hostnames: dict[str, pulumi.Output[str]] = {}
     for dep in cfg.models_at(Phase.TORCHSERVE):
-        served = TorchServeModel(dep.name, TorchServeModelArgs(model=dep.model, namespace=cfg.namespace),
-                                 opts=pulumi.ResourceOptions(provider=cluster, depends_on=[namespace]))
+        served = TorchServeModel(dep.name, TorchServeModelArgs(
+            model=dep.model, namespace=cfg.namespace, service_account_name=MODEL_READER,
+            credentials_secret=cfg.storage_credentials_secret, s3_endpoint=cfg.s3_endpoint),
+            opts=pulumi.ResourceOptions(provider=cluster, depends_on=[namespace, reader]))
         hostnames[dep.name] = served.hostname
 
     pulumi.export("phase", cfg.phase.value)
@@ -77,18 +85,19 @@ def build(cfg: PrivateStackConfig, placements: Mapping[str, ModelPlacementArgs])
     # -- Phase 2: KServe on the cluster, Karmada in front of it ------------------------------------------------
     kserve = KServePlatform("kserve", KServePlatformArgs(default_mode=cfg.default_mode,
                                                          ingress_domain=cfg.ingress_domain,
+                                                         s3_endpoint=cfg.s3_endpoint,
                                                          knative=knative_models or
                                                          cfg.default_mode is DeploymentMode.KNATIVE),
                             opts=on_cluster)
     karmada = KarmadaControlPlane("karmada", KarmadaControlPlaneArgs(
         api_endpoint=cfg.karmada_api_endpoint, service_type=cfg.karmada_service_type,
         pull_members=tuple(m.name for m in cfg.members)), opts=on_cluster)
-    # The cluster joins Karmada once its KServe (and Knative) is up: Karmada pushes runtimes and InferenceServices
-    # the moment a member exists, and the member's webhooks must be there to admit them.
+    # The cluster joins Karmada once its KServe (and Knative) is up and model pods can read: Karmada pushes runtimes
+    # and InferenceServices the moment a member exists, and the member's webhooks must be there to admit them.
     member = PushMember("private-member", PushMemberArgs(cluster_name=cfg.cluster_name,
                                                          karmada_provider=karmada.provider,
                                                          karmada_ready=[karmada.release]),
-                        opts=pulumi.ResourceOptions(provider=cluster, depends_on=kserve.ready))
+                        opts=pulumi.ResourceOptions(provider=cluster, depends_on=[*kserve.ready, reader]))
 
     # Karmada accepts only kinds its own API server knows: the KServe CRDs go there too, and the runtimes are
     # created there once and propagated to every member.
@@ -114,7 +123,7 @@ def build(cfg: PrivateStackConfig, placements: Mapping[str, ModelPlacementArgs])
         placement = ModelPlacement(f"{dep.name}-placement", placements[dep.name],
                                    opts=karmada.karmada_options(karmada_namespace, karmada.interpreter))
         served = InferenceServiceModel(dep.name, InferenceServiceModelArgs(
-            deployment=dep, namespace=cfg.namespace, mesh_provider=cluster,
+            deployment=dep, namespace=cfg.namespace, mesh_provider=cluster, service_account_name=MODEL_READER,
             mesh_depends_on=[namespace, *kserve.ready, *([kserve.istio_base] if kserve.istio_base else [])]),
             opts=karmada.karmada_options(karmada_crds, karmada_namespace, runtimes, karmada.interpreter, placement,
                                          member.cluster))

@@ -82,6 +82,8 @@ class PrivateStackConfig:
     bucket_mirrors: tuple[BucketMirror, ...]
     members: tuple[Member, ...]
     models: tuple[ModelDeployment, ...]
+    storage_credentials_secret: Optional[str] = None
+    s3_endpoint: Optional[str] = None
 
     def models_at(self, phase: Phase) -> list[ModelDeployment]:
         return [m for m in self.models if m.phase is phase]
@@ -231,7 +233,7 @@ def _describe(pools: tuple[GpuPool, ...]) -> str:
 def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Model]) -> PrivateStackConfig:
     """`values`: the `platform` namespace of the stack config, keys without the `platform:` prefix."""
     top = Section("platform", values, ("phase", "cluster", "namespace", "gpuPools", "kserve", "karmada",
-                                       "registryMirror", "bucketMirrors", "members", "models"))
+                                       "registryMirror", "bucketMirrors", "members", "models", "storage"))
     phase = top.enum("phase", Phase)
     cluster = top.section("cluster", ("name", "kubeconfigContext"))
     cluster_name = cluster.str("name", "private", pattern=DNS_LABEL, expected="a DNS-1123 cluster name")
@@ -250,6 +252,7 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
     if not isinstance(models_raw, dict):
         raise ConfigError("platform", "models", models_raw, "a mapping of model name to its settings")
     deployments = tuple(_deployment(name, raw, catalog, phase, default_mode) for name, raw in models_raw.items())
+    storage = top.section("storage", ("credentialsSecret", "s3Endpoint"))
     pools = _gpu_pools("platform:gpuPools", top.list("gpuPools", []))
     for dep in deployments:
         _check_gpu_fit(pools, members, dep)
@@ -272,5 +275,12 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
         bucket_mirrors=_bucket_mirrors(top.list("bucketMirrors", [])),
         members=members,
         models=deployments,
+        storage_credentials_secret=storage.str(
+            "credentialsSecret", None, pattern=DNS_SUBDOMAIN,
+            expected="the name of an existing Secret in the model namespace holding AWS_ACCESS_KEY_ID and "
+                     "AWS_SECRET_ACCESS_KEY"),
+        s3_endpoint=storage.str("s3Endpoint", None, pattern=r"^https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$",
+                                expected="an S3-compatible store's URL such as 'https://minio.storage.internal:9000' "
+                                         "(scheme, host, optional port; no path)"),
     )
 

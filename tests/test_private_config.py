@@ -250,3 +250,14 @@ def test_min_replicas_above_the_declared_max_names_the_key_the_user_set():
     err = fails(config(models={"fraud-scorer": {"maxReplicas": 1, "phase": "kserve"}}),
                 "platform:models.fraud-scorer", "maxReplicas", "1")
     assert "min_replicas" in err.expected
+
+
+def test_storage_names_an_existing_secret_and_an_s3_compatible_endpoint():
+    cfg = read_private_config(config(storage={"credentialsSecret": "s3-keys",
+                                              "s3Endpoint": "https://minio.storage.internal:9000"}), CATALOG)
+    assert (cfg.storage_credentials_secret, cfg.s3_endpoint) == ("s3-keys", "https://minio.storage.internal:9000")
+    assert read_private_config(config(), CATALOG).storage_credentials_secret is None
+    fails(config(storage={"credentialsSecret": "S3 Keys"}), "platform:storage", "credentialsSecret", "S3 Keys")
+    fails(config(storage={"s3Endpoint": "minio:9000"}), "platform:storage", "s3Endpoint", "minio:9000")
+    fails(config(storage={"s3Endpoint": "https://minio/bucket"}), "platform:storage", "s3Endpoint", "/bucket")
+    fails(config(storage={"accessKey": "AKIA..."}), "platform:storage", "accessKey", "AKIA")

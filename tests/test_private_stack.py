@@ -146,3 +146,17 @@ def test_the_new_serving_path_is_ready_before_the_old_one_goes(before_and_after)
     annotations = isvcs(after)["fraud-scorer"]["metadata"]["annotations"]
     assert annotations["pulumi.com/waitFor"] == "condition=PredictorReady"
     assert int(annotations["pulumi.com/timeoutSeconds"]) >= 600
+
+
+def test_model_pods_read_artifacts_as_model_reader_with_the_configured_keys(private_render):
+    sa = private_render.find("ServiceAccount", "model-reader", cluster="private")
+    assert sa["metadata"]["namespace"] == "inference"
+    assert sa["secrets"] == [{"name": "model-storage-s3"}]  # platform:storage.credentialsSecret
+    assert sa["automountServiceAccountToken"] is False
+    pod = private_render.find("Deployment", "fx-pricer", cluster="private")["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == "model-reader"
+    isvcs = [o for o in private_render.objects("karmada-provider") if o["kind"] == "InferenceService"]
+    assert isvcs and all(o["spec"]["predictor"]["serviceAccountName"] == "model-reader" for o in isvcs)
+    # The member joins Karmada (and so receives InferenceServices) only once the account exists.
+    rbac = private_render.get("kubernetes:core/v1:ServiceAccount", "private-member-service-account")
+    assert "platform:cluster:ModelReader::model-reader" in rbac.depends_on
