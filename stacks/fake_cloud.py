@@ -8,6 +8,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from components.versions import EKS_KUBERNETES_VERSION
+
 FAKE_PEM = "-----BEGIN CERTIFICATE-----\nRkFLRQ==\n-----END CERTIFICATE-----\n"
 FAKE_KEY = "-----BEGIN PRIVATE KEY-----\nRkFLRQ==\n-----END PRIVATE KEY-----\n"
 
@@ -33,7 +35,7 @@ def fake_outputs(type_: str, name: str, state: dict) -> dict[str, Any]:
                 "endpoint": f"https://{name}.eks.fake.example",
                 "certificateAuthority": {"data": _b64(FAKE_PEM)},
                 "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.fake.example/id/{name.upper()}"}]}],
-                "name": state.get("name", name), "version": state.get("version", "1.31")}
+                "name": state.get("name", name), "version": state.get("version", EKS_KUBERNETES_VERSION)}
     if type_ == "aws:eks/nodeGroup:NodeGroup":
         return {"arn": f"arn:aws:eks:fake-region:000000000000:nodegroup/{name}",
                 "resources": [{"autoscalingGroups": [{"name": f"eks-{name}-asg"}]}]}
