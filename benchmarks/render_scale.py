@@ -25,7 +25,7 @@ from stacks.render import Render, run_program
 KINDS = {"ConfigMap": k8s.core.v1.ConfigMap, "Deployment": k8s.apps.v1.Deployment, "Service": k8s.core.v1.Service,
          "HorizontalPodAutoscaler": k8s.autoscaling.v2.HorizontalPodAutoscaler,
          "PodDisruptionBudget": k8s.policy.v1.PodDisruptionBudget, "NetworkPolicy": k8s.networking.v1.NetworkPolicy,
-         "Namespace": k8s.core.v1.Namespace}
+         "Namespace": k8s.core.v1.Namespace, "ServiceAccount": k8s.core.v1.ServiceAccount}
 
 
 def generated_catalog(n: int) -> dict[str, Model]:
