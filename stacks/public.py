@@ -26,7 +26,7 @@ import pulumi
 from components.aws.cluster_addons import ClusterAddons, ClusterAddonsArgs, NodeGroupRef
 from components.aws.eks_cluster import InferenceEksCluster, InferenceEksClusterArgs, SystemNodeGroupArgs
 from components.aws.gpu_node_group import GpuNodeGroup, GpuNodeGroupArgs
-from components.aws.model_reader_role import ModelReaderRole, ModelReaderRoleArgs, s3_buckets
+from components.aws.model_reader_role import ModelReaderRole, ModelReaderRoleArgs
 from components.karmada.agent import KarmadaAgent, KarmadaAgentArgs
 from components.kserve.platform import KServePlatform, KServePlatformArgs
 from components.namespace import InferenceNamespace, InferenceNamespaceArgs
@@ -95,9 +95,9 @@ def build(cfg: PublicStackConfig) -> None:
     # nowhere, the run fails before any GPU node group is created and this member does not join Karmada.
     requirements = private.get_output("memberRequirements")
     placements = requirements.apply(lambda reqs: check_member_requirements(cfg, reqs, cfg.private_stack))
-    # The buckets this member's models read (mirrors already applied by the private stack), for its IAM role.
-    buckets = pulumi.Output.all(requirements, placements).apply(lambda v: s3_buckets(
-        [uri for entry in v[0][cfg.member_name] for uri in entry.get("storageUris") or []]))
+    # What this member's models read (mirrors already applied by the private stack), for its IAM role.
+    storage_uris = pulumi.Output.all(requirements, placements).apply(lambda v: sorted(
+        {uri for entry in v[0][cfg.member_name] for uri in entry.get("storageUris") or []}))
     checked_cluster_name = pulumi.Output.all(eks.name, placements).apply(lambda v: v[0])
 
     groups = []
@@ -116,10 +116,11 @@ def build(cfg: PublicStackConfig) -> None:
                             opts=on_cluster)
     namespace = InferenceNamespace(f"{cfg.member_name}-models", InferenceNamespaceArgs(
         name=private.get_output("modelNamespace"), kserve_ingress_policy=True), opts=on_cluster)
-    # Model pods read their artifacts as `model-reader`, through an IRSA role limited to those buckets.
+    # Model pods read their artifacts as `model-reader`, through an IRSA role limited to those S3 locations.
     reader_role = ModelReaderRole(f"{cfg.member_name}-model-reader-iam", ModelReaderRoleArgs(
         role_name=f"{eks_cfg.cluster_name}-model-reader", region=cfg.region,
-        namespace=private.get_output("modelNamespace"), buckets=buckets, oidc_provider_arn=eks.oidc_provider_arn,
+        namespace=private.get_output("modelNamespace"), storage_uris=storage_uris,
+        oidc_provider_arn=eks.oidc_provider_arn,
         oidc_issuer=eks.oidc_issuer, tags={"inference-platform.io/member": cfg.member_name}))
     reader = ModelReader(f"{cfg.member_name}-model-reader", ModelReaderArgs(
         namespace=namespace.name, role_arn=reader_role.role_arn),

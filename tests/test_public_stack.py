@@ -513,15 +513,19 @@ def test_no_access_entries_by_default(public):
 # --- reading model artifacts -------------------------------------------------------------------------------------
 
 def test_model_pods_read_exactly_their_buckets_through_an_irsa_role(public_render, private_render):
-    """The role allows read access to the buckets the models placed here read (the private stack's rewrite to
-    this region's mirror applied), nothing else; only `model-reader` in the model namespace may assume it."""
+    """The role allows reading the prefixes the models placed here read (the private stack's rewrite to this
+    region's mirror applied), nothing else; only `model-reader` in the model namespace may assume it."""
     uris = {u for r in private_render.outputs["memberRequirements"][MEMBER] for u in r["storageUris"]}
     assert uris and all(u.startswith("s3://ml-artifacts-us-east-1/") for u in uris)
     policy = json.loads(public_render.get("aws:iam/rolePolicy:RolePolicy",
                                           f"{MEMBER}-model-reader-iam-policy").inputs["policy"])
-    assert [(s["Action"], s["Resource"]) for s in policy["Statement"]] == [
-        (["s3:ListBucket"], ["arn:aws:s3:::ml-artifacts-us-east-1"]),
-        (["s3:GetObject"], ["arn:aws:s3:::ml-artifacts-us-east-1/*"])]
+    prefixes = sorted(u.split("/", 3)[3] for u in uris)
+    listing, reading = policy["Statement"]
+    assert (listing["Action"], listing["Resource"]) == (["s3:ListBucket"], "arn:aws:s3:::ml-artifacts-us-east-1")
+    assert listing["Condition"]["StringLike"]["s3:prefix"] == [v for p in prefixes for v in (p, f"{p}/*")]
+    assert reading["Action"] == ["s3:GetObject"] and reading["Resource"] == [
+        arn for p in prefixes for arn in (f"arn:aws:s3:::ml-artifacts-us-east-1/{p}",
+                                          f"arn:aws:s3:::ml-artifacts-us-east-1/{p}/*")]
     trust = json.loads(public_render.get(ROLE, f"{MEMBER}-model-reader-iam-role").inputs["assumeRolePolicy"])
     (statement,) = trust["Statement"]
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"

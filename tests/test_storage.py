@@ -33,7 +33,20 @@ def test_eks_reader_carries_the_irsa_role_and_no_secret():
     assert validate_builtin(sa)
 
 
-def test_the_reader_role_covers_only_s3_buckets_once_each():
-    from components.aws.model_reader_role import s3_buckets
-    assert s3_buckets(["s3://b1/m/v1", "s3://b1/m/v2", "s3://b0/x", "https://h/m.tar.gz", "pvc://c/p"]) == ["b0", "b1"]
-    assert s3_buckets([]) == []
+def test_the_reader_role_reads_only_each_models_prefix():
+    import json
+    from components.aws.model_reader_role import NOTHING_TO_READ, model_reader_policy, s3_locations
+    uris = ["s3://b1/m/v1", "s3://b1/m/v2/", "s3://b0/x", "https://h/m.tar.gz", "pvc://c/p"]
+    assert s3_locations(uris) == {"b0": ["x"], "b1": ["m/v1", "m/v2"]}
+    statements = json.loads(model_reader_policy("aws", uris))["Statement"]
+    assert statements[0] == {"Sid": "ListModelPrefixes0", "Effect": "Allow", "Action": ["s3:ListBucket"],
+                             "Resource": "arn:aws:s3:::b0",
+                             "Condition": {"StringLike": {"s3:prefix": ["x", "x/*"]}}}
+    assert statements[1]["Condition"]["StringLike"]["s3:prefix"] == ["m/v1", "m/v1/*", "m/v2", "m/v2/*"]
+    assert statements[2]["Action"] == ["s3:GetObject"] and statements[2]["Resource"] == [
+        "arn:aws:s3:::b0/x", "arn:aws:s3:::b0/x/*", "arn:aws:s3:::b1/m/v1", "arn:aws:s3:::b1/m/v1/*",
+        "arn:aws:s3:::b1/m/v2", "arn:aws:s3:::b1/m/v2/*"]
+    # a whole-bucket URI lists and reads the whole bucket; no S3 at all reads nothing
+    whole = json.loads(model_reader_policy("aws", ["s3://b2"]))["Statement"]
+    assert "Condition" not in whole[0] and whole[1]["Resource"] == ["arn:aws:s3:::b2/*"]
+    assert model_reader_policy("aws", ["pvc://c/p"]) == NOTHING_TO_READ
