@@ -18,7 +18,7 @@ from models.errors import ConfigError, DeclarationError
 from models.spec import ABTest, Canary, GpuType, Mirror, Model, Phase, Runtime, WorkloadClass
 from components.karmada.control_plane import (CLUSTER_SECRETS_NAMESPACE, DEFAULT_API_ENDPOINT, DEFAULT_NAMESPACE,
                                               DEFAULT_RELEASE, EXECUTION_SPACE_PREFIX, api_endpoint_problem)
-from components.karmada.placement import BucketMirror, overflow_members, spot_members
+from components.karmada.placement import BucketMirror, mirror_for, overflow_members, served_uris, spot_members
 from components.kserve.platform import (CERT_MANAGER_NAMESPACE, ISTIO_NAMESPACE, KNATIVE_OPERATOR_NAMESPACE,
                                         KNATIVE_SERVING_NAMESPACE, KSERVE_NAMESPACE)
 from stacks.config_reader import DNS_LABEL, DNS_SUBDOMAIN, REGION, Section
@@ -87,6 +87,9 @@ class PrivateStackConfig:
 
     def models_at(self, phase: Phase) -> list[ModelDeployment]:
         return [m for m in self.models if m.phase is phase]
+
+
+S3_ENDPOINT = re.compile(r"^https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:(?P<port>[0-9]{1,5}))?$")
 
 
 def _gpu_pools(where: str, items: list) -> tuple[GpuPool, ...]:
@@ -226,6 +229,24 @@ def _check_gpu_fit(cfg_pools: tuple[GpuPool, ...], members: tuple[Member, ...], 
                               (", ".join(f"{m.name} offers {_describe(m.gpu_pools)}" for m in members) or "none"))
 
 
+def _check_mirrored(dep: ModelDeployment, members: tuple[Member, ...], mirrors: tuple[BucketMirror, ...]) -> None:
+    """With an S3-compatible store on premises (`storage.s3Endpoint`), a bucket name means that store only: a
+    public member reading an unmirrored `s3://` URI would read AWS S3's bucket of the same name — another
+    owner's, possibly. Every s3:// artifact of a model that may land on a member needs a mirror for it."""
+    model = dep.model
+    if dep.phase is not Phase.HYBRID or model.workload_class is WorkloadClass.CRITICAL:
+        return
+    public = (overflow_members(model, members) if model.workload_class is WorkloadClass.ELASTIC
+              else spot_members(model, members))
+    for member in public:
+        for uri in served_uris(dep).values():
+            if uri.startswith("s3://") and mirror_for(uri, member, mirrors) is None:
+                raise ConfigError(f"platform:models.{dep.name}", "storage_uri", uri,
+                                  f"a platform:bucketMirrors entry for {member.cloud} {member.region} covering it: "
+                                  f"the model may run on member {member.name!r}, and with storage.s3Endpoint set "
+                                  "its bucket lives on premises, not in the member's cloud")
+
+
 def _describe(pools: tuple[GpuPool, ...]) -> str:
     return ", ".join(f"{p.gpu_count}x {p.gpu_type.value} ({p.capacity.value})" for p in pools) or "no GPU pools"
 
@@ -253,9 +274,17 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
         raise ConfigError("platform", "models", models_raw, "a mapping of model name to its settings")
     deployments = tuple(_deployment(name, raw, catalog, phase, default_mode) for name, raw in models_raw.items())
     storage = top.section("storage", ("credentialsSecret", "s3Endpoint"))
+    s3_endpoint = storage.str("s3Endpoint", None, pattern=S3_ENDPOINT.pattern,
+                              expected="an S3-compatible store's URL such as 'https://minio.storage.internal:9000' "
+                                       "(scheme, host, optional port 1-65535; no path)")
+    if s3_endpoint and not 0 < int(S3_ENDPOINT.match(s3_endpoint).group("port") or 443) < 65536:
+        raise ConfigError(storage.where, "s3Endpoint", s3_endpoint, "a port between 1 and 65535")
+    mirrors = _bucket_mirrors(top.list("bucketMirrors", []))
     pools = _gpu_pools("platform:gpuPools", top.list("gpuPools", []))
     for dep in deployments:
         _check_gpu_fit(pools, members, dep)
+        if s3_endpoint:
+            _check_mirrored(dep, members, mirrors)
     return PrivateStackConfig(
         phase=phase,
         cluster_name=cluster_name,
@@ -272,15 +301,13 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
                                                   "clusters dial the API endpoint: expose it)"),
         registry_mirror=top.str("registryMirror", None, pattern=r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._/-]+)?$",
                                 expected="a registry host such as 'mirror.example.com' or 'host:5000/path'"),
-        bucket_mirrors=_bucket_mirrors(top.list("bucketMirrors", [])),
+        bucket_mirrors=mirrors,
         members=members,
         models=deployments,
         storage_credentials_secret=storage.str(
             "credentialsSecret", None, pattern=DNS_SUBDOMAIN,
             expected="the name of an existing Secret in the model namespace holding AWS_ACCESS_KEY_ID and "
                      "AWS_SECRET_ACCESS_KEY"),
-        s3_endpoint=storage.str("s3Endpoint", None, pattern=r"^https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$",
-                                expected="an S3-compatible store's URL such as 'https://minio.storage.internal:9000' "
-                                         "(scheme, host, optional port; no path)"),
+        s3_endpoint=s3_endpoint,
     )
 

@@ -261,3 +261,19 @@ def test_storage_names_an_existing_secret_and_an_s3_compatible_endpoint():
     fails(config(storage={"s3Endpoint": "minio:9000"}), "platform:storage", "s3Endpoint", "minio:9000")
     fails(config(storage={"s3Endpoint": "https://minio/bucket"}), "platform:storage", "s3Endpoint", "/bucket")
     fails(config(storage={"accessKey": "AKIA..."}), "platform:storage", "accessKey", "AKIA")
+
+
+def test_an_on_premises_s3_store_needs_a_mirror_for_every_model_a_member_may_run():
+    # ticket-router (elastic T4) may overflow to aws-use1's on-demand T4s; its bucket exists only on premises.
+    members = [{"name": "aws-use1", "region": "us-east-1",
+                "gpuPools": [{"gpuType": "t4", "gpuCount": 1, "capacity": "on-demand"}]}]
+    values = config(members=members, models={"ticket-router": {}},
+                    storage={"s3Endpoint": "https://minio.storage.internal:9000"})
+    err = fails(values, "platform:models.ticket-router", "storage_uri", "s3://ml-artifacts/ticket-router/v5")
+    assert "aws-use1" in str(err) and "us-east-1" in str(err)
+    # with a mirror in the member's region it is read from there; without the on-prem endpoint, AWS S3 is the store
+    mirrored = dict(values, bucketMirrors=[{"source": "s3://ml-artifacts", "mirror": "s3://ml-artifacts-use1",
+                                           "region": "us-east-1"}])
+    assert read_private_config(mirrored, CATALOG).s3_endpoint == "https://minio.storage.internal:9000"
+    assert read_private_config(config(members=members, models={"ticket-router": {}}), CATALOG)
+    fails(config(storage={"s3Endpoint": "https://minio:99999"}), "platform:storage", "s3Endpoint", "99999")
