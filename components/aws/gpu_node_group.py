@@ -24,8 +24,9 @@ Behaviour:
   Availability Zone and the group spans every subnet's AZ, so two types over three AZs are six pools.
 - Naming: the EKS node group is named `<node_group_name>-<26-character unique suffix>` (`node_group_name_prefix`),
   so a change that forces replacement (instance types, capacity type, disk size, AMI type, subnets, node role)
-  creates the new group next to the old one before deleting it, without a name collision and without taking the
-  group's capacity to zero in between (`delete_before_replace` would). Nothing depends on the exact name: the
+  creates the new group next to the old one before deleting it, without a name collision (`delete_before_replace`
+  would also avoid it, but removes the old nodes before any new group exists). The new group starts at its minimum
+  size, and the autoscaler grows it as the old group's pods reschedule. Nothing depends on the exact name: the
   autoscaler discovers ASGs by tag, its IAM policy covers `nodegroup/<cluster>/*/*`, the ASG tags are set on the ASG
   the node group reports, and the expander's priorities match `asg_name_pattern(node_group_name)`. The group's
   `node_group_name` is therefore at most 36 characters (37 with the dash: the provider's limit for a prefix).
