@@ -58,7 +58,9 @@ def test_unknown_instance_type_lists_the_known_ones():
 
 
 def test_role_slug_and_admin_role_rules():
-    assert role_slug("arn:aws:iam::123456789012:role/ci/GitHub_Actions") == "123456789012-ci-github-actions"
+    assert role_slug("arn:aws:iam::123456789012:role/ci/GitHub_Actions").startswith("123456789012-ci-github-actions-")
+    # ARNs that flatten alike stay distinct resources
+    assert role_slug("arn:aws:iam::123456789012:role/ci_deploy") != role_slug("arn:aws:iam::123456789012:role/ci/deploy")
     with pytest.raises(ValueError, match="IAM role ARN"):
         role_slug("arn:aws:iam::123456789012:user/alice")
 

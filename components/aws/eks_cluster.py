@@ -33,6 +33,7 @@ dicts (`json.dumps`), never by string templating, so values computed by AWS stay
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -113,11 +114,14 @@ def access_policy_arn(partition: str, policy: str) -> str:
 
 
 def role_slug(role_arn: str) -> str:
-    """A logical-name suffix for one IAM role ARN: account and role path/name, lower-cased, dashes only."""
+    """A logical-name suffix for one IAM role ARN: account and role path/name, lower-cased, dashes only, and 8 hex
+    digits of the ARN's hash, so ARNs that read alike once flattened (`role/ci_deploy`, `role/ci/deploy`) stay
+    distinct resources."""
     match = re.match(IAM_ROLE_ARN, role_arn)
     if not match:
         raise ValueError(f"{role_arn!r}: expected an IAM role ARN like 'arn:aws:iam::123456789012:role/deploy'")
-    return "".join(c if c.isalnum() else "-" for c in f"{match.group(1)}-{match.group(2)}".lower())
+    readable = "".join(c if c.isalnum() else "-" for c in f"{match.group(1)}-{match.group(2)}".lower())
+    return f"{readable}-{hashlib.sha256(role_arn.encode()).hexdigest()[:8]}"
 
 
 def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:
