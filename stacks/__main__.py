@@ -42,13 +42,14 @@ class _UniqueKeyLoader(yaml.SafeLoader):
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":  # `<<:` merges may override: not a duplicate
                     continue
-                key = self.construct_object(key_node, deep=True)
+                constructed = self.construct_object(key_node, deep=True)
+                key = (type(constructed), constructed)  # 1 and true are different keys, though 1 == True
                 try:
                     first = seen.get(key)
                 except TypeError:  # an unhashable key: let SafeLoader report it
                     continue
                 if first is not None:
-                    raise ConfigError(f"stack config {self.name} line {key_node.start_mark.line + 1}", str(key),
+                    raise ConfigError(f"stack config {self.name} line {key_node.start_mark.line + 1}", str(constructed),
                                       self.construct_object(value_node, deep=True),
                                       f"each key once per mapping (already set on line {first})")
                 seen[key] = key_node.start_mark.line + 1

@@ -25,18 +25,17 @@ from typing import Any, Mapping, Optional
 from components.aws.eks_cluster import IAM_ROLE_ARN
 from components.aws.gpu_node_group import (MAX_NODE_GROUP_NAME, InstanceTypeError, check_instance_types,
                                            node_taints)
-from components.aws.instance_types import INSTANCE_TABLE, InstanceType, fit_problems, quantity
+from components.aws.instance_types import INSTANCE_TABLE, InstanceType, fit_problems
 from components.scheduling import CapacityType, tolerates
 from components.versions import EKS_KUBERNETES_VERSION
 from models.errors import ConfigError
-from models.spec import GpuType
-from stacks.config_reader import DNS_LABEL, Section
+from models.spec import GpuType, WorkloadClass, parse_quantity
+from stacks.config_reader import DNS_LABEL, REGION, Section
 
 STACK_NAME = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
 CLUSTER_NAME = r"^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$"  # IAM role names built from it stay under 64 characters
 SUBNET_ID = r"^subnet-[0-9a-f]{8,17}$"
 IAM_OIDC_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/.+$"
-REGION = r"^[a-z]{2}(-[a-z]+)+-\d$"
 
 
 class ClusterMode(enum.Enum):
@@ -247,7 +246,7 @@ def _request(where: str, key: str, value: Any) -> Optional[Fraction]:
     if value is None:
         return None
     try:
-        amount = quantity(value)
+        amount = parse_quantity(value)
     except ValueError:
         raise ConfigError(where, key, value, "a Kubernetes quantity such as '500m', '4' or '16Gi'") from None
     if amount <= 0:
@@ -344,8 +343,9 @@ def check_member_requirements(cfg: PublicStackConfig, requirements: Any, private
                               + " (allocatable = the type minus the node reserve: OS 7.5 % of memory, EKS "
                               "kube-reserved, eviction 100Mi, DaemonSets); start its instanceTypes with a larger "
                               "type, or lower the model's requests")
-        if req.get("workloadClass") == "elastic" and not any(g.min_size >= 1 for g in sized):
-            raise ConfigError(f"platform:gpuNodeGroups[{sized[0].name}]", "minSize", sized[0].min_size,
+        if req.get("workloadClass") == WorkloadClass.ELASTIC.value and not any(g.min_size >= 1 for g in sized):
+            raise ConfigError(f"platform:gpuNodeGroups[{cfg.gpu_node_groups.index(sized[0])}] ({sized[0].name})",
+                              "minSize", sized[0].min_size,
                               f"at least 1 for a group that takes model {model!r}'s elastic overflow: Karmada "
                               "divides replicas by the nodes a member has now (it cannot see the cluster "
                               "autoscaler), so a group at zero nodes never receives any; or leave this member's "

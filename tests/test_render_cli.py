@@ -275,3 +275,12 @@ def test_out_holding_other_files_is_refused_and_left_alone(tmp_path):
     assert result.returncode == 2 and "holds notes.txt" in result.stderr and "nothing written" in result.stderr
     assert "Traceback" not in result.stderr
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_keys_python_equates_but_yaml_does_not_are_not_duplicates():
+    import yaml
+    from stacks.__main__ import _UniqueKeyLoader
+    loaded = yaml.load("{1: a, true: b}", Loader=_UniqueKeyLoader)  # raised ConfigError when 1 == True counted
+    assert loaded == {1: "b"}  # (Python itself then keeps one entry)
+    with pytest.raises(ConfigError, match="each key once"):
+        yaml.load("{a: 1, a: 2}", Loader=_UniqueKeyLoader)

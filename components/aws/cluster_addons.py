@@ -50,16 +50,10 @@ class NodeGroupRef:
 
 
 
-def asg_pattern(node_group_name: str) -> str:
-    """The ASG name pattern of the node group named `node_group_name` by GpuNodeGroup (a name prefix: EKS adds a
-    unique suffix, then names the ASG `eks-<node group name>-<uuid>`)."""
-    return asg_name_pattern(node_group_name)
-
-
 def expander_priorities(node_groups: Sequence[NodeGroupRef]) -> dict[str, list[str]]:
     """The priority expander's table: Spot groups above their On-Demand fallbacks above anything else."""
-    spot = [asg_pattern(g.name) for g in node_groups if g.capacity is CapacityType.SPOT]
-    on_demand = [asg_pattern(g.name) for g in node_groups if g.capacity is CapacityType.ON_DEMAND]
+    spot = [asg_name_pattern(g.name) for g in node_groups if g.capacity is CapacityType.SPOT]
+    on_demand = [asg_name_pattern(g.name) for g in node_groups if g.capacity is CapacityType.ON_DEMAND]
     table = {str(DEFAULT_PRIORITY): [".*"]}
     if on_demand:
         table[str(ON_DEMAND_PRIORITY)] = on_demand

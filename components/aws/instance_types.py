@@ -19,11 +19,9 @@ This is an estimate on the safe side, not kubelet's exact number; a request with
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Mapping, Optional, Union
+from typing import Mapping, Optional
 
 from models.spec import GpuType
 
@@ -98,37 +96,6 @@ INSTANCE_TABLE: Mapping[str, InstanceType] = dict([
 
 def known_types() -> str:
     return ", ".join(INSTANCE_TABLE)
-
-
-def instance_type(name: str) -> InstanceType:
-    """The table's entry; KeyError naming the known types otherwise."""
-    try:
-        return INSTANCE_TABLE[name]
-    except KeyError:
-        raise KeyError(f"{name} is not an instance type this platform offers; known: {known_types()}") from None
-
-
-_QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
-_SUFFIX = {None: 1, "m": Fraction(1, 1000), "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15,
-           "E": 10**18, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
-
-
-def quantity(value: Union[str, int, float]) -> Fraction:
-    """A Kubernetes quantity ('500m', '4', '16Gi', '1G') in base units (cores, bytes); numbers as they are (a
-    StackReference may turn '4' into 4). ValueError for anything else."""
-    if isinstance(value, bool):
-        raise ValueError(f"not a Kubernetes quantity: {value!r}")
-    if isinstance(value, (int, float)):
-        if value < 0:
-            raise ValueError(f"not a Kubernetes quantity: {value!r}")
-        return Fraction(value)
-    match = _QUANTITY.match(value) if isinstance(value, str) else None
-    if not match:
-        raise ValueError(f"not a Kubernetes quantity: {value!r}")
-    try:
-        return Fraction(Decimal(match.group(1))) * _SUFFIX[match.group(2)]
-    except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-        raise ValueError(f"not a Kubernetes quantity: {value!r}") from None
 
 
 def fit_problems(itype: InstanceType, cpu: Optional[Fraction], memory: Optional[Fraction]) -> list[tuple[str, str]]:
