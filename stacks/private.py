@@ -139,3 +139,5 @@ def build(cfg: PrivateStackConfig, placements: Mapping[str, ModelPlacementArgs])
         # What each public stack consumes: credentials for its Pull agent, and what it must be able to host.
         pulumi.export("karmadaAgentCredentials", karmada.all_agent_credentials())
         pulumi.export("memberRequirements", member_requirements(plans, cfg.members))
+        # Where this stack planned each member to be (bucket mirrors are chosen by region): its stack checks it.
+        pulumi.export("members", {m.name: {"cloud": m.cloud, "region": m.region} for m in cfg.members})

@@ -33,7 +33,8 @@ from components.namespace import InferenceNamespace, InferenceNamespaceArgs
 from components.storage import ModelReader, ModelReaderArgs
 from models.deployment import DeploymentMode
 from models.errors import ConfigError
-from stacks.public_config import ClusterMode, PublicStackConfig, check_member_requirements, read_public_config
+from stacks.public_config import (ClusterMode, PublicStackConfig, check_member_location,
+                                  check_member_requirements, read_public_config)
 
 def run(values: Mapping[str, object]) -> None:
     cfg = read_public_config(values, pulumi.Config("aws").get("region"))  # file checks before any resource exists
@@ -94,7 +95,9 @@ def build(cfg: PublicStackConfig) -> None:
     # its outputs arrive. The GPU node groups and the agent take inputs derived from the result: if a model fits
     # nowhere, the run fails before any GPU node group is created and this member does not join Karmada.
     requirements = private.get_output("memberRequirements")
-    placements = requirements.apply(lambda reqs: check_member_requirements(cfg, reqs, cfg.private_stack))
+    placements = pulumi.Output.all(requirements, private.get_output("members")).apply(lambda v: (
+        check_member_location(cfg, v[1], cfg.private_stack),
+        check_member_requirements(cfg, v[0], cfg.private_stack))[1])
     # What this member's models read (mirrors already applied by the private stack), for its IAM role.
     storage_uris = pulumi.Output.all(requirements, placements).apply(lambda v: sorted(
         {uri for entry in v[0][cfg.member_name] for uri in entry.get("storageUris") or []}))

@@ -254,6 +254,20 @@ def _request(where: str, key: str, value: Any) -> Optional[Fraction]:
     return amount
 
 
+def check_member_location(cfg: PublicStackConfig, members: Any, private_stack: str) -> None:
+    """The private stack's `members` output ({name: {cloud, region}}) must place this member where this stack
+    builds it: the private stack picks bucket mirrors and registry paths by the region it was told."""
+    where = f"{private_stack} output members"
+    if not isinstance(members, dict) or not isinstance(members.get(cfg.member_name), dict):
+        raise ConfigError(where, "members", members if not isinstance(members, dict) else sorted(members),
+                          f"an entry for {cfg.member_name!r} (the private stack exports it from phase 'hybrid')")
+    planned = members[cfg.member_name]
+    if (planned.get("cloud"), planned.get("region")) != ("aws", cfg.region):
+        raise ConfigError("aws", "region", cfg.region, f"the region the private stack planned member "
+                          f"{cfg.member_name!r} in: {planned.get('cloud')} {planned.get('region')} (platform:members "
+                          "there); fix whichever stack is wrong")
+
+
 def check_member_requirements(cfg: PublicStackConfig, requirements: Any, private_stack: str) -> dict[str, list[str]]:
     """Check what the private stack says this member must host against this stack's node groups.
 

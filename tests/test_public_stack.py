@@ -48,6 +48,8 @@ def private_outputs(requirements=None, **changes) -> dict:
             {"model": "churn-predictor", "gpuType": None, "gpuCount": 0, "needsSpot": False, "tolerations": []},
         ]},
         "karmadaApiEndpoint": "https://karmada.private.example:5443",
+        "members": {MEMBER: {"cloud": "aws", "region": "us-east-1"}, "gcp-euw1": {"cloud": "gcp",
+                                                                                  "region": "europe-west1"}},
         "modelNamespace": "inference",
         "karmadaCaCrt": FAKE_PEM,
         "karmadaAgentCredentials": {MEMBER: {"crt": FAKE_PEM, "key": FAKE_KEY}, "gcp-euw1": {"crt": "x", "key": "y"}},
@@ -434,6 +436,15 @@ def test_member_unknown_to_the_private_stack_fails_the_run():
     outputs[PRIVATE]["outputs"]["memberRequirements"] = {"gcp-euw1": []}
     err = render_fails(outputs=outputs)
     assert (err.where, err.field, err.value) == ("platform", "memberName", MEMBER)
+
+
+def test_a_member_built_elsewhere_than_the_private_stack_planned_fails_the_run():
+    """The private stack chose this member's bucket mirror by the region it was told; a public stack in another
+    region would read across regions (or miss its mirror)."""
+    err = render_fails(outputs=private_outputs(members={MEMBER: {"cloud": "aws", "region": "eu-west-1"}}))
+    assert (err.where, err.field, err.value) == ("aws", "region", "us-east-1") and "eu-west-1" in str(err)
+    err = render_fails(outputs=private_outputs(members=None))
+    assert err.field == "members" and "phase 'hybrid'" in str(err)
 
 
 def test_missing_private_exports_fail_the_run_without_printing_secrets():
