@@ -386,3 +386,5 @@ def test_a_bucket_mirror_keeps_the_sources_scheme():
     # An s3:// model rewritten to an https:// prefix would name no archive file: the storage initializer fails.
     with pytest.raises(PlacementError, match="same scheme"):
         BucketMirror("s3://ml-artifacts", "https://cdn.example/ml-artifacts", "us-east-1")
+    with pytest.raises(PlacementError, match="s3:// or https://"):  # no model reads gs://: a typo, caught
+        BucketMirror("gs://ml-artifacts", "gs://ml-artifacts-use1", "us-east-1")

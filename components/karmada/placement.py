@@ -95,6 +95,9 @@ class BucketMirror:
             if not isinstance(value, str) or "://" not in value or value.endswith("://"):
                 raise PlacementError(f"BucketMirror.{attr}: got {value!r}, expected a URI prefix such as "
                                      "'s3://bucket' or 's3://bucket/prefix'")
+        if self.source.split("://", 1)[0] not in ("s3", "https", "pvc"):
+            raise PlacementError(f"BucketMirror.source: got {self.source!r}, expected an s3:// or https:// prefix "
+                                 "(the schemes model artifacts use)")
         if self.mirror.split("://", 1)[0] != self.source.split("://", 1)[0]:
             raise PlacementError(f"BucketMirror.mirror: got {self.mirror!r} for source {self.source!r}, expected the "
                                  "same scheme: a mirror holds the same objects, read the same way")
