@@ -16,7 +16,10 @@ class Section:
     """One mapping of the stack config. A key set to YAML null (`key: ~`, or `key:` with everything under it
     commented out) counts as absent, so its default applies (or, for a required key, the "required" error)."""
 
-    def __init__(self, where: str, data: Any, allowed: Iterable[str]):
+    def __init__(self, where: str, data: Any, allowed: Iterable[str], *, namespace: bool = False):
+        """`namespace`: this is a config namespace (`platform`), whose sections are named `platform:<key>` as in
+        the stack file; nested sections are named `<where>.<key>`."""
+        self.child_separator = ":" if namespace else "."
         if data is None:
             data = {}
         if not isinstance(data, dict):
@@ -77,9 +80,7 @@ class Section:
         return value
 
     def section(self, key: str, allowed: Iterable[str]) -> "Section":
-        # The top level is a config namespace: its sections are the stack file's keys, e.g. `platform:kserve`.
-        sep = ":" if ":" not in self.where and "." not in self.where and "[" not in self.where else "."
-        return Section(f"{self.where}{sep}{key}", self.raw(key, {}), allowed)
+        return Section(f"{self.where}{self.child_separator}{key}", self.raw(key, {}), allowed)
 
 
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"

@@ -254,7 +254,8 @@ def _describe(pools: tuple[GpuPool, ...]) -> str:
 def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Model]) -> PrivateStackConfig:
     """`values`: the `platform` namespace of the stack config, keys without the `platform:` prefix."""
     top = Section("platform", values, ("phase", "cluster", "namespace", "gpuPools", "kserve", "karmada",
-                                       "registryMirror", "bucketMirrors", "members", "models", "storage"))
+                                       "registryMirror", "bucketMirrors", "members", "models", "storage"),
+                  namespace=True)
     phase = top.enum("phase", Phase)
     cluster = top.section("cluster", ("name", "kubeconfigContext"))
     cluster_name = cluster.str("name", "private", pattern=DNS_LABEL, expected="a DNS-1123 cluster name")

@@ -207,7 +207,7 @@ def _group(i: int, raw: Any) -> GpuNodeGroupConfig:
 
 def read_public_config(values: Mapping[str, object], region: Optional[str]) -> PublicStackConfig:
     """`values`: the `platform` namespace of the stack config without the prefix; `region`: `aws:region`."""
-    top = Section("platform", values, ("privateStack", "memberName", "eks", "gpuNodeGroups"))
+    top = Section("platform", values, ("privateStack", "memberName", "eks", "gpuNodeGroups"), namespace=True)
     if not isinstance(region, str) or not re.match(REGION, region):
         raise ConfigError("aws", "region", region, "an AWS region like 'us-east-1' (set aws:region)")
     private_stack = top.str("privateStack", pattern=STACK_NAME,
