@@ -45,6 +45,9 @@ class Registered:
     inputs: dict = field(default_factory=dict)
     secrets: list[str] = field(default_factory=list)
     read_id: Optional[str] = None  # set for resources read with `.get()` / StackReference
+    # Resource options that change what an update does to it (protect, retain_on_delete, delete_before_replace,
+    # ignore_changes, aliases, replace_on_changes); only those set. `python -m stacks diff` reads them.
+    options: dict = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -59,6 +62,8 @@ class Registered:
         out = dataclasses.asdict(self)
         if self.read_id is None:
             out.pop("read_id")
+        if not self.options:
+            out.pop("options")
         return out
 
 
@@ -208,8 +213,9 @@ def run_program(program: Callable[[], None], *, stack: str, config: Mapping[str,
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
     pulumi.runtime.set_all_config(_config_strings(config))
 
-    order: list[tuple[int, str, Optional[str], list[str]]] = []  # (id(resource), key, parent key, depends_on)
+    order: list[tuple[int, str, Optional[str], list[str], dict]] = []  # (id, key, parent key, depends_on, options)
     key_of: dict[int, str] = {}
+    protected: set[str] = set()
 
     def record(args: pulumi.ResourceTransformationArgs):
         key = f"{args.type_}::{args.name}"
@@ -221,7 +227,10 @@ def run_program(program: Callable[[], None], *, stack: str, config: Mapping[str,
         for dep in (raw if isinstance(raw, (list, tuple)) else [raw] if raw is not None else []):
             if isinstance(dep, pulumi.Resource) and id(dep) in key_of:
                 deps.append(key_of[id(dep)])
-        order.append((id(args.resource), key, parent, deps))
+        options = recorded_options(opts, key_of, parent_protected=parent in protected)
+        if options.get("protect"):
+            protected.add(key)
+        order.append((id(args.resource), key, parent, deps, options))
         return None
 
     outputs: dict = {}
@@ -246,16 +255,55 @@ def run_program(program: Callable[[], None], *, stack: str, config: Mapping[str,
             gc.enable()
 
     resources: list[Registered] = []
-    for _, key, parent, deps in order:
+    for _, key, parent, deps, options in order:
         reg = mocks.seen.get(key)
         if reg is None:  # components register no resource with the engine's provider: keep them in the tree
             type_, name = key.split("::", 1)
             reg = Registered(type=type_, name=name)
-        reg.parent, reg.depends_on = parent, deps
+        reg.parent, reg.depends_on, reg.options = parent, deps, options
         resources.append(reg)
     listed = {r.key for r in resources}
     resources += [r for k, r in mocks.seen.items() if k not in listed]  # e.g. default providers
     return Render(stack=stack, resources=resources, outputs=outputs, secret_outputs=secret_outputs)
+
+
+def recorded_options(opts: pulumi.ResourceOptions, key_of: Mapping[int, str], *,
+                     parent_protected: bool) -> dict:
+    """The options of `opts` that change what an update does to a resource, as plain JSON (only those set).
+
+    `protect` is inherited from the parent when the resource leaves it unset, as the SDK does after the
+    transformations ran (pulumi 3.272.0, sdk/python/lib/pulumi/resource.py, `Resource.__init__`: "Infer
+    protection from parent"), so the transformation sees only the resource's own value."""
+    out: dict = {}
+    protect = opts.protect if opts.protect is not None else parent_protected
+    if protect:
+        out["protect"] = True
+    for attr in ("retain_on_delete", "delete_before_replace"):
+        if getattr(opts, attr, None):
+            out[attr] = True
+    for attr in ("ignore_changes", "replace_on_changes"):
+        value = getattr(opts, attr, None)
+        if value:
+            out[attr] = [str(v) for v in value]
+    aliases = []
+    for alias in opts.aliases or []:
+        if isinstance(alias, str):
+            aliases.append({"urn": alias})
+            continue
+        entry = {}
+        for attr, as_key in (("name", "name"), ("type_", "type"), ("stack", "stack"), ("project", "project")):
+            value = getattr(alias, attr, None)
+            if isinstance(value, str):
+                entry[as_key] = value
+        parent = getattr(alias, "parent", None)
+        if isinstance(parent, pulumi.Resource) and id(parent) in key_of:
+            entry["parent"] = key_of[id(parent)]
+        if getattr(alias, "no_parent", None):
+            entry["noParent"] = True
+        aliases.append(entry)
+    if aliases:
+        out["aliases"] = aliases
+    return out
 
 
 def _resolve_outputs(stack_resource) -> tuple[dict, list[str]]:
