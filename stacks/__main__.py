@@ -264,7 +264,41 @@ def main(argv: Optional[list[str]] = None) -> int:
     render.add_argument("stack", help="stack name, e.g. private or public")
     render.add_argument("--out", type=Path, required=True, help="output directory")
     render.add_argument("--config-file", type=Path, help="stack file to use instead of Pulumi.STACK.yaml")
+    diff = sub.add_parser(
+        "diff", help="what a change does to each stack, offline; exit 3 if it endangers serving",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Render the base revision and the working tree (or read two render directories) and list, per "
+                    "stack and cluster, objects added, changed (secrets masked), replaced (and why) and deleted; Helm "
+                    "releases and models that change; and, separately, what endangers serving.",
+        epilog="exit codes: 0 nothing endangers serving; 3 something does (see the 'UNSAFE' section); "
+               "2 usage or input error (one line on stderr)\n"
+               "examples:\n  python -m stacks diff --base origin/main --format markdown\n"
+               "  python -m stacks diff --from /tmp/before --to build/render")
+    diff.add_argument("--base", metavar="REF", help="git revision to compare the working tree against")
+    diff.add_argument("--from", dest="from_dir", type=Path, metavar="DIR", help="render directory (before)")
+    diff.add_argument("--to", dest="to_dir", type=Path, metavar="DIR", help="render directory (after)")
+    diff.add_argument("--stack", action="append", help="only this stack (repeatable); default: every stack")
+    diff.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                      help="text for the terminal (default), markdown for a PR comment, json for machines")
+    diff.add_argument("--repo", default=str(ROOT), help=argparse.SUPPRESS)
+    diagram = sub.add_parser(
+        "diagram", help="the platform as a Mermaid flowchart, drawn from the render",
+        description="Clusters, platform components (Helm releases) per cluster, models with phase/runtime/placement "
+                    "and the cross-cluster links (Karmada Push/Pull, StackReference), as Mermaid.",
+        epilog="example: python -m stacks diagram --update-readme README.md")
+    diagram.add_argument("--render", type=Path, action="append", metavar="DIR",
+                         help="render directory (repeatable); default: render both stacks now")
+    diagram.add_argument("--update-readme", type=Path, metavar="README",
+                         help="replace the generated block in README instead of printing")
     args = parser.parse_args(argv)
+    if args.command == "diff":
+        from stacks.diff import run as run_diff
+
+        return run_diff(args)
+    if args.command == "diagram":
+        from stacks.diagram import cmd_diagram
+
+        return cmd_diagram(args)
     return cmd_render(args)
 
 
