@@ -12,7 +12,7 @@ PULUMI_BACKEND_URL      ?= file://$(CURDIR)/.pulumi-state
 PULUMI_SECRETS_PROVIDER ?= passphrase
 export PULUMI_BACKEND_URL
 
-.PHONY: render test preview up venv bench clean
+.PHONY: render test preview up venv bench clean diagram
 
 $(STAMP): requirements.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ render: $(STAMP)
 	rm -rf $(OUT)/private $(OUT)/public
 	PYTHONPATH=. $(PY) -m stacks render private --out $(OUT)/private
 	PYTHONPATH=. $(PY) -m stacks render public --out $(OUT)/public
+
+# The README's architecture diagram, drawn from both stacks' render (tests check it is current).
+diagram: $(STAMP)
+	PYTHONPATH=. $(PY) -m stacks diagram --update-readme README.md
 
 test: $(STAMP)
 	PYTHONPATH=. $(PY) -m pytest -q

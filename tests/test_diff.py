@@ -1,0 +1,273 @@
+"""`python -m stacks diff`: real renders before/after a config change, and hand-made renders for single rules."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stacks.__main__ import ROOT, documents, main, render_stack, write_output
+
+PRIVATE_TEXT = (ROOT / "Pulumi.private.yaml").read_text()
+
+
+def render_to(directory: Path, stack: str, config_text: str | None = None, render=None) -> Path:
+    """Write a render of `stack` (from `config_text` as its stack file, or the given render) to directory/stack."""
+    if render is None:
+        config = directory.parent / f"Pulumi.{directory.name}.{stack}.yaml"
+        config.write_text(config_text)
+        render = render_stack(stack, config)
+    out = directory / stack
+    write_output(out, documents(render))
+    return out
+
+
+@pytest.fixture(scope="module")
+def base_dir(tmp_path_factory, private_render):
+    return render_to(tmp_path_factory.mktemp("base"), "private", render=private_render)
+
+
+def run_diff(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["diff", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def changed_config(old: str, new: str) -> str:
+    assert old in PRIVATE_TEXT, old
+    return PRIVATE_TEXT.replace(old, new)
+
+
+# -- Real renders ------------------------------------------------------------------------------------------------
+
+
+def test_phase_1_to_2_move_is_safe_and_shows_the_successor(tmp_path, base_dir, capsys):
+    after = render_to(tmp_path / "after", "private", changed_config(
+        "fx-pricer: {phase: torchserve}", "fx-pricer: {phase: kserve}"))
+    code, out, _ = run_diff(capsys, "--from", str(base_dir), "--to", str(after), "--format", "json")
+    report = json.loads(out)
+    assert code == 0 and report["exitCode"] == 0 and report["unsafe"] is False
+    assert report["findings"] == []
+    actions = {(c["key"], c["action"]) for c in report["changes"]}
+    assert ("kubernetes:apps/v1:Deployment::fx-pricer-deployment", "delete") in actions
+    assert ("kubernetes:core/v1:Service::fx-pricer-service", "delete") in actions
+    assert ("kubernetes:serving.kserve.io/v1beta1:InferenceService::fx-pricer-isvc", "add") in actions
+    models = {(m["model"], m["field"]): (m["before"], m["after"]) for m in report["models"]}
+    assert models[("fx-pricer", "phase")] == ("torchserve", "kserve")
+    assert models[("fx-pricer", "runtime")] == ("torchserve (Deployment)", "platform-torchserve")
+    assert ("fx-pricer", "placement") not in models  # private before and after
+
+
+def test_deleting_a_serving_deployment_without_successor_is_flagged_with_exit_3(tmp_path, base_dir, capsys):
+    after = render_to(tmp_path / "after", "private", changed_config("    fx-pricer: {phase: torchserve}", ""))
+    code, out, err = run_diff(capsys, "--from", str(base_dir), "--to", str(after))
+    assert code == 3 and err == ""
+    assert "UNSAFE — endangers serving (2), exit 3:" in out
+    assert ("! [serving] private/private: Deployment inference/fx-pricer (fx-pricer-deployment): serves model "
+            "fx-pricer: deleted, and no serving object of fx-pricer is created in this change") in out
+    assert "! [serving] private/private: Service inference/fx-pricer (fx-pricer-service)" in out
+    assert "model fx-pricer: model runs here → removed" in out
+
+
+def test_renamed_namespace_replaces_it_and_everything_in_it(tmp_path, base_dir, capsys):
+    after = render_to(tmp_path / "after", "private", changed_config(
+        "platform:namespace: inference\n", "platform:namespace: inference-v2\n"))
+    code, out, _ = run_diff(capsys, "--from", str(base_dir), "--to", str(after), "--format", "json")
+    report = json.loads(out)
+    assert code == 3
+    by_key = {c["key"]: c for c in report["changes"]}
+    ns = by_key["kubernetes:core/v1:Namespace::models-namespace"]
+    assert ns["action"] == "replace"
+    assert ns["fields"] == [{"path": "metadata.name", "before": "inference", "after": "inference-v2",
+                             "forces_replacement": True}]
+    isvc = by_key["kubernetes:serving.kserve.io/v1beta1:InferenceService::fraud-scorer-isvc"]
+    assert isvc["action"] == "replace" and isvc["reasons"][0].startswith("metadata.namespace cannot change in place")
+    # A new namespace: created before the old one goes, so no same-name gap note.
+    assert not any("deleted before" in n for n in isvc["notes"])
+    categories = {(f["category"], f["label"]) for f in report["findings"]}
+    assert ("stateful", "Namespace inference-v2 (models-namespace)") in categories
+    assert ("serving", "InferenceService inference-v2/fraud-scorer (fraud-scorer-isvc)") in categories
+
+
+def test_markdown_has_unsafe_section_collapsible_details_and_the_diagram(tmp_path, base_dir, capsys):
+    after = render_to(tmp_path / "after", "private", changed_config("    fx-pricer: {phase: torchserve}", ""))
+    code, out, _ = run_diff(capsys, "--from", str(base_dir), "--to", str(after), "--format", "markdown")
+    assert code == 3
+    assert out.startswith(f"## `stacks diff`: {base_dir} → {after}\n")
+    assert "### :warning: Endangers serving (2)" in out
+    assert "<details><summary>cluster <code>private</code>: 6 resources</summary>" in out
+    assert "| fx-pricer | model | runs here | removed |" in out
+    assert "```mermaid\nflowchart LR\n" in out
+
+
+def test_identical_renders_change_nothing(base_dir, capsys):
+    code, out, _ = run_diff(capsys, "--from", str(base_dir), "--to", str(base_dir))
+    assert code == 0
+    assert out.splitlines()[1:] == ["nothing endangers serving", "stack private: no changes"]
+
+
+# -- Hand-made renders: one rule at a time --------------------------------------------------------------------------
+
+
+def k8s(type_, name, obj, cluster="private", **extra):
+    return {"type": type_, "name": name, "parent": None, "cluster": cluster, "depends_on": [], "inputs": obj,
+            "secrets": [], **extra}
+
+
+def deployment(selector="a", replicas=1, model="m1", name="m1", **extra):
+    return k8s("kubernetes:apps/v1:Deployment", f"{name}-deployment", {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "ns", "labels": {"app.kubernetes.io/name": model,
+                                                                  "app.kubernetes.io/part-of": "inference-platform"}},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": selector}}}}, **extra)
+
+
+def write_render(directory: Path, resources: list[dict], stack="private", outputs=None) -> Path:
+    directory.mkdir(parents=True)
+    (directory / "resources.json").write_text(json.dumps({"stack": stack, "resources": resources,
+                                                          "outputs": outputs or {}}))
+    return directory
+
+
+def diff_json(capsys, tmp_path, before: list[dict], after: list[dict]) -> tuple[int, dict]:
+    code, out, _ = run_diff(capsys, "--from", str(write_render(tmp_path / "b", before)), "--to",
+                            str(write_render(tmp_path / "a", after)), "--format", "json")
+    return code, json.loads(out)
+
+
+def test_deployment_selector_change_replaces_it_with_a_gap_but_replicas_update_in_place(tmp_path, capsys):
+    code, report = diff_json(capsys, tmp_path, [deployment(), deployment(name="m2", model="m2")],
+                             [deployment(selector="b"), deployment(name="m2", model="m2", replicas=3)])
+    by_name = {c["name"]: c for c in report["changes"]}
+    assert by_name["m1-deployment"]["action"] == "replace"
+    assert by_name["m1-deployment"]["fields"][0]["path"] == "spec.selector.matchLabels.app"
+    assert "deleted before its replacement is created (same name): a gap while it is recreated" in \
+        by_name["m1-deployment"]["notes"]
+    assert by_name["m2-deployment"]["action"] == "update"
+    assert by_name["m2-deployment"]["fields"] == [{"path": "spec.replicas", "before": 1, "after": 3,
+                                                   "forces_replacement": False}]
+    assert code == 3 and [f["label"] for f in report["findings"]] == ["Deployment ns/m1 (m1-deployment)"]
+
+
+def isvc(name, model, **extra):
+    return k8s("kubernetes:serving.kserve.io/v1beta1:InferenceService", f"{name}-isvc", {
+        "apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
+        "metadata": {"name": name, "namespace": "ns", "labels": {"app.kubernetes.io/name": model,
+                                                                  "app.kubernetes.io/part-of": "inference-platform"}},
+        "spec": {}}, cluster="karmada-provider", **extra)
+
+
+def test_a_shadow_may_go_while_the_model_keeps_its_hostname_object(tmp_path, capsys):
+    code, report = diff_json(capsys, tmp_path, [isvc("m1", "m1"), isvc("m1-shadow", "m1")], [isvc("m1", "m1")])
+    assert code == 0 and report["findings"] == []
+    assert [(c["name"], c["action"]) for c in report["changes"]] == [("m1-shadow-isvc", "delete")]
+
+
+def test_losing_the_hostname_object_is_flagged_even_if_a_secondary_stays(tmp_path, capsys):
+    code, report = diff_json(capsys, tmp_path, [isvc("m1", "m1"), isvc("m1-shadow", "m1")],
+                             [isvc("m1-shadow", "m1")])
+    assert code == 3 and [f["category"] for f in report["findings"]] == ["serving"]
+
+
+def test_retained_object_is_released_not_flagged_and_protected_one_is(tmp_path, capsys):
+    before = [deployment(options={"retain_on_delete": True}),
+              deployment(name="m2", model="m2", options={"protect": True})]
+    after = [deployment(name="m2", model="m2", replicas=2, options={"protect": True})]
+    code, report = diff_json(capsys, tmp_path, before, after)
+    by_name = {c["name"]: c for c in report["changes"]}
+    assert by_name["m1-deployment"]["action"] == "release"
+    assert [(f["category"], f["label"]) for f in report["findings"]] == [("protected", "Deployment ns/m2 (m2-deployment)")]
+    assert code == 3
+
+
+def test_ignore_changes_hides_ignored_paths_and_aliases_rename_in_place(tmp_path, capsys):
+    group = {"type": "aws:eks/nodeGroup:NodeGroup", "name": "g", "parent": None, "cluster": None, "depends_on": [],
+             "secrets": [], "inputs": {"scalingConfig": {"desiredSize": 1}, "instanceTypes": ["g4dn.xlarge"]},
+             "options": {"ignore_changes": ["scalingConfig.desiredSize"]}}
+    moved = dict(group, inputs={"scalingConfig": {"desiredSize": 5}, "instanceTypes": ["g4dn.xlarge"]})
+    renamed = dict(deployment(), name="m1-renamed", options={"aliases": [{"name": "m1-deployment"}]})
+    code, report = diff_json(capsys, tmp_path, [group, deployment()], [moved, renamed])
+    assert [(c["name"], c["action"]) for c in report["changes"]] == [("m1-renamed", "update")]
+    assert code == 0
+
+
+@pytest.mark.parametrize("path,value,action", [
+    ("name", "other", "replace"),                     # ForceNew: cluster.go name
+    ("roleArn", "arn:aws:iam::1:role/x", "replace"),  # ForceNew: role_arn
+    ("vpcConfig.subnetIds", ["subnet-2"], "update"),  # vpc_config.subnet_ids: updated in place
+    ("version", "1.36", "update"),
+])
+def test_eks_cluster_replacement_follows_the_providers_force_new_fields(tmp_path, capsys, path, value, action):
+    inputs = {"name": "c", "roleArn": "arn:aws:iam::1:role/r", "version": "1.35", "vpcConfig": {"subnetIds": ["s-1"]}}
+    changed = json.loads(json.dumps(inputs))
+    target = changed
+    *parents, leaf = path.split(".")
+    for p in parents:
+        target = target[p]
+    target[leaf] = value
+    res = {"type": "aws:eks/cluster:Cluster", "name": "eks", "parent": None, "cluster": None, "depends_on": [],
+           "secrets": []}
+    code, report = diff_json(capsys, tmp_path, [dict(res, inputs=inputs)], [dict(res, inputs=changed)])
+    assert report["changes"][0]["action"] == action
+    if action == "replace":
+        assert code == 3 and report["findings"][0]["category"] == "stateful"
+    else:
+        assert code == 0 and report["findings"] == []
+
+
+def test_node_group_instance_types_replace_the_group(tmp_path, capsys):
+    res = {"type": "aws:eks/nodeGroup:NodeGroup", "name": "g", "parent": None, "cluster": None, "depends_on": [],
+           "secrets": []}
+    code, report = diff_json(capsys, tmp_path, [dict(res, inputs={"instanceTypes": ["g5.xlarge"]})],
+                             [dict(res, inputs={"instanceTypes": ["g5.2xlarge"]})])
+    assert report["changes"][0]["action"] == "replace" and code == 0  # replaced, but holds no state
+
+
+def secret_resource(value, extra_value):
+    return k8s("kubernetes:core/v1:Secret", "creds", {
+        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds", "namespace": "ns"},
+        "stringData": {"AWS_SECRET_ACCESS_KEY": value}, "type": "Opaque"}), \
+        {"type": "kubernetes:helm.sh/v3:Release", "name": "rel", "parent": None, "cluster": "private",
+         "depends_on": [], "secrets": ["values.agent.key"],
+         "inputs": {"name": "rel", "chart": "c", "version": "1", "values": {"agent": {"key": extra_value},
+                                                                          "password": extra_value + "-pw"}}}
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_secrets_are_masked_in_every_format(tmp_path, capsys, fmt):
+    before = list(secret_resource("hunter2", "k-old"))
+    after = list(secret_resource("hunter3", "k-new"))
+    code, out, _ = run_diff(capsys, "--from", str(write_render(tmp_path / "b", before)), "--to",
+                            str(write_render(tmp_path / "a", after)), "--format", fmt)
+    for leaked in ("hunter2", "hunter3", "k-old", "k-new", "k-old-pw", "k-new-pw"):
+        assert leaked not in out
+    assert "[secret]" in out
+    if fmt == "text":
+        assert "stringData.AWS_SECRET_ACCESS_KEY: [secret] → [secret] (forces replacement)" in out
+        assert "values.password: [secret] → [secret]" in out
+
+
+# -- Usage errors and --base ----------------------------------------------------------------------------------------
+
+
+def test_usage_errors_exit_2_with_one_line(tmp_path, capsys):
+    code, out, err = run_diff(capsys)
+    assert code == 2 and out == "" and err == "error: diff: give --base REF (e.g. origin/main), or --from DIR --to DIR\n"
+    code, _, err = run_diff(capsys, "--from", str(tmp_path / "nope"), "--to", str(tmp_path))
+    assert code == 2 and err.count("\n") == 1 and "not a directory" in err
+    code, _, err = run_diff(capsys, "--base", "no-such-ref-xyz")
+    assert code == 2 and err == f"error: --base no-such-ref-xyz: not a commit in {ROOT}; expected a branch, tag or commit\n"
+
+
+def test_base_revision_renders_in_a_temporary_worktree_that_is_removed(tmp_path):
+    listed = ["git", "-C", str(ROOT), "worktree", "list", "--porcelain"]
+    before = subprocess.run(listed, capture_output=True, text=True).stdout
+    result = subprocess.run([sys.executable, "-m", "stacks", "diff", "--base", "HEAD", "--stack", "private",
+                             "--format", "json"], cwd=ROOT, capture_output=True, text=True,
+                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=300)
+    assert result.returncode in (0, 3), result.stderr
+    report = json.loads(result.stdout)
+    assert report["before"] == "HEAD" and report["after"] == "working tree" and report["stacks"] == ["private"]
+    assert subprocess.run(listed, capture_output=True, text=True).stdout == before
