@@ -220,12 +220,15 @@ def test_standard_canary_keeps_the_stable_predictor_and_adds_spec_canary():
     spec = isvc(r, "fraud-scorer")["spec"]
     assert spec["predictor"]["model"]["storageUri"] == "s3://ml-artifacts/fraud-scorer/v3"
     assert "canaryTrafficPercent" not in spec["predictor"]
-    [canary] = spec["canary"]
-    assert canary["trafficPercent"] == 25
-    assert canary["predictor"]["name"] == "candidate"  # KServe names it fraud-scorer-candidate-predictor
-    assert canary["predictor"]["model"]["name"] == "kserve-container"  # required by the CRD in a canary
-    assert canary["predictor"]["model"]["storageUri"] == "s3://ml-artifacts/fraud-scorer/v4"
-    assert canary["predictor"]["model"]["runtime"] == spec["predictor"]["model"]["runtime"]
+    # Only the candidate's name and model: KServe v0.20's webhook refuses maxReplicas/scaleMetric/scaleTarget on a
+    # canary, and its controller copies runtime, resources and scheduling from the stable predictor.
+    assert spec["canary"] == [{
+        "predictor": {"name": "candidate",  # KServe names it fraud-scorer-candidate-predictor
+                      "model": {"name": "kserve-container",  # required by the CRD in a canary
+                                "modelFormat": {"name": "pytorch"},
+                                "storageUri": "s3://ml-artifacts/fraud-scorer/v4"}},
+        "trafficPercent": 25,
+    }]
     validate_all(r)
 
 

@@ -21,7 +21,9 @@ Behaviour (mode = the deployment's KServe mode, always written to `serving.kserv
   name `<model>` while Phase 1's Service still holds it.)
 - Canary (Knative): the predictor runs the candidate with `canaryTrafficPercent`; KServe keeps the last revision
   that had 100 % for the rest. Canary (Standard): the predictor keeps the stable artifact and `spec.canary[]` runs
-  the candidate (`<model>-candidate-predictor`) with `trafficPercent`. In both modes 100 % renders exactly the
+  the candidate (`<model>-candidate-predictor`) with `trafficPercent`; the entry carries only the candidate's name
+  and model (KServe's webhook refuses canary autoscaling fields; the controller copies the rest from the stable
+  predictor and runs fixed replicas in proportion to the traffic). In both modes 100 % renders exactly the
   promoted end state (candidate as the artifact, no canary fields) and 0 % the rolled-back one (stable artifact,
   no canary fields).
 - A/B test: InferenceServices `<model>-a` (the model's artifact) and `<model>-b` (B's) and an InferenceGraph
@@ -165,6 +167,24 @@ def predictor(dep: ModelDeployment, storage_uri: str, *, mode: Optional[Deployme
     return spec
 
 
+def standard_canary_predictor(dep: ModelDeployment, candidate_uri: str) -> dict:
+    """The `predictor` of a Standard-mode `spec.canary[]` entry: its name and the candidate's model, nothing else.
+
+    KServe v0.20's webhook refuses a canary that sets `maxReplicas`, `scaleTarget`, `scaleMetric` or `autoScaling`
+    (kserve/kserve v0.20.0 pkg/apis/serving/v1beta1/inference_service_validation.go lines 235-247: canaries run
+    fixed replicas) and one whose `minReplicas` exceeds the stable predictor's (lines 249-257; Karmada's replica
+    revision lowers the stable one per member, so none is set). The controller builds the canary Deployment from a
+    copy of the stable predictor with this entry merged over it (pkg/controller/v1beta1/inferenceservice/components/
+    predictor.go `buildCanaryPredictor`, lines 897-910; dario.cat/mergo v1.0.2 merge.go lines 262-270 merges the
+    `model` present on both sides field by field) and runs ceil(stable replicas x trafficPercent / 100)
+    replicas (`canaryReplicaCount`, lines 886-894): runtime, resources, scheduling and security come from the stable
+    predictor. The CRD requires `name` and `modelFormat` in a canary's model (config/crd/full, `spec.canary[].
+    predictor.model.required`); KServe's serving container is named `kserve-container`."""
+    return {"name": CANARY_NAME,
+            "model": {"name": CONTAINER_NAME, "modelFormat": {"name": dep.model.framework.value},
+                      "storageUri": candidate_uri}}
+
+
 def canary_split(model: Model) -> tuple[str, Optional[str], Optional[int]]:
     """(stable artifact, candidate artifact or None, candidate's percent or None) for the model's rollout.
     0 % is the rolled-back state and 100 % the promoted one: both without a candidate."""
@@ -208,10 +228,7 @@ def inference_service(dep: ModelDeployment, namespace: str, *, name: Optional[st
         spec["predictor"] = {**predictor(dep, candidate, **common), "canaryTrafficPercent": percent}
     else:
         spec["predictor"] = predictor(dep, storage_uri, **common)
-        candidate_predictor = predictor(dep, candidate, name=CANARY_NAME, **common)
-        # The CRD requires the container name in a canary's model; KServe's serving container is this one.
-        candidate_predictor["model"] = {"name": CONTAINER_NAME, **candidate_predictor["model"]}
-        spec["canary"] = [{"predictor": candidate_predictor, "trafficPercent": percent}]
+        spec["canary"] = [{"predictor": standard_canary_predictor(dep, candidate), "trafficPercent": percent}]
     return {"apiVersion": ISVC_API, "kind": "InferenceService",
             "metadata": {"name": name, "namespace": namespace, "labels": labels, "annotations": annotations},
             "spec": spec}
