@@ -280,9 +280,13 @@ def test_ab_header_pins_requests_to_b_and_sends_the_rest_to_the_graph(ab_render)
     vs = ab_render.find("VirtualService", "churn-predictor-ab")["spec"]
     assert vs["hosts"] == [f"churn-predictor.{NS}.svc.cluster.local"]
     pinned, default = vs["http"]
-    assert pinned["match"] == [{"headers": {"x-model-variant": {"exact": "b"}}}]
+    # Both routes match the host as KServe's own route does (authority regex, local gateway and mesh), so Istio
+    # does not sort them behind Knative's route for the graph as catch-alls.
+    host_match = {"authority": {"regex": rf"^churn-predictor\.{NS}\.svc\.cluster\.local(?::\d{{1,5}})?$"},
+                  "gateways": ["knative-serving/knative-local-gateway", "mesh"]}
+    assert pinned["match"] == [{"headers": {"x-model-variant": {"exact": "b"}}, **host_match}]
     assert pinned["headers"]["request"]["set"]["Host"] == f"churn-predictor-b-predictor.{NS}.svc.cluster.local"
-    assert "match" not in default
+    assert default["match"] == [host_match]
     # Not the host this VirtualService answers (that would loop through the gateway back to it): the short name
     # only the graph's own Knative route lists.
     assert default["headers"]["request"]["set"]["Host"] == f"churn-predictor.{NS}.svc"
@@ -300,7 +304,7 @@ def test_ab_header_name_and_value_come_from_the_declaration():
                                                                        header_value="beta"))
     r = render(dataclasses.replace(dep, model=model))
     pinned = r.find("VirtualService", "churn-predictor-ab")["spec"]["http"][0]
-    assert pinned["match"] == [{"headers": {"x-cohort": {"exact": "beta"}}}]
+    assert [m["headers"] for m in pinned["match"]] == [{"x-cohort": {"exact": "beta"}}]
 
 
 def test_ab_on_triton_calls_tritons_infer_path():
@@ -323,6 +327,11 @@ def test_mirror_virtual_service_copies_traffic_to_the_shadow_predictor(mirror_re
     assert vs["spec"]["hosts"] == [f"search-ranker.{NS}.svc.cluster.local"]  # the host clients call
     assert vs["spec"]["gateways"] == ["knative-serving/knative-local-gateway", "mesh"]
     [route] = vs["spec"]["http"]
+    # KServe's own match for the host (kserve v0.20.0 ingress_reconciler.go lines 415-425): without it Istio 1.30
+    # sorts the route behind KServe's as a catch-all and nothing is ever mirrored.
+    assert route["match"] == [{
+        "authority": {"regex": rf"^search-ranker\.{NS}\.svc\.cluster\.local(?::\d{{1,5}})?$"},
+        "gateways": ["knative-serving/knative-local-gateway", "mesh"]}]
     assert route["route"] == [{"destination": {"host": "knative-local-gateway.istio-system.svc.cluster.local",
                                                "port": {"number": 80}}}]
     assert route["headers"]["request"]["set"]["Host"] == f"search-ranker-predictor.{NS}.svc.cluster.local"

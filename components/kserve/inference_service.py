@@ -35,19 +35,21 @@ Behaviour (mode = the deployment's KServe mode, always written to `serving.kserv
   kserve cmd/router `pickupRouteByCondition` — so the header match lives in the mesh.)
 - Mirror (Knative mode only): the InferenceService `<model>`, a shadow `<model>-shadow` (Standard mode,
   cluster-local, at least one replica) and an Istio VirtualService `<model>-mirror` for the client host
-  `<model>.<ns>.svc.cluster.local`, routing as KServe's own does (to the Knative local gateway, Host set to the
-  predictor) and mirroring `percent` % to the shadow predictor's ClusterIP Service. The shadow runs in Standard
+  `<model>.<ns>.svc.cluster.local`, matching and routing as KServe's own does (its authority match; to the
+  Knative local gateway, Host set to the predictor) and mirroring `percent` % to the shadow predictor's ClusterIP Service. The shadow runs in Standard
   mode because Envoy appends `-shadow` to a mirrored request's Host, which Knative's host-based routing would not
   match; a plain Service ignores the Host.
 - Standard mode without A/B: KServe names its Service `<model>-predictor`, so the component adds a Service
   `<model>` (port 80 to the stable predictor pods) to keep the hostname.
 
 Known limits (also in the report to the stack owner):
-- Istio merges VirtualServices for one host on a gateway oldest-first, and on `mesh` two of them conflict
-  (IST0109): KServe's (or Knative's) own VirtualService routes the same host. The mirror and A/B header routes
-  win only while they are the older one — true for a model created with its rollout (the InferenceService or
-  graph depends on the VirtualService); for a model that gains a mirror or A/B test later, delete the
-  generated VirtualService `<model>` once (KServe or Knative recreates it, newer).
+- KServe's (or Knative's) own VirtualService routes the same host. Istio 1.30 merges the routes of every
+  VirtualService for a host on a gateway oldest first, but moves routes without a match behind all others; on
+  sidecars (`mesh`) the oldest VirtualService takes the host (IST0109 reports the conflict). The mirror and A/B
+  routes carry KServe's own authority match (`kserve_host_match`), so they win while they are the older one —
+  true for a model created with its rollout (the InferenceService or graph depends on the VirtualService); for a
+  model that gains a mirror or A/B test later, delete the generated VirtualService `<model>` (and, for A/B,
+  Knative's `<model>-ingress` and `<model>-mesh`) once: they are recreated, newer.
 - In Standard mode `trafficPercent` is applied by KServe's Gateway API route; callers of the in-cluster Service
   `<model>` reach the stable predictor only. A Standard-mode InferenceGraph serves on Service port 443 (plain
   HTTP), not 80.
@@ -266,9 +268,42 @@ def _local_gateway_route(host: str) -> dict:
             "headers": {"request": {"set": {"Host": host}}}}
 
 
+# Go's regexp.QuoteMeta escapes exactly these (golang/go src/regexp/regexp.go `specialBytes`; KServe v0.20.0 builds
+# with go 1.25.8, go.mod line 3); Python's re.escape escapes more (`-` among them), and the regex must be character
+# for character the one KServe writes.
+_GO_REGEXP_SPECIAL = frozenset("\\.+*?()|[]{}^$")
+
+
+def kserve_host_regex(host: str) -> str:
+    """The authority regex KServe v0.20 matches a cluster-local host with: kserve/kserve v0.20.0
+    pkg/constants/constants.go `HostRegExp` (lines 880-893; a plain `<name>.<ns>.svc.cluster.local` takes the
+    exact branch, line 887): `^` + QuoteMeta(host) + optional port + `$`."""
+    quoted = "".join("\\" + c if c in _GO_REGEXP_SPECIAL else c for c in host)
+    return "^" + quoted + r"(?::\d{1,5})?$"
+
+
+def kserve_host_match(host: str) -> dict:
+    """The match KServe v0.20 puts on its own VirtualService route for the cluster-local host of an
+    InferenceService (kserve/kserve v0.20.0 pkg/controller/v1beta1/inferenceservice/reconcilers/ingress/
+    ingress_reconciler.go `createHTTPMatchRequest`, lines 415-425): the authority regex, on the local gateway and
+    the mesh.
+
+    Why the platform's routes for that host carry it too: Istio 1.30 merges the routes of every VirtualService for
+    one host on a gateway in creation order (istio/istio 1.30.3 pilot/pkg/model/virtualservice_controller.go
+    line 134, pilot/pkg/networking/core/gateway.go lines 488-491) and then moves every catch-all route — no
+    header, authority or query match and a `/` path, which is what a route without `match` becomes — behind all
+    others (gateway.go line 560, pilot/pkg/networking/core/route/route.go `SortVHostRoutes`/`IsCatchAllRoute`,
+    lines 1621-1649; an authority match is a header match, route.go lines 1122-1125). With KServe's own match, the
+    routes stay in creation order, so the older VirtualService wins on the gateway as it does on sidecars (which
+    take the oldest VirtualService for a host, pilot/pkg/networking/core/httproute.go lines 408-420)."""
+    return {"authority": {"regex": kserve_host_regex(host)}, "gateways": [KNATIVE_LOCAL_GATEWAY, "mesh"]}
+
+
 def _client_host_route(dep: ModelDeployment, namespace: str, suffix: str, http: list[dict]) -> dict:
     """VirtualService `<model>-<suffix>` for the host clients call, on the Knative local gateway and the mesh.
 
+    Every route matches the host as KServe's own route does (`kserve_host_match`, added to each of the route's
+    matches, or as its only match), so Istio keeps it in front of KServe's and Knative's while it is the older.
     Every route goes back through the local gateway with a rewritten Host; a Host this VirtualService answers
     itself would bring the request straight back to it, round and round, so that is refused."""
     host = cluster_host(dep.name, namespace)
@@ -276,6 +311,8 @@ def _client_host_route(dep: ModelDeployment, namespace: str, suffix: str, http: 
         if route.get("headers", {}).get("request", {}).get("set", {}).get("Host") == host:
             raise ValueError(f"VirtualService {dep.name}-{suffix}: route {route.get('name')!r} sends requests "
                              f"back to its own host {host!r}")
+    host_match = kserve_host_match(host)
+    http = [{**route, "match": [{**m, **host_match} for m in route.get("match", [{}])]} for route in http]
     return {
         "apiVersion": VIRTUAL_SERVICE_API, "kind": "VirtualService",
         "metadata": {"name": f"{dep.name}-{suffix}", "namespace": namespace,
