@@ -362,3 +362,20 @@ def test_no_virtual_service_route_sends_requests_back_to_its_own_hosts(ab_render
     for vs in services:
         for route in vs["spec"]["http"]:
             assert route["headers"]["request"]["set"]["Host"] not in vs["spec"]["hosts"], vs["metadata"]["name"]
+
+
+# -- waiting ----------------------------------------------------------------------------------------------------
+
+
+def test_a_model_whose_readiness_cannot_be_awaited_skips_the_wait_on_every_inference_service():
+    r = render(deployment("fraud-scorer", mode="Standard"), deployment("search-ranker"), deployment("churn-predictor"),
+               await_ready=False)
+    services = [o for o in r.objects() if o["kind"] == "InferenceService"]
+    assert {o["metadata"]["name"] for o in services} == {"fraud-scorer", "search-ranker", "search-ranker-shadow",
+                                                          "churn-predictor-a", "churn-predictor-b"}
+    for obj in services:
+        annotations = obj["metadata"]["annotations"]
+        assert annotations["pulumi.com/skipAwait"] == "true", obj["metadata"]["name"]
+        assert "pulumi.com/waitFor" not in annotations and "pulumi.com/timeoutSeconds" not in annotations
+    waited = isvc(render(deployment("fraud-scorer")), "fraud-scorer")["metadata"]["annotations"]
+    assert waited["pulumi.com/waitFor"] == "condition=PredictorReady" and "pulumi.com/skipAwait" not in waited

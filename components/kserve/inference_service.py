@@ -18,7 +18,8 @@ Behaviour (mode = the deployment's KServe mode, always written to `serving.kserv
   and an initial scale of 1 so every new revision proves it loads before it takes traffic.
 - Pulumi waits for `PredictorReady` (`pulumi.com/waitFor`), not `Ready`: the predictor serving is what must hold
   before the same update deletes Phase 1's objects. (`Ready` also needs KServe's ingress, which cannot take the
-  name `<model>` while Phase 1's Service still holds it.)
+  name `<model>` while Phase 1's Service still holds it.) Unless `await_ready` is False (a model only Pull members
+  host): then `pulumi.com/skipAwait`.
 - Canary (Knative): the predictor runs the candidate with `canaryTrafficPercent`; KServe keeps the last revision
   that had 100 % for the rest. Canary (Standard): the predictor keeps the stable artifact and `spec.canary[]` runs
   the candidate (`<model>-candidate-predictor`) with `trafficPercent`; the entry carries only the candidate's name
@@ -202,9 +203,12 @@ def inference_service(dep: ModelDeployment, namespace: str, *, name: Optional[st
                       storage_uri: Optional[str] = None, mode: Optional[DeploymentMode] = None,
                       variant: Optional[str] = None, min_replicas: Optional[int] = None,
                       cluster_local: bool = False, cold_start: ColdStart = ColdStart(),
-                      service_account_name: Optional[str] = None) -> dict:
+                      service_account_name: Optional[str] = None, await_ready: bool = True) -> dict:
     """The InferenceService for `dep` (or one variant of it: `name`, `storage_uri`, `mode` override the model's).
-    With neither `name` nor `storage_uri` given, a Canary rollout renders as described in the module docstring."""
+    With neither `name` nor `storage_uri` given, a Canary rollout renders as described in the module docstring.
+    `await_ready` False: Pulumi creates it without waiting (`pulumi.com/skipAwait: "true"`, which pulumi-kubernetes
+    checks before `waitFor`: provider/pkg/metadata/overrides.go `ReadyCondition` line 108, annotations.go line 33
+    and `IsAnnotationTrue` line 100 — exactly "true"; read at v4.32.0, unchanged on master)."""
     model, mode = dep.model, mode or dep.mode
     name = name or dep.name
     candidate = percent = None
@@ -217,8 +221,12 @@ def inference_service(dep: ModelDeployment, namespace: str, *, name: Optional[st
         labels[VISIBILITY_LABEL] = "cluster-local"
     gpu_cold = mode is DeploymentMode.KNATIVE and model.uses_gpu and (
         model.scaling.min_replicas if min_replicas is None else min_replicas) == 0
-    annotations = {DEPLOYMENT_MODE: mode.value, WAIT_FOR: "condition=PredictorReady",
-                   TIMEOUT: str(cold_start.timeout_s if gpu_cold else DEFAULT_TIMEOUT_S)}
+    annotations = {DEPLOYMENT_MODE: mode.value}
+    if await_ready:
+        annotations.update({WAIT_FOR: "condition=PredictorReady",
+                            TIMEOUT: str(cold_start.timeout_s if gpu_cold else DEFAULT_TIMEOUT_S)})
+    else:
+        annotations[SKIP_AWAIT] = "true"
     if mode is DeploymentMode.STANDARD:
         annotations[AUTOSCALER_CLASS] = "hpa"
     common = dict(mode=mode, min_replicas=min_replicas, cold_start=cold_start,
@@ -363,12 +371,16 @@ class InferenceServiceModelArgs:
     `namespace`: where its objects live. `mesh_provider`: where the Istio VirtualServices of A/B and mirror
     rollouts go — the member whose mesh routes the model's host (Karmada's API server knows no Istio kinds);
     default: the component's own provider, after `mesh_depends_on` (the release that installs Istio).
-    `cold_start`: Knative settings for GPU scale-from-zero. Optional `service_account_name` for the predictor pods."""
+    `cold_start`: Knative settings for GPU scale-from-zero. Optional `service_account_name` for the predictor pods.
+    `await_ready`: whether Pulumi waits for the InferenceServices' PredictorReady. The stack passes False for a
+    model no Push member hosts: only Pull members, which join Karmada after the update that exports their
+    credentials, could make it ready, so waiting would time out that very update."""
 
     deployment: ModelDeployment
     namespace: pulumi.Input[str]
     cold_start: ColdStart = ColdStart()
     service_account_name: Optional[str] = None
+    await_ready: bool = True
     mesh_provider: Optional[k8s.Provider] = None
     mesh_depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
 
@@ -386,7 +398,8 @@ class InferenceServiceModel(pulumi.ComponentResource):
         super().__init__("platform:kserve:InferenceServiceModel", name, None, opts)
         dep = args.deployment
         ns = pulumi.Output.from_input(args.namespace)
-        common = dict(cold_start=args.cold_start, service_account_name=args.service_account_name)
+        common = dict(cold_start=args.cold_start, service_account_name=args.service_account_name,
+                      await_ready=args.await_ready)
 
         def create(part: str, build, depends_on: Sequence[pulumi.Resource] = (),
                    on_mesh: bool = False) -> k8s.apiextensions.CustomResource:
