@@ -122,8 +122,11 @@ def build(cfg: PrivateStackConfig, placements: Mapping[str, ModelPlacementArgs])
         # its predictor, reported back through the interpreter's status aggregation).
         placement = ModelPlacement(f"{dep.name}-placement", placements[dep.name],
                                    opts=karmada.karmada_options(karmada_namespace, karmada.interpreter))
+        # The private cluster is the only Push member. A model only Pull members host (batch on public Spot) cannot
+        # be ready before they join, and they join only after this update exports their credentials: don't wait.
         served = InferenceServiceModel(dep.name, InferenceServiceModelArgs(
             deployment=dep, namespace=cfg.namespace, mesh_provider=cluster, service_account_name=MODEL_READER,
+            await_ready=cfg.cluster_name in placement.plan.clusters,
             mesh_depends_on=[namespace, *kserve.ready, *([kserve.istio_base] if kserve.istio_base else [])]),
             opts=karmada.karmada_options(karmada_crds, karmada_namespace, runtimes, karmada.interpreter, placement,
                                          member.cluster))

@@ -213,15 +213,26 @@ def test_revise_replica_without_predictor_returns_object_unchanged():
 # --- InterpretHealth --------------------------------------------------------------------------
 
 
+def predictor_ready(status="True", **extra):
+    return {"type": "PredictorReady", "status": status, **extra}
+
+
 @pytest.mark.parametrize(
     ("status", "healthy"),
     [
-        ({"observedGeneration": 4, "conditions": [{"type": "IngressReady", "status": "True"}, ready()]}, True),
-        ({"conditions": [ready()]}, True),  # no observedGeneration: nothing to compare
-        ({"observedGeneration": 4, "conditions": [ready("False", reason="RevisionMissing")]}, False),
-        ({"observedGeneration": 4, "conditions": [ready("Unknown")]}, False),
-        ({"observedGeneration": 3, "conditions": [ready()]}, False),  # stale: spec 4 not processed yet
-        ({"observedGeneration": 4, "conditions": [{"type": "PredictorReady", "status": "True"}]}, False),
+        ({"observedGeneration": 4, "conditions": [predictor_ready(), {"type": "IngressReady", "status": "True"},
+                                                  ready()]}, True),
+        ({"conditions": [predictor_ready()]}, True),
+        # KServe's observedGeneration is the Knative Service's or the Deployment's: any value, never compared
+        ({"observedGeneration": 3, "conditions": [predictor_ready(), ready()]}, True),
+        ({"observedGeneration": 11, "conditions": [predictor_ready(), ready()]}, True),
+        # Ready False for want of the member's ingress: the predictor still serves, nothing to fail over
+        ({"conditions": [predictor_ready(), {"type": "IngressReady", "status": "False"}, ready("False")]}, True),
+        ({"observedGeneration": 4, "conditions": [predictor_ready("False", reason="RevisionMissing"),
+                                                  ready("False", reason="RevisionMissing")]}, False),
+        ({"observedGeneration": 4, "conditions": [predictor_ready("Unknown"), ready("Unknown")]}, False),
+        ({"observedGeneration": 4, "conditions": [ready()]}, False),  # no PredictorReady: nothing says it serves
+        ({"observedGeneration": 4, "conditions": []}, False),
         ({"observedGeneration": 4}, False),
         (None, False),
     ],
@@ -249,32 +260,32 @@ def test_reflect_status_picks_fields_and_template_generation():
     observed = isvc(CPU_PREDICTOR, generation=2, status=copy.deepcopy(MEMBER_STATUS))
     observed["metadata"]["annotations"] = {"resourcetemplate.karmada.io/generation": "7"}
     reflected = call("statusReflection", observed)
+    # KServe's observedGeneration (the Knative Service's) and the member's own generation stay behind.
     assert reflected == {
         "conditions": MEMBER_STATUS["conditions"],
         "url": MEMBER_STATUS["url"],
         "address": MEMBER_STATUS["address"],
         "components": MEMBER_STATUS["components"],
         "modelStatus": MEMBER_STATUS["modelStatus"],
-        "observedGeneration": 2,
-        "generation": 2,
         "resourceTemplateGeneration": 7,
     }
 
 
 def test_reflect_status_without_status_or_with_empty_fields():
-    assert call("statusReflection", isvc(CPU_PREDICTOR, generation=1)) == {"generation": 1}
+    assert call("statusReflection", isvc(CPU_PREDICTOR, generation=1)) == {}
     annotated = isvc(CPU_PREDICTOR, generation=1)
-    annotated["metadata"]["annotations"] = {"serving.kserve.io/deploymentMode": "Standard"}
-    assert call("statusReflection", annotated) == {"generation": 1}
+    annotated["metadata"]["annotations"] = {"serving.kserve.io/deploymentMode": "Standard",
+                                            "resourcetemplate.karmada.io/generation": "not-a-number"}
+    assert call("statusReflection", annotated) == {}
     reflected = call("statusReflection", isvc(CPU_PREDICTOR, generation=1, status={"conditions": [], "components": {}}))
-    assert reflected == {"generation": 1}
+    assert reflected == {}
 
 
 # --- AggregateStatus --------------------------------------------------------------------------
 
 
-def member(name, *, url=None, generation=4, observed=4, template=4, conditions=None, **extra):
-    status = {"generation": generation, "observedGeneration": observed, "resourceTemplateGeneration": template}
+def member(name, *, url=None, template=4, conditions=None, **extra):
+    status = {"resourceTemplateGeneration": template}
     status["conditions"] = conditions if conditions is not None else [
         {"type": "PredictorReady", "status": "True"},
         ready(lastTransitionTime="2025-01-01T00:00:00Z"),
@@ -288,7 +299,7 @@ def member(name, *, url=None, generation=4, observed=4, template=4, conditions=N
 def test_aggregate_status_all_ready():
     items = [
         member("eu", url="http://fraud.eu", components={"predictor": {"url": "http://p.eu"}}),
-        member("us", url="http://fraud.us", generation=9, observed=9,
+        member("us", url="http://fraud.us",
                conditions=[{"type": "PredictorReady", "status": "True"}, ready(lastTransitionTime="2025-02-01T00:00:00Z")],
                components={"predictor": {"url": "http://p.us"}, "transformer": {"url": "http://t.us"}}),
     ]
@@ -300,8 +311,8 @@ def test_aggregate_status_all_ready():
     ]
     assert status["url"] == "http://fraud.eu"
     assert status["components"] == {"predictor": {"url": "http://p.eu"}, "transformer": {"url": "http://t.us"}}
-    assert status["observedGeneration"] == 4  # every member runs template generation 4 and observed it
-    assert "generation" not in status and "resourceTemplateGeneration" not in status
+    assert status["observedGeneration"] == 4  # every member object was made from template generation 4
+    assert "resourceTemplateGeneration" not in status
     assert result["spec"] == isvc(CPU_PREDICTOR)["spec"]
 
 
@@ -340,12 +351,24 @@ def test_aggregate_status_missing_status_or_failed_apply_is_not_ready():
     assert status["observedGeneration"] == 3  # not every member caught up: previous value kept
 
 
-def test_aggregate_status_stale_member_keeps_previous_observed_generation():
-    items = [member("eu"), member("us", template=3)]  # us still runs template generation 3
+@pytest.mark.parametrize(
+    ("us", "expected"),
+    [
+        (member("us", template=3), 3),  # us still runs template generation 3: previous value kept
+        (member("us", template=4), 4),
+        (member("us", template=5), 4),  # Karmada's own rule is >= (aggregateDeploymentStatus)
+        ({**member("us", template=4), "applied": False}, 3),  # Karmada could not apply generation 4 there
+        ({"clusterName": "us", "applied": True}, 3),  # nothing reported yet
+    ],
+)
+def test_aggregate_status_observed_generation_follows_the_template_generation_applied(us, expected):
     template = isvc(CPU_PREDICTOR, status={"observedGeneration": 3})
-    assert call("statusAggregation", template, items)["status"]["observedGeneration"] == 3
-    items = [member("eu"), member("us", generation=5, observed=4)]  # us has not processed its spec
-    assert call("statusAggregation", template, items)["status"]["observedGeneration"] == 3
+    assert call("statusAggregation", template, [member("eu"), us])["status"]["observedGeneration"] == expected
+
+
+def test_aggregate_status_without_a_previous_value_writes_none_until_every_member_caught_up():
+    status = call("statusAggregation", isvc(CPU_PREDICTOR), [member("eu"), member("us", template=3)])["status"]
+    assert "observedGeneration" not in status
 
 
 def test_aggregate_status_condition_missing_in_one_member_is_unknown():

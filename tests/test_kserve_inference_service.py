@@ -220,12 +220,15 @@ def test_standard_canary_keeps_the_stable_predictor_and_adds_spec_canary():
     spec = isvc(r, "fraud-scorer")["spec"]
     assert spec["predictor"]["model"]["storageUri"] == "s3://ml-artifacts/fraud-scorer/v3"
     assert "canaryTrafficPercent" not in spec["predictor"]
-    [canary] = spec["canary"]
-    assert canary["trafficPercent"] == 25
-    assert canary["predictor"]["name"] == "candidate"  # KServe names it fraud-scorer-candidate-predictor
-    assert canary["predictor"]["model"]["name"] == "kserve-container"  # required by the CRD in a canary
-    assert canary["predictor"]["model"]["storageUri"] == "s3://ml-artifacts/fraud-scorer/v4"
-    assert canary["predictor"]["model"]["runtime"] == spec["predictor"]["model"]["runtime"]
+    # Only the candidate's name and model: KServe v0.20's webhook refuses maxReplicas/scaleMetric/scaleTarget on a
+    # canary, and its controller copies runtime, resources and scheduling from the stable predictor.
+    assert spec["canary"] == [{
+        "predictor": {"name": "candidate",  # KServe names it fraud-scorer-candidate-predictor
+                      "model": {"name": "kserve-container",  # required by the CRD in a canary
+                                "modelFormat": {"name": "pytorch"},
+                                "storageUri": "s3://ml-artifacts/fraud-scorer/v4"}},
+        "trafficPercent": 25,
+    }]
     validate_all(r)
 
 
@@ -277,9 +280,13 @@ def test_ab_header_pins_requests_to_b_and_sends_the_rest_to_the_graph(ab_render)
     vs = ab_render.find("VirtualService", "churn-predictor-ab")["spec"]
     assert vs["hosts"] == [f"churn-predictor.{NS}.svc.cluster.local"]
     pinned, default = vs["http"]
-    assert pinned["match"] == [{"headers": {"x-model-variant": {"exact": "b"}}}]
+    # Both routes match the host as KServe's own route does (authority regex, local gateway and mesh), so Istio
+    # does not sort them behind Knative's route for the graph as catch-alls.
+    host_match = {"authority": {"regex": rf"^churn-predictor\.{NS}\.svc\.cluster\.local(?::\d{{1,5}})?$"},
+                  "gateways": ["knative-serving/knative-local-gateway", "mesh"]}
+    assert pinned["match"] == [{"headers": {"x-model-variant": {"exact": "b"}}, **host_match}]
     assert pinned["headers"]["request"]["set"]["Host"] == f"churn-predictor-b-predictor.{NS}.svc.cluster.local"
-    assert "match" not in default
+    assert default["match"] == [host_match]
     # Not the host this VirtualService answers (that would loop through the gateway back to it): the short name
     # only the graph's own Knative route lists.
     assert default["headers"]["request"]["set"]["Host"] == f"churn-predictor.{NS}.svc"
@@ -297,7 +304,7 @@ def test_ab_header_name_and_value_come_from_the_declaration():
                                                                        header_value="beta"))
     r = render(dataclasses.replace(dep, model=model))
     pinned = r.find("VirtualService", "churn-predictor-ab")["spec"]["http"][0]
-    assert pinned["match"] == [{"headers": {"x-cohort": {"exact": "beta"}}}]
+    assert [m["headers"] for m in pinned["match"]] == [{"x-cohort": {"exact": "beta"}}]
 
 
 def test_ab_on_triton_calls_tritons_infer_path():
@@ -320,6 +327,11 @@ def test_mirror_virtual_service_copies_traffic_to_the_shadow_predictor(mirror_re
     assert vs["spec"]["hosts"] == [f"search-ranker.{NS}.svc.cluster.local"]  # the host clients call
     assert vs["spec"]["gateways"] == ["knative-serving/knative-local-gateway", "mesh"]
     [route] = vs["spec"]["http"]
+    # KServe's own match for the host (kserve v0.20.0 ingress_reconciler.go lines 415-425): without it Istio 1.30
+    # sorts the route behind KServe's as a catch-all and nothing is ever mirrored.
+    assert route["match"] == [{
+        "authority": {"regex": rf"^search-ranker\.{NS}\.svc\.cluster\.local(?::\d{{1,5}})?$"},
+        "gateways": ["knative-serving/knative-local-gateway", "mesh"]}]
     assert route["route"] == [{"destination": {"host": "knative-local-gateway.istio-system.svc.cluster.local",
                                                "port": {"number": 80}}}]
     assert route["headers"]["request"]["set"]["Host"] == f"search-ranker-predictor.{NS}.svc.cluster.local"
@@ -350,3 +362,20 @@ def test_no_virtual_service_route_sends_requests_back_to_its_own_hosts(ab_render
     for vs in services:
         for route in vs["spec"]["http"]:
             assert route["headers"]["request"]["set"]["Host"] not in vs["spec"]["hosts"], vs["metadata"]["name"]
+
+
+# -- waiting ----------------------------------------------------------------------------------------------------
+
+
+def test_a_model_whose_readiness_cannot_be_awaited_skips_the_wait_on_every_inference_service():
+    r = render(deployment("fraud-scorer", mode="Standard"), deployment("search-ranker"), deployment("churn-predictor"),
+               await_ready=False)
+    services = [o for o in r.objects() if o["kind"] == "InferenceService"]
+    assert {o["metadata"]["name"] for o in services} == {"fraud-scorer", "search-ranker", "search-ranker-shadow",
+                                                          "churn-predictor-a", "churn-predictor-b"}
+    for obj in services:
+        annotations = obj["metadata"]["annotations"]
+        assert annotations["pulumi.com/skipAwait"] == "true", obj["metadata"]["name"]
+        assert "pulumi.com/waitFor" not in annotations and "pulumi.com/timeoutSeconds" not in annotations
+    waited = isvc(render(deployment("fraud-scorer")), "fraud-scorer")["metadata"]["annotations"]
+    assert waited["pulumi.com/waitFor"] == "condition=PredictorReady" and "pulumi.com/skipAwait" not in waited

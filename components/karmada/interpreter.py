@@ -18,10 +18,18 @@ Semantics in short (details in each script's header):
   counts) plus nodeSelector, tolerations and required node affinity.
 - replicaRevision (`ReviseReplica`): a member's share becomes its `minReplicas`
   (scale-to-zero stays 0); `maxReplicas` is split in the same proportion, rounded up.
-- healthInterpretation (`InterpretHealth`): healthy only if `Ready` is "True" and
-  `status.observedGeneration` matches `metadata.generation`.
-- statusReflection / statusAggregation: conditions, url, address, components, modelStatus,
-  observedGeneration; the aggregate is Ready only if every member is Ready.
+- healthInterpretation (`InterpretHealth`): healthy exactly when `PredictorReady` is "True".
+  Not `status.observedGeneration`: KServe v0.20 copies it from the Knative Service or the
+  Deployment (kserve/kserve v0.20.0 pkg/apis/serving/v1beta1/inference_service_status.go,
+  lines 456 and 635), whose generations move with Knative traffic rewrites and HPA scaling, so
+  comparing it with the InferenceService's generation would fail over serving members. Not
+  `Ready`: it also needs the member's ingress (IngressReady), which failover cannot mend.
+- statusReflection / statusAggregation: conditions, url, address, components, modelStatus;
+  the aggregate is Ready (or PredictorReady) only if every member is. `observedGeneration` is
+  Karmada's own record: the template's generation once every member object carries it in the
+  `resourcetemplate.karmada.io/generation` annotation Karmada sets when applying (karmada-io/
+  karmada v1.18.2 pkg/controllers/binding/common.go), as Karmada aggregates Deployments —
+  which is what pulumi-kubernetes' `waitFor` compares with `metadata.generation`.
 - dependencyInterpretation (`GetDependencies`): ServiceAccounts, Secrets, ConfigMaps and
   PVCs referenced by the predictor, transformer, explainer and canaries.
 - retention (`Retain`): keeps the member's status only.

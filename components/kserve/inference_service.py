@@ -18,10 +18,13 @@ Behaviour (mode = the deployment's KServe mode, always written to `serving.kserv
   and an initial scale of 1 so every new revision proves it loads before it takes traffic.
 - Pulumi waits for `PredictorReady` (`pulumi.com/waitFor`), not `Ready`: the predictor serving is what must hold
   before the same update deletes Phase 1's objects. (`Ready` also needs KServe's ingress, which cannot take the
-  name `<model>` while Phase 1's Service still holds it.)
+  name `<model>` while Phase 1's Service still holds it.) Unless `await_ready` is False (a model only Pull members
+  host): then `pulumi.com/skipAwait`.
 - Canary (Knative): the predictor runs the candidate with `canaryTrafficPercent`; KServe keeps the last revision
   that had 100 % for the rest. Canary (Standard): the predictor keeps the stable artifact and `spec.canary[]` runs
-  the candidate (`<model>-candidate-predictor`) with `trafficPercent`. In both modes 100 % renders exactly the
+  the candidate (`<model>-candidate-predictor`) with `trafficPercent`; the entry carries only the candidate's name
+  and model (KServe's webhook refuses canary autoscaling fields; the controller copies the rest from the stable
+  predictor and runs fixed replicas in proportion to the traffic). In both modes 100 % renders exactly the
   promoted end state (candidate as the artifact, no canary fields) and 0 % the rolled-back one (stable artifact,
   no canary fields).
 - A/B test: InferenceServices `<model>-a` (the model's artifact) and `<model>-b` (B's) and an InferenceGraph
@@ -33,19 +36,21 @@ Behaviour (mode = the deployment's KServe mode, always written to `serving.kserv
   kserve cmd/router `pickupRouteByCondition` — so the header match lives in the mesh.)
 - Mirror (Knative mode only): the InferenceService `<model>`, a shadow `<model>-shadow` (Standard mode,
   cluster-local, at least one replica) and an Istio VirtualService `<model>-mirror` for the client host
-  `<model>.<ns>.svc.cluster.local`, routing as KServe's own does (to the Knative local gateway, Host set to the
-  predictor) and mirroring `percent` % to the shadow predictor's ClusterIP Service. The shadow runs in Standard
+  `<model>.<ns>.svc.cluster.local`, matching and routing as KServe's own does (its authority match; to the
+  Knative local gateway, Host set to the predictor) and mirroring `percent` % to the shadow predictor's ClusterIP Service. The shadow runs in Standard
   mode because Envoy appends `-shadow` to a mirrored request's Host, which Knative's host-based routing would not
   match; a plain Service ignores the Host.
 - Standard mode without A/B: KServe names its Service `<model>-predictor`, so the component adds a Service
   `<model>` (port 80 to the stable predictor pods) to keep the hostname.
 
 Known limits (also in the report to the stack owner):
-- Istio merges VirtualServices for one host on a gateway oldest-first, and on `mesh` two of them conflict
-  (IST0109): KServe's (or Knative's) own VirtualService routes the same host. The mirror and A/B header routes
-  win only while they are the older one — true for a model created with its rollout (the InferenceService or
-  graph depends on the VirtualService); for a model that gains a mirror or A/B test later, delete the
-  generated VirtualService `<model>` once (KServe or Knative recreates it, newer).
+- KServe's (or Knative's) own VirtualService routes the same host. Istio 1.30 merges the routes of every
+  VirtualService for a host on a gateway oldest first, but moves routes without a match behind all others; on
+  sidecars (`mesh`) the oldest VirtualService takes the host (IST0109 reports the conflict). The mirror and A/B
+  routes carry KServe's own authority match (`kserve_host_match`), so they win while they are the older one —
+  true for a model created with its rollout (the InferenceService or graph depends on the VirtualService); for a
+  model that gains a mirror or A/B test later, delete the generated VirtualService `<model>` (and, for A/B,
+  Knative's `<model>-ingress` and `<model>-mesh`) once: they are recreated, newer.
 - In Standard mode `trafficPercent` is applied by KServe's Gateway API route; callers of the in-cluster Service
   `<model>` reach the stable predictor only. A Standard-mode InferenceGraph serves on Service port 443 (plain
   HTTP), not 80.
@@ -165,6 +170,24 @@ def predictor(dep: ModelDeployment, storage_uri: str, *, mode: Optional[Deployme
     return spec
 
 
+def standard_canary_predictor(dep: ModelDeployment, candidate_uri: str) -> dict:
+    """The `predictor` of a Standard-mode `spec.canary[]` entry: its name and the candidate's model, nothing else.
+
+    KServe v0.20's webhook refuses a canary that sets `maxReplicas`, `scaleTarget`, `scaleMetric` or `autoScaling`
+    (kserve/kserve v0.20.0 pkg/apis/serving/v1beta1/inference_service_validation.go lines 235-247: canaries run
+    fixed replicas) and one whose `minReplicas` exceeds the stable predictor's (lines 249-257; Karmada's replica
+    revision lowers the stable one per member, so none is set). The controller builds the canary Deployment from a
+    copy of the stable predictor with this entry merged over it (pkg/controller/v1beta1/inferenceservice/components/
+    predictor.go `buildCanaryPredictor`, lines 897-910; dario.cat/mergo v1.0.2 merge.go lines 262-270 merges the
+    `model` present on both sides field by field) and runs ceil(stable replicas x trafficPercent / 100)
+    replicas (`canaryReplicaCount`, lines 886-894): runtime, resources, scheduling and security come from the stable
+    predictor. The CRD requires `name` and `modelFormat` in a canary's model (config/crd/full, `spec.canary[].
+    predictor.model.required`); KServe's serving container is named `kserve-container`."""
+    return {"name": CANARY_NAME,
+            "model": {"name": CONTAINER_NAME, "modelFormat": {"name": dep.model.framework.value},
+                      "storageUri": candidate_uri}}
+
+
 def canary_split(model: Model) -> tuple[str, Optional[str], Optional[int]]:
     """(stable artifact, candidate artifact or None, candidate's percent or None) for the model's rollout.
     0 % is the rolled-back state and 100 % the promoted one: both without a candidate."""
@@ -180,9 +203,12 @@ def inference_service(dep: ModelDeployment, namespace: str, *, name: Optional[st
                       storage_uri: Optional[str] = None, mode: Optional[DeploymentMode] = None,
                       variant: Optional[str] = None, min_replicas: Optional[int] = None,
                       cluster_local: bool = False, cold_start: ColdStart = ColdStart(),
-                      service_account_name: Optional[str] = None) -> dict:
+                      service_account_name: Optional[str] = None, await_ready: bool = True) -> dict:
     """The InferenceService for `dep` (or one variant of it: `name`, `storage_uri`, `mode` override the model's).
-    With neither `name` nor `storage_uri` given, a Canary rollout renders as described in the module docstring."""
+    With neither `name` nor `storage_uri` given, a Canary rollout renders as described in the module docstring.
+    `await_ready` False: Pulumi creates it without waiting (`pulumi.com/skipAwait: "true"`, which pulumi-kubernetes
+    checks before `waitFor`: provider/pkg/metadata/overrides.go `ReadyCondition` line 108, annotations.go line 33
+    and `IsAnnotationTrue` line 100 — exactly "true"; read at v4.32.0, unchanged on master)."""
     model, mode = dep.model, mode or dep.mode
     name = name or dep.name
     candidate = percent = None
@@ -195,8 +221,12 @@ def inference_service(dep: ModelDeployment, namespace: str, *, name: Optional[st
         labels[VISIBILITY_LABEL] = "cluster-local"
     gpu_cold = mode is DeploymentMode.KNATIVE and model.uses_gpu and (
         model.scaling.min_replicas if min_replicas is None else min_replicas) == 0
-    annotations = {DEPLOYMENT_MODE: mode.value, WAIT_FOR: "condition=PredictorReady",
-                   TIMEOUT: str(cold_start.timeout_s if gpu_cold else DEFAULT_TIMEOUT_S)}
+    annotations = {DEPLOYMENT_MODE: mode.value}
+    if await_ready:
+        annotations.update({WAIT_FOR: "condition=PredictorReady",
+                            TIMEOUT: str(cold_start.timeout_s if gpu_cold else DEFAULT_TIMEOUT_S)})
+    else:
+        annotations[SKIP_AWAIT] = "true"
     if mode is DeploymentMode.STANDARD:
         annotations[AUTOSCALER_CLASS] = "hpa"
     common = dict(mode=mode, min_replicas=min_replicas, cold_start=cold_start,
@@ -208,10 +238,7 @@ def inference_service(dep: ModelDeployment, namespace: str, *, name: Optional[st
         spec["predictor"] = {**predictor(dep, candidate, **common), "canaryTrafficPercent": percent}
     else:
         spec["predictor"] = predictor(dep, storage_uri, **common)
-        candidate_predictor = predictor(dep, candidate, name=CANARY_NAME, **common)
-        # The CRD requires the container name in a canary's model; KServe's serving container is this one.
-        candidate_predictor["model"] = {"name": CONTAINER_NAME, **candidate_predictor["model"]}
-        spec["canary"] = [{"predictor": candidate_predictor, "trafficPercent": percent}]
+        spec["canary"] = [{"predictor": standard_canary_predictor(dep, candidate), "trafficPercent": percent}]
     return {"apiVersion": ISVC_API, "kind": "InferenceService",
             "metadata": {"name": name, "namespace": namespace, "labels": labels, "annotations": annotations},
             "spec": spec}
@@ -249,9 +276,42 @@ def _local_gateway_route(host: str) -> dict:
             "headers": {"request": {"set": {"Host": host}}}}
 
 
+# Go's regexp.QuoteMeta escapes exactly these (golang/go src/regexp/regexp.go `specialBytes`; KServe v0.20.0 builds
+# with go 1.25.8, go.mod line 3); Python's re.escape escapes more (`-` among them), and the regex must be character
+# for character the one KServe writes.
+_GO_REGEXP_SPECIAL = frozenset("\\.+*?()|[]{}^$")
+
+
+def kserve_host_regex(host: str) -> str:
+    """The authority regex KServe v0.20 matches a cluster-local host with: kserve/kserve v0.20.0
+    pkg/constants/constants.go `HostRegExp` (lines 880-893; a plain `<name>.<ns>.svc.cluster.local` takes the
+    exact branch, line 887): `^` + QuoteMeta(host) + optional port + `$`."""
+    quoted = "".join("\\" + c if c in _GO_REGEXP_SPECIAL else c for c in host)
+    return "^" + quoted + r"(?::\d{1,5})?$"
+
+
+def kserve_host_match(host: str) -> dict:
+    """The match KServe v0.20 puts on its own VirtualService route for the cluster-local host of an
+    InferenceService (kserve/kserve v0.20.0 pkg/controller/v1beta1/inferenceservice/reconcilers/ingress/
+    ingress_reconciler.go `createHTTPMatchRequest`, lines 415-425): the authority regex, on the local gateway and
+    the mesh.
+
+    Why the platform's routes for that host carry it too: Istio 1.30 merges the routes of every VirtualService for
+    one host on a gateway in creation order (istio/istio 1.30.3 pilot/pkg/model/virtualservice_controller.go
+    line 134, pilot/pkg/networking/core/gateway.go lines 488-491) and then moves every catch-all route — no
+    header, authority or query match and a `/` path, which is what a route without `match` becomes — behind all
+    others (gateway.go line 560, pilot/pkg/networking/core/route/route.go `SortVHostRoutes`/`IsCatchAllRoute`,
+    lines 1621-1649; an authority match is a header match, route.go lines 1122-1125). With KServe's own match, the
+    routes stay in creation order, so the older VirtualService wins on the gateway as it does on sidecars (which
+    take the oldest VirtualService for a host, pilot/pkg/networking/core/httproute.go lines 408-420)."""
+    return {"authority": {"regex": kserve_host_regex(host)}, "gateways": [KNATIVE_LOCAL_GATEWAY, "mesh"]}
+
+
 def _client_host_route(dep: ModelDeployment, namespace: str, suffix: str, http: list[dict]) -> dict:
     """VirtualService `<model>-<suffix>` for the host clients call, on the Knative local gateway and the mesh.
 
+    Every route matches the host as KServe's own route does (`kserve_host_match`, added to each of the route's
+    matches, or as its only match), so Istio keeps it in front of KServe's and Knative's while it is the older.
     Every route goes back through the local gateway with a rewritten Host; a Host this VirtualService answers
     itself would bring the request straight back to it, round and round, so that is refused."""
     host = cluster_host(dep.name, namespace)
@@ -259,6 +319,8 @@ def _client_host_route(dep: ModelDeployment, namespace: str, suffix: str, http: 
         if route.get("headers", {}).get("request", {}).get("set", {}).get("Host") == host:
             raise ValueError(f"VirtualService {dep.name}-{suffix}: route {route.get('name')!r} sends requests "
                              f"back to its own host {host!r}")
+    host_match = kserve_host_match(host)
+    http = [{**route, "match": [{**m, **host_match} for m in route.get("match", [{}])]} for route in http]
     return {
         "apiVersion": VIRTUAL_SERVICE_API, "kind": "VirtualService",
         "metadata": {"name": f"{dep.name}-{suffix}", "namespace": namespace,
@@ -309,12 +371,16 @@ class InferenceServiceModelArgs:
     `namespace`: where its objects live. `mesh_provider`: where the Istio VirtualServices of A/B and mirror
     rollouts go — the member whose mesh routes the model's host (Karmada's API server knows no Istio kinds);
     default: the component's own provider, after `mesh_depends_on` (the release that installs Istio).
-    `cold_start`: Knative settings for GPU scale-from-zero. Optional `service_account_name` for the predictor pods."""
+    `cold_start`: Knative settings for GPU scale-from-zero. Optional `service_account_name` for the predictor pods.
+    `await_ready`: whether Pulumi waits for the InferenceServices' PredictorReady. The stack passes False for a
+    model no Push member hosts: only Pull members, which join Karmada after the update that exports their
+    credentials, could make it ready, so waiting would time out that very update."""
 
     deployment: ModelDeployment
     namespace: pulumi.Input[str]
     cold_start: ColdStart = ColdStart()
     service_account_name: Optional[str] = None
+    await_ready: bool = True
     mesh_provider: Optional[k8s.Provider] = None
     mesh_depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
 
@@ -332,7 +398,8 @@ class InferenceServiceModel(pulumi.ComponentResource):
         super().__init__("platform:kserve:InferenceServiceModel", name, None, opts)
         dep = args.deployment
         ns = pulumi.Output.from_input(args.namespace)
-        common = dict(cold_start=args.cold_start, service_account_name=args.service_account_name)
+        common = dict(cold_start=args.cold_start, service_account_name=args.service_account_name,
+                      await_ready=args.await_ready)
 
         def create(part: str, build, depends_on: Sequence[pulumi.Resource] = (),
                    on_mesh: bool = False) -> k8s.apiextensions.CustomResource:

@@ -17,9 +17,23 @@
 -- components: per component, the entry of the first member that reports it.
 -- modelStatus: the first member's whose model is not loaded or has a failure, else the
 --   first reported.
--- observedGeneration: the template's metadata.generation once every member runs that
---   template generation and its KServe controller has observed it; otherwise the previous
---   value (as Karmada does for Deployments).
+-- observedGeneration: the template's metadata.generation once every member object was made
+--   from it, by Karmada's own record: the member's resourcetemplate.karmada.io/generation
+--   annotation (reflected as resourceTemplateGeneration) is at least the template's
+--   generation, and its manifest applied; otherwise the previous value. This is Karmada's
+--   rule for Deployments (karmada-io/karmada v1.18.2 pkg/resourceinterpreter/default/native/
+--   aggregatestatus.go, aggregateDeploymentStatus) less its second half, the member's own
+--   observedGeneration >= generation: KServe v0.20 has no such number of its own (it copies
+--   the Knative Service's or the Deployment's: kserve/kserve v0.20.0 pkg/apis/serving/
+--   v1beta1/inference_service_status.go lines 456 and 635), and those move with Knative
+--   traffic rewrites and HPA scaling. Readiness is the conditions' business.
+--   pulumi-kubernetes' `waitFor: condition=X` completes when status.observedGeneration is not
+--   below metadata.generation and X is "True" (provider/pkg/await/condition/kubectl.go
+--   checkCondition; read at v4.32.0 and master); aggregated conditions never carry a member's
+--   observedGeneration, which that check would prefer.
+--   Limit: KServe records no generation of its own, so the first status Karmada collects from a
+--   member after applying a new template may still carry the previous spec's conditions until
+--   the member's KServe reconciles it (usually within seconds).
 --
 -- Written for Karmada's Lua 5.1 VM: locals only besides the entry function.
 
@@ -112,8 +126,9 @@ function AggregateStatus(desiredObj, statusItems)
       end
     end
 
-    if templateGeneration ~= nil and reflected.resourceTemplateGeneration == templateGeneration
-        and reflected.generation ~= nil and reflected.observedGeneration == reflected.generation then
+    if templateGeneration ~= nil and item.applied ~= false
+        and type(reflected.resourceTemplateGeneration) == "number"
+        and reflected.resourceTemplateGeneration >= templateGeneration then
       observedCount = observedCount + 1
     end
   end
