@@ -35,7 +35,7 @@ import pytest
 import yaml
 
 from components import versions
-from components.versions import KARMADA_CHART_REPO, Chart
+from components.versions import Chart
 from stacks import render as render_module
 from stacks.__main__ import render_stack
 from stacks.render import HELM_RELEASE, unwrap_secrets
@@ -43,6 +43,7 @@ from stacks.render import HELM_RELEASE, unwrap_secrets
 ENV_VAR = "PLATFORM_CHARTS_DIR"
 DEFAULT_CHARTS_DIR = Path(__file__).resolve().parents[2] / "shared" / "charts"
 # Repository URL → its reference index under the charts folder.
+KARMADA_CHART_REPO = "https://raw.githubusercontent.com/karmada-io/karmada/master/charts"
 INDEXES = {KARMADA_CHART_REPO: "karmada-index.yaml"}
 ISTIO_NESTING = "_internal_defaults_do_not_set"
 
