@@ -473,5 +473,6 @@ def test_checker_flags_unpinned_images():
 
 
 def test_a_chart_without_reference_data_fails_saying_what_to_add(tmp_path):
-    with pytest.raises(pytest.fail.Exception, match=r"no reference data for chart karmada v9\.9\.9: add .*karmada-v9\.9\.9"):
+    with pytest.raises(pytest.fail.Exception,
+                       match=r"no reference data for chart karmada v9\.9\.9: add .*karmada-v9\.9\.9"):
         chart_folder(Chart("karmada", "v9.9.9", KARMADA_CHART_REPO), tmp_path)

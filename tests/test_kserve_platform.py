@@ -71,7 +71,8 @@ def test_kserve_charts_come_from_the_oci_registry(platform):
 
 
 def test_values(platform):
-    cert_manager_image = lambda name: {"repository": f"quay.io/jetstack/cert-manager-{name}", "tag": "v1.17.0"}  # noqa: E731
+    def cert_manager_image(name):
+        return {"repository": f"quay.io/jetstack/cert-manager-{name}", "tag": "v1.17.0"}
     assert rel(platform, "cert-manager").inputs["values"] == {
         "crds": {"enabled": True}, "image": cert_manager_image("controller"),
         **{part: {"image": cert_manager_image(part)} for part in ("webhook", "cainjector", "acmesolver",

@@ -482,7 +482,8 @@ class KarmadaControlPlane(pulumi.ComponentResource):
                 "frontProxyCrt": self.front_proxy_client.cert_pem,
                 "frontProxyKey": self.front_proxy_client.key_pem,
             }},
-            "apiServer": {"replicaCount": args.apiserver_replicas, "serviceType": chart_service_type(args.service_type)},
+            "apiServer": {"replicaCount": args.apiserver_replicas,
+                          "serviceType": chart_service_type(args.service_type)},
             "controllerManager": {"featureGates": {"PropagateDeps": True}},
         }
         if args.node_port is not None:
