@@ -91,6 +91,8 @@ def build(cfg: PrivateStackConfig, placements: Mapping[str, ModelPlacementArgs])
                             opts=on_cluster)
     karmada = KarmadaControlPlane("karmada", KarmadaControlPlaneArgs(
         api_endpoint=cfg.karmada_api_endpoint, service_type=cfg.karmada_service_type,
+        node_port=cfg.karmada_node_port, load_balancer_sources=cfg.karmada_load_balancer_sources,
+        etcd_storage_class=cfg.karmada_etcd_storage_class, etcd_storage_size=cfg.karmada_etcd_storage_size,
         pull_members=tuple(m.name for m in cfg.members)), opts=on_cluster)
     # The cluster joins Karmada once its KServe (and Knative) is up and model pods can read: Karmada pushes runtimes
     # and InferenceServices the moment a member exists, and the member's webhooks must be there to admit them.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Mapping, Optional
@@ -84,6 +85,10 @@ class PrivateStackConfig:
     models: tuple[ModelDeployment, ...]
     storage_credentials_secret: Optional[str] = None
     s3_endpoint: Optional[str] = None
+    karmada_node_port: Optional[int] = None
+    karmada_load_balancer_sources: tuple[str, ...] = ()
+    karmada_etcd_storage_class: Optional[str] = None
+    karmada_etcd_storage_size: str = "5Gi"
 
     def models_at(self, phase: Phase) -> list[ModelDeployment]:
         return [m for m in self.models if m.phase is phase]
@@ -251,6 +256,34 @@ def _describe(pools: tuple[GpuPool, ...]) -> str:
     return ", ".join(f"{p.gpu_count}x {p.gpu_type.value} ({p.capacity.value})" for p in pools) or "no GPU pools"
 
 
+def _karmada_exposure(karmada: Section) -> tuple[str, Optional[int], tuple[str, ...]]:
+    """The Karmada API server Service: type (ClusterIP by default, which needs nothing from the cluster), the
+    NodePort to fix (NodePort only), and the CIDRs a LoadBalancer admits (required with LoadBalancer)."""
+    service_type = karmada.str("serviceType", "ClusterIP", pattern=r"^(ClusterIP|NodePort|LoadBalancer)$",
+                               expected="ClusterIP, NodePort or LoadBalancer (Pull agents on public clusters dial "
+                                        "the API endpoint: expose it)")
+    node_port = None
+    if "nodePort" in karmada.data:
+        if service_type != "NodePort":
+            raise ConfigError(karmada.where, "nodePort", karmada.data["nodePort"], "no nodePort unless serviceType "
+                              "is NodePort")
+        node_port = karmada.int("nodePort", minimum=30000, maximum=32767)
+    sources = tuple(karmada.list("loadBalancerSourceRanges", []))
+    for cidr in sources:
+        try:
+            ipaddress.ip_network(cidr)
+        except (TypeError, ValueError):
+            raise ConfigError(karmada.where, "loadBalancerSourceRanges", cidr, "CIDRs such as '203.0.113.0/24'") \
+                from None
+    if sources and service_type != "LoadBalancer":
+        raise ConfigError(karmada.where, "loadBalancerSourceRanges", list(sources), "no source ranges unless "
+                          "serviceType is LoadBalancer")
+    if service_type == "LoadBalancer" and not sources:
+        raise ConfigError(karmada.where, "loadBalancerSourceRanges", [], "the CIDRs allowed to reach the Karmada API "
+                          "server (the public members' egress addresses) when serviceType is LoadBalancer")
+    return service_type, node_port, sources
+
+
 def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Model]) -> PrivateStackConfig:
     """`values`: the `platform` namespace of the stack config, keys without the `platform:` prefix."""
     top = Section("platform", values, ("phase", "cluster", "namespace", "gpuPools", "kserve", "karmada",
@@ -260,11 +293,13 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
     cluster = top.section("cluster", ("name", "kubeconfigContext"))
     cluster_name = cluster.str("name", "private", pattern=DNS_LABEL, expected="a DNS-1123 cluster name")
     kserve = top.section("kserve", ("deploymentMode", "ingressDomain"))
-    karmada = top.section("karmada", ("apiEndpoint", "serviceType"))
+    karmada = top.section("karmada", ("apiEndpoint", "serviceType", "nodePort", "loadBalancerSourceRanges",
+                                      "etcdStorageClass", "etcdStorageSize"))
     api_endpoint = karmada.str("apiEndpoint", DEFAULT_API_ENDPOINT)
     problem = api_endpoint_problem(api_endpoint, DEFAULT_RELEASE, DEFAULT_NAMESPACE)
     if problem:
         raise ConfigError("platform:karmada", "apiEndpoint", api_endpoint, problem)
+    service_type, node_port, sources = _karmada_exposure(karmada)
     default_mode = kserve.enum("deploymentMode", DeploymentMode, DeploymentMode.KNATIVE)
     members = _members(top.list("members", []), cluster_name)
     if members and phase is not Phase.HYBRID:
@@ -297,9 +332,14 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
                                   expected="a DNS-1123 subdomain such as 'inference.example.com' (no scheme, port "
                                            "or path)"),
         karmada_api_endpoint=api_endpoint,
-        karmada_service_type=karmada.str("serviceType", "ClusterIP", pattern=r"^(ClusterIP|NodePort|LoadBalancer)$",
-                                         expected="ClusterIP, NodePort or LoadBalancer (Pull agents on public "
-                                                  "clusters dial the API endpoint: expose it)"),
+        karmada_service_type=service_type,
+        karmada_node_port=node_port,
+        karmada_load_balancer_sources=sources,
+        karmada_etcd_storage_class=karmada.str("etcdStorageClass", None, pattern=DNS_SUBDOMAIN,
+                                               expected="the name of a StorageClass (default: the cluster's "
+                                                        "default StorageClass)"),
+        karmada_etcd_storage_size=karmada.str("etcdStorageSize", "5Gi", pattern=r"^[1-9][0-9]*(Mi|Gi|Ti)$",
+                                              expected="a size such as '5Gi'"),
         registry_mirror=top.str("registryMirror", None, pattern=r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._/-]+)?$",
                                 expected="a registry host such as 'mirror.example.com' or 'host:5000/path'"),
         bucket_mirrors=mirrors,

@@ -68,10 +68,12 @@ def release(r):
 def test_karmada_chart_is_pinned_and_installed_on_the_private_cluster(r):
     rel = release(r)
     assert rel.cluster == "private"
-    assert rel.inputs["chart"] == "karmada" == KARMADA_CHART.name
+    # v1.18.2 is not in the index of the raw.githubusercontent.com repository (../shared/charts/karmada-index.yaml
+    # stops at v1.18.1): the chart is pulled as the v1.18.2 release asset, not through that index.
+    assert rel.inputs["chart"] == ("https://github.com/karmada-io/karmada/releases/download/v1.18.2/"
+                                   "karmada-chart-v1.18.2.tgz") == KARMADA_CHART.archive
     assert rel.inputs["version"] == "v1.18.2" == KARMADA_VERSION
-    assert rel.inputs["repositoryOpts"] == {
-        "repo": "https://raw.githubusercontent.com/karmada-io/karmada/master/charts"}
+    assert rel.inputs.get("repositoryOpts") is None
     assert rel.inputs["name"] == "karmada" and rel.inputs["namespace"] == "karmada-system"
     assert rel.inputs["createNamespace"] is True
     # The static-resource job installs Karmada's CRDs into the Karmada API server: wait for it.
@@ -107,15 +109,44 @@ def test_chart_values_use_custom_certificates_minted_by_the_stack(r):
         assert custom[key] == FAKE_KEY
 
 
-def test_chart_values_pin_images_and_enable_propagate_deps(r):
+KARMADA_IMAGE = {"registry": "docker.io", "tag": "v1.18.2"}
+EXPECTED_IMAGES = {
+    ("scheduler",): {**KARMADA_IMAGE, "repository": "karmada/karmada-scheduler"},
+    ("webhook",): {**KARMADA_IMAGE, "repository": "karmada/karmada-webhook"},
+    ("controllerManager",): {**KARMADA_IMAGE, "repository": "karmada/karmada-controller-manager"},
+    ("aggregatedApiServer",): {**KARMADA_IMAGE, "repository": "karmada/karmada-aggregated-apiserver"},
+    ("metricsAdapter",): {**KARMADA_IMAGE, "repository": "karmada/karmada-metrics-adapter"},
+    ("apiServer",): {"registry": "registry.k8s.io", "repository": "kube-apiserver", "tag": "v1.35.2"},
+    ("kubeControllerManager",): {"registry": "registry.k8s.io", "repository": "kube-controller-manager",
+                                 "tag": "v1.35.2"},
+    ("etcd", "internal"): {"registry": "registry.k8s.io", "repository": "etcd", "tag": "3.6.6-0"},
+    # Not the chart's docker.io/bitnamisecure/kubectl (published at `latest` only): the platform's image with bash.
+    ("kubectl",): {"registry": "registry.internal", "repository": "inference-platform/karmada-kubectl",
+                   "tag": "1.35.2-1"},
+    ("cfssl",): {"registry": "docker.io", "repository": "cfssl/cfssl", "tag": "v1.6.5"},
+}
+
+
+def test_chart_values_pin_every_image_and_enable_propagate_deps(r):
     values = r.outputs["values"]
-    for component in ("scheduler", "webhook", "controllerManager", "aggregatedApiServer", "metricsAdapter"):
-        assert values[component]["image"]["tag"] == KARMADA_VERSION, component
+    for path, image in EXPECTED_IMAGES.items():
+        node = values
+        for key in path:
+            node = node[key]
+        assert node["image"] == image, path
     assert values["controllerManager"]["featureGates"] == {"PropagateDeps": True}
     assert values["apiServer"] == {"replicaCount": 1, "serviceType": "ClusterIP",
-                                   "resources": COMPONENT_RESOURCES["apiServer"]}
-    assert values["etcd"] == {"internal": {"resources": ETCD_RESOURCES}} and "global" not in values
-    assert values["kubectl"]["image"]["tag"] != "latest" and values["cfssl"]["image"]["tag"] != "latest"
+                                   "resources": COMPONENT_RESOURCES["apiServer"],
+                                   "image": EXPECTED_IMAGES[("apiServer",)]}
+    assert "global" not in values
+
+
+def test_etcd_keeps_its_data_on_a_claim_in_the_default_storage_class(r):
+    # The chart's default is a hostPath (charts/karmada/values.yaml `etcd.internal.storageType`).
+    assert r.outputs["values"]["etcd"] == {"internal": {
+        "resources": ETCD_RESOURCES, "storageType": "pvc", "pvc": {"storageClass": "", "size": "5Gi"},
+        "image": EXPECTED_IMAGES[("etcd", "internal")]}}
+    assert r.of_type("kubernetes:core/v1:Service") == []  # ClusterIP: the chart's own Service only
 
 
 def test_every_control_plane_pod_gets_requests_and_limits(r):
@@ -127,18 +158,34 @@ def test_every_control_plane_pod_gets_requests_and_limits(r):
     assert set(values["etcd"]["internal"]["resources"]["limits"]) == {"cpu", "memory"}
 
 
-def test_optional_values_etcd_storage_registry_and_overrides():
-    r = render(KarmadaControlPlaneArgs(etcd_storage_class="ceph-rbd", image_registry="mirror.internal",
-                                       service_type="LoadBalancer", apiserver_replicas=3,
+def test_optional_values_etcd_storage_registry_node_port_and_overrides():
+    r = render(KarmadaControlPlaneArgs(etcd_storage_class="ceph-rbd", etcd_storage_size="20Gi",
+                                       image_registry="mirror.internal", service_type="NodePort", node_port=32443,
+                                       apiserver_replicas=3,
                                        values={"apiServer": {"serviceAnnotations": {"lb": "internal"}}}),
                push=False)
     values = r.outputs["values"]
-    assert values["etcd"] == {"internal": {"resources": ETCD_RESOURCES, "storageType": "pvc",
-                                           "pvc": {"storageClass": "ceph-rbd", "size": "5Gi"}}}
+    assert values["etcd"]["internal"]["pvc"] == {"storageClass": "ceph-rbd", "size": "20Gi"}
     assert values["global"] == {"imageRegistry": "mirror.internal"}
-    assert values["apiServer"] == {"replicaCount": 3, "serviceType": "LoadBalancer",
+    assert values["apiServer"] == {"replicaCount": 3, "serviceType": "NodePort", "nodePort": 32443,
                                    "resources": COMPONENT_RESOURCES["apiServer"],
+                                   "image": EXPECTED_IMAGES[("apiServer",)],
                                    "serviceAnnotations": {"lb": "internal"}}
+    assert r.of_type("kubernetes:core/v1:Service") == []
+
+
+def test_a_load_balancer_is_the_components_own_service_open_to_the_given_sources_only():
+    # The chart's Service (v1.18.2 templates/karmada-apiserver.yaml) cannot carry loadBalancerSourceRanges, and a
+    # LoadBalancer inside the release would make Helm's wait time out on a cluster without a load balancer.
+    r = render(KarmadaControlPlaneArgs(service_type="LoadBalancer", load_balancer_sources=("203.0.113.0/24",)),
+               push=False)
+    assert r.outputs["values"]["apiServer"]["serviceType"] == "ClusterIP"
+    svc = r.get("kubernetes:core/v1:Service", "karmada-apiserver-lb")
+    assert svc.inputs["spec"] == {"type": "LoadBalancer", "selector": {"app": "karmada-apiserver"},
+                                  "loadBalancerSourceRanges": ["203.0.113.0/24"],
+                                  "ports": [{"name": "https", "port": 5443, "targetPort": 5443, "protocol": "TCP"}]}
+    assert svc.inputs["metadata"]["namespace"] == "karmada-system"
+    assert svc.cluster == "private" and RELEASE_KEY in svc.depends_on
 
 
 # -- certificates ---------------------------------------------------------------------------------------------
@@ -281,6 +328,10 @@ def test_no_wildcard_permission_is_granted_to_agents(r):
     ({"api_endpoint": "https://karmada-apiserver.other.svc:5443"}, "karmada-apiserver.karmada-system.svc"),
     ({"release_name": "kd"}, "kd-apiserver.karmada-system.svc"),
     ({"service_type": "ExternalName"}, "ClusterIP"),
+    ({"service_type": "LoadBalancer"}, "load_balancer_sources"),
+    ({"service_type": "NodePort", "node_port": 29999}, "30000 to 32767"),
+    ({"service_type": "NodePort", "node_port": 32768}, "30000 to 32767"),
+    ({"service_type": "ClusterIP", "node_port": 30000}, "NodePort"),
     ({"pull_members": ("a", "a")}, "unique"),
 ])
 def test_bad_arguments_are_refused(kwargs, match):
@@ -371,3 +422,8 @@ def test_cluster_object_options():
 def test_no_key_or_certificate_appears_in_clear_in_the_render(r):
     dumped = json.dumps([x.to_json() for x in r.resources])
     assert "RkFLRQ==" not in dumped and "PRIVATE KEY" not in dumped
+
+
+@pytest.mark.parametrize("port", [30000, 32767])
+def test_node_ports_at_both_ends_of_the_range_are_accepted(port):
+    assert KarmadaControlPlaneArgs(service_type="NodePort", node_port=port).node_port == port

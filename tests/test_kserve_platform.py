@@ -71,13 +71,32 @@ def test_kserve_charts_come_from_the_oci_registry(platform):
 
 
 def test_values(platform):
-    assert rel(platform, "cert-manager").inputs["values"] == {"crds": {"enabled": True}}
+    def cert_manager_image(name):
+        return {"repository": f"quay.io/jetstack/cert-manager-{name}", "tag": "v1.17.0"}
+    assert rel(platform, "cert-manager").inputs["values"] == {
+        "crds": {"enabled": True}, "image": cert_manager_image("controller"),
+        **{part: {"image": cert_manager_image(part)} for part in ("webhook", "cainjector", "acmesolver",
+                                                                  "startupapicheck")}}
     assert rel(platform, "istio-base").inputs["values"] == {"defaultRevision": "default"}
+    assert rel(platform, "istiod").inputs["values"] == {
+        "meshConfig": {"accessLogFile": "/dev/stdout"}, "hub": "docker.io/istio", "tag": "1.30.3",
+        "global": {"hub": "docker.io/istio", "tag": "1.30.3"}}
     assert rel(platform, "istio-ingressgateway").inputs["values"] == {"service": {"type": "ClusterIP"}}
-    # The v0.20 chart's keys (inferenceservice-config is rendered from inferenceServiceConfig.*), not the old
-    # kserve.controller.* ones it no longer reads.
-    assert rel(platform, "kserve").inputs["values"] == {"inferenceServiceConfig": {
-        "deploy": {"defaultDeploymentMode": "Knative"}, "ingress": {"ingressDomain": "models.example.internal"}}}
+    assert rel(platform, "knative-operator").inputs["values"] == {"knative_operator": {
+        "knative_operator": {"image": "gcr.io/knative-releases/knative.dev/operator/cmd/operator", "tag": "v1.21.1"},
+        "operator_webhook": {"image": "gcr.io/knative-releases/knative.dev/operator/cmd/webhook", "tag": "v1.21.1"}}}
+    # kserve-resources v0.20.0 reads everything under kserve.* (files/common/configmap-patch.yaml:
+    # kserve.controller.deploymentMode, kserve.controller.gateway.domain, kserve.metricsaggregator.*); a top-level
+    # inferenceServiceConfig.* is read by nothing.
+    assert rel(platform, "kserve").inputs["values"] == {"kserve": {
+        "controller": {"deploymentMode": "Knative", "gateway": {"domain": "models.example.internal"},
+                       "image": "kserve/kserve-controller", "tag": "v0.20.0",
+                       "rbacProxyImage": "quay.io/brancz/kube-rbac-proxy:v0.18.0"},
+        "agent": {"image": "kserve/agent", "tag": "v0.20.0"},
+        "router": {"image": "kserve/router", "tag": "v0.20.0"},
+        "storage": {"image": "kserve/storage-initializer", "tag": "v0.20.0"},
+        # Prometheus scraping of the serving containers' metrics (phase 2), aggregated by queue-proxy.
+        "metricsaggregator": {"enableMetricAggregation": "true", "enablePrometheusScraping": "true"}}}
 
 
 def test_every_release_is_atomic_waits_and_has_a_timeout(platform):
@@ -131,7 +150,7 @@ def test_standard_only_platform_installs_neither_istio_nor_knative():
     names = sorted(x.name for x in r.resources if x.type == HELM_RELEASE)
     assert names == ["kserve-cert-manager", "kserve-crds-kserve-crd", "kserve-kserve"]
     assert not r.of_type(KNATIVE_SERVING)
-    assert rel(r, "kserve").inputs["values"]["inferenceServiceConfig"]["deploy"]["defaultDeploymentMode"] == "Standard"
+    assert rel(r, "kserve").inputs["values"]["kserve"]["controller"]["deploymentMode"] == "Standard"
     assert set(rel(r, "kserve").depends_on) == {f"{HELM_RELEASE}::kserve-crds-kserve-crd", key("cert-manager")}
 
 
@@ -159,8 +178,8 @@ def test_kserve_crds_alone_on_another_cluster():
 
 
 def test_an_s3_compatible_endpoint_reaches_the_storage_initializer_config():
-    r = render(KServePlatformArgs(s3_endpoint="https://minio.storage.internal:9000"))
-    assert rel(r, "kserve").inputs["values"]["inferenceServiceConfig"]["credentials"] == {
-        "s3": {"s3Endpoint": "minio.storage.internal:9000", "s3UseHttps": "1"}}
-    plain = render(KServePlatformArgs(s3_endpoint="http://minio.storage.internal:9000"))
-    assert rel(plain, "kserve").inputs["values"]["inferenceServiceConfig"]["credentials"]["s3"]["s3UseHttps"] == "0"
+    # KServe v0.20.0 pkg/credentials/s3/utils.go getEndpointConfiguration: the scheme sets S3_USE_HTTPS.
+    for endpoint in ("https://minio.storage.internal:9000", "http://minio.storage.internal:9000"):
+        r = render(KServePlatformArgs(s3_endpoint=endpoint))
+        assert rel(r, "kserve").inputs["values"]["kserve"]["storage"] == {
+            "image": "kserve/storage-initializer", "tag": "v0.20.0", "s3": {"endpoint": endpoint}}

@@ -277,3 +277,57 @@ def test_an_on_premises_s3_store_needs_a_mirror_for_every_model_a_member_may_run
     assert read_private_config(mirrored, CATALOG).s3_endpoint == "https://minio.storage.internal:9000"
     assert read_private_config(config(members=members, models={"ticket-router": {}}), CATALOG)
     fails(config(storage={"s3Endpoint": "https://minio:99999"}), "platform:storage", "s3Endpoint", "99999")
+
+
+# -- the Karmada API server's exposure and etcd storage (issue 8 defect 8, issue 11) ---------------------------
+
+def test_karmada_defaults_need_nothing_from_a_bare_cluster():
+    cfg = read_private_config(config(), CATALOG)
+    assert (cfg.karmada_service_type, cfg.karmada_node_port, cfg.karmada_load_balancer_sources) == (
+        "ClusterIP", None, ())
+    assert (cfg.karmada_etcd_storage_class, cfg.karmada_etcd_storage_size) == (None, "5Gi")
+
+
+def test_the_example_stack_file_exposes_karmada_without_a_load_balancer():
+    from stacks.__main__ import load_stack_file
+    values = {k.split(":", 1)[1]: v for k, v in load_stack_file("private").items() if k.startswith("platform:")}
+    cfg = read_private_config(values, CATALOG)
+    assert (cfg.karmada_service_type, cfg.karmada_node_port) == ("NodePort", 32443)
+    assert cfg.karmada_api_endpoint == "https://karmada.corp.example:32443"
+
+
+@pytest.mark.parametrize("port", [30000, 32767])
+def test_karmada_node_port_at_both_ends_of_the_range(port):
+    cfg = read_private_config(config(karmada={"serviceType": "NodePort", "nodePort": port}), CATALOG)
+    assert cfg.karmada_node_port == port
+
+
+@pytest.mark.parametrize("port", [29999, 32768])
+def test_karmada_node_port_outside_the_range_is_rejected(port):
+    fails(config(karmada={"serviceType": "NodePort", "nodePort": port}), "platform:karmada", "nodePort", str(port))
+
+
+def test_karmada_node_port_needs_service_type_node_port():
+    fails(config(karmada={"nodePort": 32443}), "platform:karmada", "nodePort", "32443")
+
+
+def test_karmada_load_balancer_needs_source_ranges():
+    err = fails(config(karmada={"serviceType": "LoadBalancer"}), "platform:karmada", "loadBalancerSourceRanges", "[]")
+    assert "CIDRs" in str(err)
+    cfg = read_private_config(config(karmada={"serviceType": "LoadBalancer",
+                                              "loadBalancerSourceRanges": ["203.0.113.0/24", "198.51.100.7/32"]}),
+                              CATALOG)
+    assert cfg.karmada_load_balancer_sources == ("203.0.113.0/24", "198.51.100.7/32")
+
+
+def test_karmada_source_ranges_must_be_cidrs_and_need_a_load_balancer():
+    fails(config(karmada={"serviceType": "LoadBalancer", "loadBalancerSourceRanges": ["203.0.113.0/33"]}),
+          "platform:karmada", "loadBalancerSourceRanges", "203.0.113.0/33")
+    fails(config(karmada={"loadBalancerSourceRanges": ["203.0.113.0/24"]}), "platform:karmada",
+          "loadBalancerSourceRanges", "203.0.113.0/24")
+
+
+def test_karmada_etcd_storage_class_and_size():
+    cfg = read_private_config(config(karmada={"etcdStorageClass": "ceph-rbd", "etcdStorageSize": "20Gi"}), CATALOG)
+    assert (cfg.karmada_etcd_storage_class, cfg.karmada_etcd_storage_size) == ("ceph-rbd", "20Gi")
+    fails(config(karmada={"etcdStorageSize": "20GB"}), "platform:karmada", "etcdStorageSize", "20GB")

@@ -18,8 +18,8 @@ from pulumi.runtime.sync_await import _ensure_event_loop
 
 from components.aws.eks_cluster import AUTOSCALER_DESCRIBE_ACTIONS
 from components.scheduling import gpu_tolerations, spot_tolerations
-from components.versions import (AWS_NODE_TERMINATION_HANDLER_CHART, CLUSTER_AUTOSCALER_CHART,
-                                 CLUSTER_AUTOSCALER_IMAGE_TAG, EKS_KUBERNETES_VERSION, KARMADA_CHART,
+from components import versions
+from components.versions import (CLUSTER_AUTOSCALER_CHART, EKS_KUBERNETES_VERSION, KARMADA_CHART,
                                  NVIDIA_DEVICE_PLUGIN_CHART)
 from models.errors import ConfigError, PlatformError
 from stacks.__main__ import load_stack_file
@@ -277,17 +277,25 @@ def test_charts_are_pinned_to_components_versions(public):
         f"{MEMBER}-addons-nvidia-device-plugin": (NVIDIA_DEVICE_PLUGIN_CHART.name, "0.17.1",
                                                   NVIDIA_DEVICE_PLUGIN_CHART.repo),
         f"{MEMBER}-addons-cluster-autoscaler": (CLUSTER_AUTOSCALER_CHART.name, "9.59.0", CLUSTER_AUTOSCALER_CHART.repo),
-        f"{MEMBER}-addons-node-termination-handler": (
-            "oci://public.ecr.aws/aws-ec2/helm/aws-node-termination-handler", "0.27.1", None),
-        f"{MEMBER}-karmada-agent-release": ("karmada", "v1.18.2", KARMADA_CHART.repo),
+        f"{MEMBER}-karmada-agent-release": (
+            "https://github.com/karmada-io/karmada/releases/download/v1.18.2/karmada-chart-v1.18.2.tgz", "v1.18.2",
+            None),
     }
     kserve = {name for name in releases if name.startswith(f"{MEMBER}-kserve-")}
     assert set(releases) - kserve == set(expected)
     for name, (chart, version, repo) in expected.items():
         assert releases[name]["chart"] == chart
         assert releases[name]["version"] == version
-        assert releases[name].get("repositoryOpts", {}).get("repo") == repo
-    assert AWS_NODE_TERMINATION_HANDLER_CHART.version == "0.27.1"
+        assert (releases[name].get("repositoryOpts") or {}).get("repo") == repo
+    assert KARMADA_CHART.archive == releases[f"{MEMBER}-karmada-agent-release"]["chart"]
+
+
+def test_no_node_termination_handler_with_managed_node_groups(public):
+    # aws/aws-node-termination-handler v1.25.1 README.md: "If you're using EKS managed node groups, you don't need
+    # the aws-node-termination-handler"; every node group here is one (aws.eks.NodeGroup).
+    assert not [r for r in public.of_type(HELM_RELEASE) if "termination" in r.name or
+                "termination" in str(r.inputs.get("chart"))]
+    assert not hasattr(versions, "AWS_NODE_TERMINATION_HANDLER_CHART")
 
 
 def test_device_plugin_runs_on_every_gpu_node_spot_included(public):
@@ -302,7 +310,7 @@ def test_device_plugin_runs_on_every_gpu_node_spot_included(public):
 def test_autoscaler_uses_irsa_and_prefers_spot_with_on_demand_fallback(public):
     values = public.get(HELM_RELEASE, f"{MEMBER}-addons-cluster-autoscaler").inputs["values"]
     assert values["autoDiscovery"] == {"clusterName": CLUSTER}
-    assert values["image"]["tag"] == CLUSTER_AUTOSCALER_IMAGE_TAG
+    assert values["image"] == {"repository": "registry.k8s.io/autoscaling/cluster-autoscaler", "tag": "v1.35.0"}
     sa = values["rbac"]["serviceAccount"]
     assert sa["name"] == "cluster-autoscaler"
     assert sa["annotations"]["eks.amazonaws.com/role-arn"] == "arn:aws:fake::000000000000:aws-use1-autoscaler-role"
@@ -311,16 +319,7 @@ def test_autoscaler_uses_irsa_and_prefers_spot_with_on_demand_fallback(public):
     suffix = "[0-9a-f]{26}-[0-9a-f-]+$"  # the node group name's unique suffix, then the ASG's UUID
     assert priorities["50"] == [f"^eks-{MEMBER}-{g}-{suffix}" for g in ("t4-spot", "a10g-spot", "l4-spot")]
     assert priorities["10"] == [f"^eks-{MEMBER}-t4-ondemand-{suffix}"]
-    assert CLUSTER_AUTOSCALER_IMAGE_TAG == "v1.35.0"
     assert int(max(priorities, key=int)) > int(min(priorities, key=int))
-
-
-def test_termination_handler_runs_in_imds_mode_on_spot_nodes_only(public):
-    values = public.get(HELM_RELEASE, f"{MEMBER}-addons-node-termination-handler").inputs["values"]
-    assert values["enableSqsTerminationDraining"] is False
-    assert values["enableSpotInterruptionDraining"] is True
-    assert values["daemonsetNodeSelector"] == {"eks.amazonaws.com/capacityType": "SPOT"}
-    assert {t["key"] for t in values["daemonsetTolerations"]} == {"nvidia.com/gpu", "inference-platform.io/capacity"}
 
 
 def test_karmada_agent_values_are_recorded_as_secret(public):
@@ -346,7 +345,8 @@ def test_agent_values_use_the_charts_agent_mode_keys():
     agent = values["agent"]
     assert (agent["clusterName"], agent["clusterEndpoint"]) == ("aws-use1", "https://eks.example")
     assert agent["kubeconfig"] == {"caCrt": "CA", "crt": "CRT", "key": "KEY", "server": "https://karmada.example:5443"}
-    assert agent["image"]["tag"] == "v1.18.2"
+    assert agent["image"] == {"registry": "docker.io", "repository": "karmada/karmada-agent", "tag": "v1.18.2",
+                              "pullPolicy": "IfNotPresent"}
 
 
 def test_built_in_kubernetes_objects_pass_strict_validation(public):

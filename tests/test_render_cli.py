@@ -124,9 +124,9 @@ def private_with(old: str, new: str) -> str:
 
 
 @pytest.mark.parametrize("text,needle", [
-    (private_with("apiEndpoint: https://karmada.corp.example:5443", 'apiEndpoint: "https://"'),
+    (private_with("apiEndpoint: https://karmada.corp.example:32443", 'apiEndpoint: "https://"'),
      "platform:karmada: invalid apiEndpoint 'https://': expected an https:// URL with a host"),
-    (private_with("apiEndpoint: https://karmada.corp.example:5443",
+    (private_with("apiEndpoint: https://karmada.corp.example:32443",
                   "apiEndpoint: https://karmada-apiserver.other.svc:5443"),
      "invalid apiEndpoint 'https://karmada-apiserver.other.svc:5443'"),
     (private_with("  - name: aws-use1", "  - name: private"), "platform:members[0]: invalid name 'private'"),

@@ -1,5 +1,5 @@
-"""What GPU Spot node groups need in the cluster: the NVIDIA device plugin, the cluster autoscaler, Spot
-interruption handling. Each is an upstream chart, pinned in `components.versions`, installed as a
+"""What GPU Spot node groups need in the cluster: the NVIDIA device plugin and the cluster autoscaler. Each is an
+upstream chart, pinned in `components.versions` with every image it runs, installed as a
 `kubernetes.helm.v3.Release` (its values are inputs, visible in a preview and in the offline render).
 
 Children (named `<component name>-<part>`), all in `kube-system`, on the provider the caller passes:
@@ -10,10 +10,11 @@ Children (named `<component name>-<part>`), all in `kube-system`, on the provide
   role, and expands by `priority,least-waste`: Spot groups first (priority 50), their On-Demand fallbacks next (10),
   anything else last (1). When Spot cannot be had, the autoscaler backs the Spot group off and the next priority
   wins, so pods that tolerate Spot still get a node. Node provisioning may take 15 minutes (GPU AMIs start slowly).
-- `-node-termination-handler`: aws-node-termination-handler in IMDS mode, a host-network DaemonSet on Spot nodes
-  only, that cordons and drains a node on its two-minute Spot interruption notice and on scheduled maintenance.
-  IMDS mode needs no SQS queue, EventBridge rules or IAM permissions (queue mode needs all three). Rebalance
-  recommendations are left to EKS: managed node groups already launch a replacement and drain on them.
+
+Spot interruptions need no add-on: every node group is an EKS managed node group, whose Spot nodes EKS replaces
+and drains itself on a rebalance recommendation (Capacity Rebalancing). aws-node-termination-handler's README
+(aws/aws-node-termination-handler v1.25.1, chart 0.27.1, README.md line 41): "If you're using EKS managed node
+groups, you don't need the aws-node-termination-handler".
 """
 from __future__ import annotations
 
@@ -26,10 +27,9 @@ import pulumi_kubernetes as k8s
 from components.aws.eks_cluster import AUTOSCALER_NAMESPACE, AUTOSCALER_SERVICE_ACCOUNT
 from components.aws.gpu_node_group import asg_name_pattern
 from components.options import child_options
-from components.scheduling import (EKS_CAPACITY_LABEL, GPU_TYPE_LABEL, CapacityType, gpu_tolerations,
-                                   spot_tolerations)
-from components.versions import (AWS_NODE_TERMINATION_HANDLER_CHART, CLUSTER_AUTOSCALER_CHART,
-                                 CLUSTER_AUTOSCALER_IMAGE_TAG, NVIDIA_DEVICE_PLUGIN_CHART, Chart)
+from components.scheduling import GPU_TYPE_LABEL, CapacityType, gpu_tolerations, spot_tolerations
+from components.versions import (CLUSTER_AUTOSCALER_CHART, CLUSTER_AUTOSCALER_IMAGE, NVIDIA_DEVICE_PLUGIN_CHART,
+                                 NVIDIA_DEVICE_PLUGIN_IMAGE, Chart)
 from models.spec import GpuType
 
 SPOT_PRIORITY = 50
@@ -69,6 +69,7 @@ def device_plugin_values() -> dict:
             {"matchExpressions": [{"key": GPU_TYPE_LABEL, "operator": "In", "values": [g.value for g in GpuType]}]},
         ]}}},
         "priorityClassName": "system-node-critical",
+        "image": {"repository": NVIDIA_DEVICE_PLUGIN_IMAGE.repository, "tag": NVIDIA_DEVICE_PLUGIN_IMAGE.tag},
         "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "128Mi"}},
     }
 
@@ -79,7 +80,7 @@ def cluster_autoscaler_values(cluster_name: str, region: str, role_arn: pulumi.I
         "cloudProvider": "aws",
         "awsRegion": region,
         "autoDiscovery": {"clusterName": cluster_name},
-        "image": {"tag": CLUSTER_AUTOSCALER_IMAGE_TAG},
+        "image": {"repository": CLUSTER_AUTOSCALER_IMAGE.repository, "tag": CLUSTER_AUTOSCALER_IMAGE.tag},
         "rbac": {"create": True, "serviceAccount": {
             "create": True, "name": AUTOSCALER_SERVICE_ACCOUNT,
             "annotations": {"eks.amazonaws.com/role-arn": role_arn}}},
@@ -95,20 +96,6 @@ def cluster_autoscaler_values(cluster_name: str, region: str, role_arn: pulumi.I
     }
 
 
-def termination_handler_values() -> dict:
-    return {
-        "enableSqsTerminationDraining": False,  # IMDS mode
-        "enableSpotInterruptionDraining": True,
-        "enableScheduledEventDraining": True,
-        "enableRebalanceMonitoring": False,
-        "enableRebalanceDraining": False,
-        "taintNode": True,
-        "daemonsetNodeSelector": {EKS_CAPACITY_LABEL: CapacityType.SPOT.eks_value},
-        "daemonsetTolerations": gpu_tolerations() + spot_tolerations(),
-        "enableProbesServer": True,
-    }
-
-
 @dataclass(frozen=True)
 class ClusterAddonsArgs:
     """The add-ons of EKS cluster `cluster_name` in `region`; the autoscaler assumes `autoscaler_role_arn` (IRSA) and
@@ -121,11 +108,10 @@ class ClusterAddonsArgs:
 
 
 class ClusterAddons(pulumi.ComponentResource):
-    """NVIDIA device plugin, cluster autoscaler and aws-node-termination-handler as pinned Helm releases."""
+    """NVIDIA device plugin and cluster autoscaler as pinned Helm releases."""
 
     device_plugin: k8s.helm.v3.Release
     cluster_autoscaler: k8s.helm.v3.Release
-    termination_handler: k8s.helm.v3.Release
 
     def __init__(self, name: str, args: ClusterAddonsArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("platform:aws:ClusterAddons", name, None, opts)
@@ -139,6 +125,4 @@ class ClusterAddons(pulumi.ComponentResource):
         self.cluster_autoscaler = release(
             "cluster-autoscaler", CLUSTER_AUTOSCALER_CHART,
             cluster_autoscaler_values(args.cluster_name, args.region, args.autoscaler_role_arn, args.node_groups))
-        self.termination_handler = release("node-termination-handler", AWS_NODE_TERMINATION_HANDLER_CHART,
-                                           termination_handler_values())
         self.register_outputs({})

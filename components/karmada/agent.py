@@ -9,7 +9,8 @@ Behaviour:
   member: the private network needs no inbound path.
 - The CA certificate, client certificate and key stay secret Outputs end to end (the Release's values are recorded
   as secret in state); nothing here formats them into a string early.
-- The chart and the agent image are pinned to the same Karmada release (`components.versions.KARMADA_VERSION`).
+- The chart and the agent image (registry, repository and tag) are pinned to the same Karmada release
+  (`components.versions.KARMADA_CHART`, `KARMADA_IMAGES`); in agent mode the chart runs no other image.
 """
 from __future__ import annotations
 
@@ -20,10 +21,11 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.options import child_options
-from components.versions import KARMADA_CHART, KARMADA_VERSION
+from components.versions import KARMADA_CHART, KARMADA_IMAGES
 
 AGENT_NAMESPACE = "karmada-system"
 RELEASE_TIMEOUT_S = 600
+AGENT_IMAGE = KARMADA_IMAGES["agent"]
 
 
 def agent_values(cluster_name: pulumi.Input[str], cluster_endpoint: pulumi.Input[str],
@@ -36,7 +38,8 @@ def agent_values(cluster_name: pulumi.Input[str], cluster_endpoint: pulumi.Input
             "clusterName": cluster_name,
             "clusterEndpoint": cluster_endpoint,
             "kubeconfig": {"caCrt": ca_crt, "crt": crt, "key": key, "server": karmada_server},
-            "image": {"tag": KARMADA_VERSION, "pullPolicy": "IfNotPresent"},
+            "image": {"registry": AGENT_IMAGE.registry, "repository": AGENT_IMAGE.repository, "tag": AGENT_IMAGE.tag,
+                      "pullPolicy": "IfNotPresent"},
             "replicaCount": 1,
             "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
         },

@@ -25,9 +25,18 @@ Behaviour:
   kubeconfig built from the certificates: a secret Output from end to end. Its server is `api_endpoint`, which
   must be reachable from wherever `pulumi up` runs (the default, the in-cluster Service name, is reachable only
   from inside the private cluster).
-- Chart image tags are pinned to the chart version (the chart's default is `latest`), and the controller
-  manager's `PropagateDeps` feature gate is turned on (the chart turns it off; policies need it so that
-  Secrets and ConfigMaps move with an InferenceService).
+- Every image the chart runs is pinned to a registry, repository and tag the platform chose
+  (components.versions.KARMADA_IMAGES; the chart's own defaults include `latest` and a kubectl repository that
+  publishes nothing else), and the controller manager's `PropagateDeps` feature gate is turned on (the chart turns
+  it off; policies need it so that Secrets and ConfigMaps move with an InferenceService).
+- etcd keeps its data on a PersistentVolumeClaim (`etcd_storage_class`, or the cluster's default StorageClass;
+  `etcd_storage_size`), not on the chart's default hostPath, which loses the control plane's state when the pod
+  moves to another node.
+- The API server's Service is the chart's, of type `service_type` (ClusterIP by default: it needs nothing from the
+  cluster). NodePort can be fixed with `node_port`. LoadBalancer needs a load-balancer implementation (a cloud's,
+  or MetalLB on premises; without one the address never comes and the update times out); the chart (v1.18.2
+  templates/karmada-apiserver.yaml) cannot restrict its sources, so the chart's Service stays ClusterIP and this
+  component adds its own `<name>-apiserver-lb` Service with `loadBalancerSourceRanges` = `load_balancer_sources`.
 - The release waits for its jobs (the static-resource job installs Karmada's CRDs into the Karmada API server);
   everything created on the Karmada API server depends on the release.
 """
@@ -47,7 +56,7 @@ import pulumi_tls as tls
 
 from components.karmada.interpreter import isvc_interpreter_customization
 from components.options import child_options
-from components.versions import KARMADA_CFSSL_TAG, KARMADA_CHART, KARMADA_KUBECTL_TAG, KARMADA_VERSION
+from components.versions import KARMADA_CHART, KARMADA_IMAGES
 
 DEFAULT_NAMESPACE = "karmada-system"
 DEFAULT_RELEASE = "karmada"
@@ -64,8 +73,13 @@ ADMIN_COMMON_NAME = "inference-platform:pulumi"
 MASTERS_GROUP = "system:masters"
 FRONT_PROXY_CLIENT = "front-proxy-client"  # the chart's --requestheader-allowed-names
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer")
-# Karmada's own images in the chart, all on the chart's `latest` anchor unless pinned.
-KARMADA_IMAGE_VALUES = ("scheduler", "webhook", "controllerManager", "aggregatedApiServer", "metricsAdapter")
+# The chart's API server pod labels (karmada v1.18.2 values.yaml `apiServer.labels`, used as the Service selector).
+API_SERVER_LABELS = {"app": "karmada-apiserver"}
+# Where each pinned image goes in the chart's values (karmada v1.18.2 values.yaml) in host mode.
+HOST_IMAGE_PATHS = {"scheduler": ("scheduler",), "webhook": ("webhook",), "controllerManager": ("controllerManager",),
+                    "aggregatedApiServer": ("aggregatedApiServer",), "metricsAdapter": ("metricsAdapter",),
+                    "apiServer": ("apiServer",), "kubeControllerManager": ("kubeControllerManager",),
+                    "etcd": ("etcd", "internal"), "kubectl": ("kubectl",), "cfssl": ("cfssl",)}
 
 # Requests and limits per chart component (values keys); sized for a control plane of a handful of members.
 _SMALL = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}}
@@ -89,8 +103,9 @@ class KarmadaControlPlaneArgs:
     `api_endpoint`: the https URL of the Karmada API server for the stack and for Pull agents (default: the
     in-cluster Service of the default release). `pull_members`: public clusters whose agents get credentials.
     The API server Service is `service_type` (ClusterIP unless agents must reach it from outside: then
-    LoadBalancer or NodePort, and put the address agents dial in `api_endpoint` or `extra_sans`). etcd keeps its
-    data on a hostPath unless `etcd_storage_class` names a StorageClass. Certificates: CAs valid
+    NodePort, on `node_port` if given, or LoadBalancer, open to `load_balancer_sources` only; put the address
+    agents dial in `api_endpoint` or `extra_sans`). etcd keeps its data on a PersistentVolumeClaim of
+    `etcd_storage_size` in `etcd_storage_class` (None: the cluster's default StorageClass). Certificates: CAs valid
     `ca_validity_hours` (10 years), leaf certificates `cert_validity_hours` (1 year), renewed by `pulumi up`
     within `renew_before_hours` (30 days) of expiry. `values` is merged over the computed chart values.
     """
@@ -101,6 +116,8 @@ class KarmadaControlPlaneArgs:
     cluster_domain: str = "cluster.local"
     extra_sans: tuple[str, ...] = ()
     service_type: str = "ClusterIP"
+    node_port: Optional[int] = None
+    load_balancer_sources: tuple[str, ...] = ()
     apiserver_replicas: int = 1
     etcd_storage_class: Optional[str] = None
     etcd_storage_size: str = "5Gi"
@@ -121,6 +138,12 @@ class KarmadaControlPlaneArgs:
             raise ValueError(f"pull_members: got {list(self.pull_members)!r}, expected unique member names")
         if self.renew_before_hours >= self.cert_validity_hours:
             raise ValueError("renew_before_hours must be shorter than cert_validity_hours")
+        if self.node_port is not None and (self.service_type != "NodePort" or not 30000 <= self.node_port <= 32767):
+            raise ValueError(f"node_port: got {self.node_port!r}, expected a port from 30000 to 32767 with "
+                             "service_type NodePort")
+        if self.service_type == "LoadBalancer" and not self.load_balancer_sources:
+            raise ValueError("load_balancer_sources: got none, expected the CIDRs allowed to reach a LoadBalancer "
+                             "API server")
         if self.apiserver_replicas < 1:
             raise ValueError("apiserver_replicas must be at least 1")
 
@@ -257,6 +280,34 @@ def agent_rbac(member: str) -> list[dict]:
             role_binding(work_role)]
 
 
+def chart_service_type(service_type: str) -> str:
+    """The chart Service's type: LoadBalancer is served by the component's own Service (source ranges)."""
+    return "ClusterIP" if service_type == "LoadBalancer" else service_type
+
+
+def image_values(paths: Mapping[str, Sequence[str]]) -> dict:
+    """`{<path>: {"image": {registry, repository, tag}}}` for each pinned image (KARMADA_IMAGES) at its values path."""
+    values: dict = {}
+    for part, path in paths.items():
+        img = KARMADA_IMAGES[part]
+        node = values
+        for key in path:
+            node = node.setdefault(key, {})
+        node["image"] = {"registry": img.registry, "repository": img.repository, "tag": img.tag}
+    return values
+
+
+def load_balancer_service(name: str, namespace: str, sources: Sequence[str]) -> dict:
+    """The API server's LoadBalancer Service, reachable from `sources` only, in front of the chart's pods."""
+    return {"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": name, "namespace": namespace,
+                         "labels": {"app.kubernetes.io/part-of": "inference-platform"}},
+            "spec": {"type": "LoadBalancer", "selector": dict(API_SERVER_LABELS),
+                     "loadBalancerSourceRanges": list(sources),
+                     "ports": [{"name": "https", "port": API_SERVER_PORT, "targetPort": API_SERVER_PORT,
+                                "protocol": "TCP"}]}}
+
+
 @dataclass(frozen=True)
 class _Certificate:
     key: tls.PrivateKey
@@ -315,6 +366,13 @@ class KarmadaControlPlane(pulumi.ComponentResource):
             opts=child,
             **KARMADA_CHART.release_source(),
         )
+
+        self.load_balancer = None
+        if args.service_type == "LoadBalancer":
+            svc = load_balancer_service(f"{args.release_name}-apiserver-lb", args.namespace,
+                                        args.load_balancer_sources)
+            self.load_balancer = k8s.core.v1.Service(f"{name}-apiserver-lb", metadata=svc["metadata"],
+                                                     spec=svc["spec"], opts=child_options(self, opts, self.release))
 
         self.api_endpoint = endpoint
         self.ca_certificate = pulumi.Output.secret(self.ca.cert_pem)
@@ -424,21 +482,20 @@ class KarmadaControlPlane(pulumi.ComponentResource):
                 "frontProxyCrt": self.front_proxy_client.cert_pem,
                 "frontProxyKey": self.front_proxy_client.key_pem,
             }},
-            "apiServer": {"replicaCount": args.apiserver_replicas, "serviceType": args.service_type},
+            "apiServer": {"replicaCount": args.apiserver_replicas,
+                          "serviceType": chart_service_type(args.service_type)},
             "controllerManager": {"featureGates": {"PropagateDeps": True}},
         }
-        for component in KARMADA_IMAGE_VALUES:
-            values.setdefault(component, {})["image"] = {"tag": KARMADA_VERSION}
+        if args.node_port is not None:
+            values["apiServer"]["nodePort"] = args.node_port
+        values = _deep_merge(values, image_values(HOST_IMAGE_PATHS))
         # Requests and limits for every control-plane pod (the chart sets none, or requests only).
         for component, resources in COMPONENT_RESOURCES.items():
             values.setdefault(component, {})["resources"] = resources
-        values["etcd"] = {"internal": {"resources": ETCD_RESOURCES}}
-        # The chart's job images default to `latest`.
-        values["kubectl"] = {"image": {"tag": KARMADA_KUBECTL_TAG}}
-        values["cfssl"] = {"image": {"tag": KARMADA_CFSSL_TAG}}
-        if args.etcd_storage_class:
-            values["etcd"]["internal"].update({"storageType": "pvc", "pvc": {"storageClass": args.etcd_storage_class,
-                                                                              "size": args.etcd_storage_size}})
+        values["etcd"]["internal"].update({
+            "resources": ETCD_RESOURCES, "storageType": "pvc",
+            # An empty class renders `storageClassName:` (null): the cluster's default StorageClass.
+            "pvc": {"storageClass": args.etcd_storage_class or "", "size": args.etcd_storage_size}})
         if args.image_registry:
             values["global"] = {"imageRegistry": args.image_registry}
         return _deep_merge(values, args.values)

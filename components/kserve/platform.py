@@ -20,8 +20,10 @@ Behaviour:
   tolerations, affinity, pod security context, emptyDir volumes). Pulumi waits for it to be Ready, because the
   KServe controller only watches Knative Services if their CRD exists when it starts.
 - KServe: `kserve-crd` then `kserve-resources` (the controller chart's name since v0.17) from
-  oci://ghcr.io/kserve/charts, with the default deployment mode and ingress domain in its values. Its serving
-  runtimes chart is not installed: the platform brings its own (components/kserve/runtimes.py).
+  oci://ghcr.io/kserve/charts, with the default deployment mode, the ingress domain, the S3-compatible endpoint and
+  metric aggregation with Prometheus scraping in its values (all under `kserve.*`, see `kserve_values`). Its
+  serving runtimes chart is not installed: the platform brings its own (components/kserve/runtimes.py).
+- Every image these charts run is pinned in components/versions.py (repository and tag).
 - Every release is atomic (a failed install is rolled back), cleans up on failure, waits for its workloads and
   jobs, and has a timeout sized for webhooks coming up on a fresh cluster.
 - `knative=False` installs neither Istio nor Knative (Standard mode only); asking for Knative as the default mode
@@ -37,9 +39,10 @@ from typing import Any, Mapping, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.versions import (CERT_MANAGER_CHART, ISTIO_BASE_CHART, ISTIO_GATEWAY_CHART, ISTIOD_CHART,
-                                 KNATIVE_OPERATOR_CHART, KNATIVE_SERVING_VERSION, KSERVE_CRD_CHART,
-                                 KSERVE_RESOURCES_CHART, Chart)
+from components.versions import (CERT_MANAGER_CHART, CERT_MANAGER_IMAGES, ISTIO_BASE_CHART, ISTIO_GATEWAY_CHART,
+                                 ISTIO_HUB, ISTIO_VERSION, ISTIOD_CHART, KNATIVE_OPERATOR_CHART,
+                                 KNATIVE_OPERATOR_IMAGES, KNATIVE_SERVING_VERSION, KSERVE_CRD_CHART, KSERVE_IMAGES,
+                                 KSERVE_RBAC_PROXY_IMAGE, KSERVE_RESOURCES_CHART, Chart)
 from components.options import child_options
 from models.deployment import DeploymentMode
 
@@ -125,18 +128,51 @@ def knative_serving(ingress_domain: str) -> dict:
 
 
 def kserve_values(default_mode: DeploymentMode, ingress_domain: str, s3_endpoint: Optional[str] = None) -> dict:
-    """Values for the kserve-resources chart. Since the chart was restructured (the v0.20 layout), the
-    `inferenceservice-config` ConfigMap is rendered from `inferenceServiceConfig.*`
-    (templates/common/configmap_inferenceservice-config.yaml: `deploy.defaultDeploymentMode`, and `ingress` as a
-    whole map, merged over the chart's defaults); the older `kserve.controller.deploymentMode` /
-    `kserve.controller.gateway.domain` keys are no longer read, and Helm ignores unknown keys silently.
-    `s3_endpoint` (an S3-compatible store) goes to `credentials.s3`, which the storage initializer is given."""
-    config: dict = {"deploy": {"defaultDeploymentMode": default_mode.value},
-                    "ingress": {"ingressDomain": ingress_domain}}
-    if s3_endpoint:
-        config["credentials"] = {"s3": {"s3Endpoint": s3_endpoint.split("://", 1)[-1],
-                                        "s3UseHttps": "0" if s3_endpoint.startswith("http://") else "1"}}
-    return {"inferenceServiceConfig": config}
+    """Values for the kserve-resources chart. In v0.20.0 every key lives under `kserve.*`: the
+    `inferenceservice-config` ConfigMap is built from charts/kserve-resources/files/common/configmap-patch.yaml
+    (through `tpl`), which reads `kserve.controller.deploymentMode` (`deploy.defaultDeploymentMode`),
+    `kserve.controller.gateway.domain` (`ingress.ingressDomain`), `kserve.storage.s3.endpoint` (`credentials.s3`)
+    and `kserve.metricsaggregator.*` (`metricsAggregator`). Helm ignores keys nothing reads, silently: the chart
+    conformance test checks every key against the chart at the pinned version.
+
+    - `s3_endpoint` keeps its scheme: KServe v0.20.0 pkg/credentials/s3/utils.go `getEndpointConfiguration`
+      derives S3_USE_HTTPS and AWS_ENDPOINT_URL from an `http://` / `https://` prefix.
+    - Metric aggregation and Prometheus scraping are on (pkg/webhook/admission/pod/metrics_aggregate_injector.go):
+      in Knative mode queue-proxy scrapes the serving container on the runtime's `prometheus.kserve.io/port`
+      (components/kserve/runtimes.py: TorchServe 8082, Triton 8002) and serves both its own and the server's
+      metrics on 9088, and the pod gets `prometheus.io/port: "9088"`, `prometheus.io/path: /metrics`.
+    - Images pinned (components.versions.KSERVE_IMAGES)."""
+    images = {part: {"image": img.repository, "tag": img.tag} for part, img in KSERVE_IMAGES.items()}
+    s3: dict = {"endpoint": s3_endpoint} if s3_endpoint else {}
+    return {"kserve": {
+        "controller": {"deploymentMode": default_mode.value, "gateway": {"domain": ingress_domain},
+                       "rbacProxyImage": KSERVE_RBAC_PROXY_IMAGE.ref, **images["controller"]},
+        "agent": images["agent"],
+        "router": images["router"],
+        "storage": {**images["storage"], **({"s3": s3} if s3 else {})},
+        "metricsaggregator": {"enableMetricAggregation": "true", "enablePrometheusScraping": "true"},
+    }}
+
+
+def cert_manager_values() -> dict:
+    """cert-manager installs its CRDs (`crds.enabled`, the key since chart v1.15); every image pinned."""
+    def image(part: str) -> dict:
+        img = CERT_MANAGER_IMAGES[part]
+        return {"image": {"repository": img.repository, "tag": img.tag}}
+    return {"crds": {"enabled": True}, **image("controller"),
+            **{part: image(part) for part in ("webhook", "cainjector", "acmesolver", "startupapicheck")}}
+
+
+def istiod_values() -> dict:
+    """Access logs on (mirrored traffic can be seen); pilot and the injected proxy from the pinned hub and tag
+    (istiod's `hub`/`tag` fall back to `global.hub`/`global.tag`; both set, so neither is left to a default)."""
+    return {"meshConfig": {"accessLogFile": "/dev/stdout"}, "hub": ISTIO_HUB, "tag": ISTIO_VERSION,
+            "global": {"hub": ISTIO_HUB, "tag": ISTIO_VERSION}}
+
+
+def knative_operator_values() -> dict:
+    return {"knative_operator": {part: {"image": img.repository, "tag": img.tag}
+                                 for part, img in KNATIVE_OPERATOR_IMAGES.items()}}
 
 
 class KServePlatform(pulumi.ComponentResource):
@@ -160,7 +196,7 @@ class KServePlatform(pulumi.ComponentResource):
             return child_options(self, opts, *deps)
 
         self.cert_manager = release(f"{name}-cert-manager", CERT_MANAGER_CHART, release_name="cert-manager",
-                                    namespace=CERT_MANAGER_NAMESPACE, values={"crds": {"enabled": True}},
+                                    namespace=CERT_MANAGER_NAMESPACE, values=cert_manager_values(),
                                     timeout=TIMEOUT_S["cert-manager"], opts=after())
         kserve_deps: list[pulumi.Resource] = [self.cert_manager]
 
@@ -171,7 +207,7 @@ class KServePlatform(pulumi.ComponentResource):
                                       namespace=ISTIO_NAMESPACE, values={"defaultRevision": "default"},
                                       timeout=TIMEOUT_S["istio"], opts=after())
             self.istiod = release(f"{name}-istiod", ISTIOD_CHART, release_name="istiod", namespace=ISTIO_NAMESPACE,
-                                  values={"meshConfig": {"accessLogFile": "/dev/stdout"}},
+                                  values=istiod_values(),
                                   timeout=TIMEOUT_S["istio"], opts=after(self.istio_base))
             self.istio_gateway = release(f"{name}-istio-ingressgateway", ISTIO_GATEWAY_CHART,
                                          release_name=ISTIO_GATEWAY_RELEASE, namespace=ISTIO_NAMESPACE,
@@ -179,7 +215,8 @@ class KServePlatform(pulumi.ComponentResource):
                                          timeout=TIMEOUT_S["istio"], opts=after(self.istiod))
             self.knative_operator = release(f"{name}-knative-operator", KNATIVE_OPERATOR_CHART,
                                             release_name="knative-operator", namespace=KNATIVE_OPERATOR_NAMESPACE,
-                                            values={}, timeout=TIMEOUT_S["knative-operator"], opts=after())
+                                            values=knative_operator_values(), timeout=TIMEOUT_S["knative-operator"],
+                                            opts=after())
             self.knative_namespace = k8s.core.v1.Namespace(
                 f"{name}-knative-serving-namespace",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=KNATIVE_SERVING_NAMESPACE,
