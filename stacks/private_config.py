@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 from urllib.parse import urlparse
 
-import yaml
-
 from models.deployment import CapacityType, DeploymentMode, GpuPool, Member, ModelDeployment
 from models.errors import ConfigError, DeclarationError
 from models.spec import ABTest, Canary, GpuType, Mirror, Model, Phase, Runtime, WorkloadClass
@@ -130,8 +128,9 @@ def read_stack_file(stack: str) -> Mapping[str, Any]:
     if not path.is_file():
         raise ConfigError("platform", "members", stack, f"the name of a public stack whose file {path.name} is in "
                           "the project")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return data.get("config") or {}
+    from stacks.__main__ import load_stack_file  # the render's own reader (duplicate keys refused)
+
+    return load_stack_file(stack, path)
 
 
 def member_stack_config(stack: str, raw: Mapping[str, Any]) -> PublicStackConfig:

@@ -40,10 +40,12 @@ class ModelRequirement:
     storage_uris: tuple[str, ...]
 
     def to_output(self) -> dict[str, Any]:
-        return {"model": self.model, "workloadClass": self.workload_class.value,
-                "gpuType": self.gpu_type.value if self.gpu_type else None, "gpuCount": self.gpu_count,
-                "cpu": self.cpu, "memory": self.memory, "needsSpot": self.needs_spot,
-                "tolerations": [dict(t) for t in self.tolerations], "storageUris": list(self.storage_uris)}
+        out = {"model": self.model, "workloadClass": self.workload_class.value, "gpuCount": self.gpu_count,
+               "cpu": self.cpu, "memory": self.memory, "needsSpot": self.needs_spot,
+               "tolerations": [dict(t) for t in self.tolerations], "storageUris": list(self.storage_uris)}
+        if self.gpu_type is not None:  # absent, not null: stack outputs drop null values
+            out["gpuType"] = self.gpu_type.value
+        return out
 
 
 @dataclass(frozen=True)
@@ -64,22 +66,23 @@ class MemberContract:
     def from_output(cls, value: Any, where: str) -> "MemberContract":
         """Read back what `to_output` wrote (numbers may come back as floats through a StackReference). Anything
         else fails with one ConfigError naming `where` (the output), the key and what was expected."""
-        _keys(where, value, _CONTRACT_KEYS)
+        _keys(where, value, _CONTRACT_KEYS, optional=("models",))  # an empty list may be dropped on the way
         for key in ("member", "namespace", "plannedAgainst"):
             if not isinstance(value[key], str) or not value[key]:
                 raise ConfigError(where, key, value[key], "a non-empty string")
-        if not isinstance(value["models"], list):
-            raise ConfigError(where, "models", value["models"], "a list")
-        models = tuple(_requirement(f"{where}.models[{i}]", raw) for i, raw in enumerate(value["models"]))
+        raw_models = value.get("models", [])
+        if not isinstance(raw_models, list):
+            raise ConfigError(where, "models", raw_models, "a list")
+        models = tuple(_requirement(f"{where}.models[{i}]", raw) for i, raw in enumerate(raw_models))
         return cls(member=value["member"], namespace=value["namespace"], planned_against=value["plannedAgainst"],
                    models=models)
 
 
-def _keys(where: str, value: Any, keys: tuple[str, ...]) -> None:
+def _keys(where: str, value: Any, keys: tuple[str, ...], optional: tuple[str, ...] = ()) -> None:
     if not isinstance(value, dict):
         raise ConfigError(where, "shape", type(value).__name__, "a mapping with keys " + ", ".join(keys))
-    if set(value) != set(keys):
-        odd = sorted(set(value) ^ set(keys))
+    if not set(keys) - set(optional) <= set(value) <= set(keys):
+        odd = sorted((set(value) ^ set(keys)) - (set(optional) - set(value)))
         raise ConfigError(where, odd[0], value.get(odd[0]), "exactly the keys " + ", ".join(keys) +
                           " (the private and public stacks run different versions of the contract: update both)")
 
@@ -92,15 +95,15 @@ def _enum(where: str, key: str, value: Any, cls):
 
 
 def _requirement(where: str, raw: Any) -> ModelRequirement:
-    _keys(where, raw, _REQUIREMENT_KEYS)
+    _keys(where, raw, _REQUIREMENT_KEYS, optional=("gpuType",))
     count = raw["gpuCount"]
     if isinstance(count, float) and count.is_integer():  # numbers cross a StackReference as floats
         count = int(count)
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
         raise ConfigError(where, "gpuCount", count, "a whole number of GPUs >= 0")
-    gpu_type = None if raw["gpuType"] is None else _enum(where, "gpuType", raw["gpuType"], GpuType)
+    gpu_type = None if raw.get("gpuType") is None else _enum(where, "gpuType", raw["gpuType"], GpuType)
     if (gpu_type is None) != (count == 0):
-        raise ConfigError(where, "gpuType", raw["gpuType"], "a GPU type exactly when gpuCount > 0")
+        raise ConfigError(where, "gpuType", raw.get("gpuType"), "a GPU type exactly when gpuCount > 0")
     for key in ("model", "cpu", "memory"):
         if not isinstance(raw[key], str) or not raw[key]:
             raise ConfigError(where, key, raw[key], "a non-empty string")
