@@ -19,7 +19,8 @@ import pulumi_kubernetes as k8s
 
 from models.registry import load_catalog
 from models.spec import Model
-from stacks.private import build, plan_placements
+from stacks.private import build
+from stacks.private_plan import plan_private
 from stacks.private_config import read_private_config
 from stacks.render import Render, run_program
 
@@ -47,7 +48,7 @@ def platform_render(n: int) -> tuple[float, Render]:
     values = {"phase": "torchserve", "models": {name: {} for name in catalog}}
     start = time.perf_counter()
     cfg = read_private_config(values, catalog)
-    render = run_program(lambda: build(cfg, plan_placements(cfg)), stack="private", config={})
+    render = run_program(lambda: build(cfg, plan_private(cfg)), stack="private", config={})
     return time.perf_counter() - start, render
 
 

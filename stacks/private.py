@@ -16,8 +16,7 @@ import pulumi_kubernetes as k8s
 
 from components.karmada.control_plane import KarmadaControlPlane, KarmadaControlPlaneArgs
 from components.karmada.member import PushMember, PushMemberArgs
-from components.karmada.placement import (ModelPlacement, ModelPlacementArgs, PlacementError, RuntimePropagation,
-                                          RuntimePropagationArgs, member_requirements, plan_model_placement)
+from components.karmada.placement import ModelPlacement, RuntimePropagation, RuntimePropagationArgs
 from components.kserve.inference_service import InferenceServiceModel, InferenceServiceModelArgs
 from components.kserve.platform import KServeCrds, KServeCrdsArgs, KServePlatform, KServePlatformArgs
 from components.kserve.runtimes import ClusterServingRuntimes
@@ -25,38 +24,19 @@ from components.namespace import InferenceNamespace, InferenceNamespaceArgs
 from components.storage import MODEL_READER, ModelReader, ModelReaderArgs
 from components.torchserve.model import TorchServeModel, TorchServeModelArgs
 from models.deployment import DeploymentMode
-from models.errors import ConfigError
 from models.registry import load_catalog
 from models.spec import Phase
 from stacks.private_config import PrivateStackConfig, read_private_config
+from stacks.private_plan import PrivatePlan, plan_private
 
 
 def run(values: Mapping[str, object]) -> None:
     cfg = read_private_config(values, load_catalog())
-    placements = plan_placements(cfg)  # every check happens before any resource exists
-    build(cfg, placements)
+    plan = plan_private(cfg)  # every check happens before any resource exists
+    build(cfg, plan)
 
 
-def placement_args(cfg: PrivateStackConfig) -> dict[str, ModelPlacementArgs]:
-    return {dep.name: ModelPlacementArgs(deployment=dep, namespace=cfg.namespace, private_cluster=cfg.cluster_name,
-                                         members=cfg.members if dep.phase is Phase.HYBRID else (),
-                                         bucket_mirrors=cfg.bucket_mirrors)
-            for dep in cfg.models if dep.phase is not Phase.TORCHSERVE}
-
-
-def plan_placements(cfg: PrivateStackConfig) -> dict[str, ModelPlacementArgs]:
-    """Plan every model's placement up front, so an impossible one fails before anything is registered."""
-    args = placement_args(cfg)
-    for name, a in args.items():
-        try:
-            plan_model_placement(a)
-        except PlacementError as err:
-            raise ConfigError(f"platform:models.{name}", "placement", a.deployment.model.workload_class.value,
-                              str(err)) from None
-    return args
-
-
-def build(cfg: PrivateStackConfig, placements: Mapping[str, ModelPlacementArgs]) -> None:
+def build(cfg: PrivateStackConfig, plan: PrivatePlan) -> None:
     cluster = k8s.Provider(cfg.cluster_name, context=cfg.kubeconfig_context, enable_server_side_apply=True)
     on_cluster = pulumi.ResourceOptions(provider=cluster)
     knative_models = any(d.mode is DeploymentMode.KNATIVE for d in cfg.models if d.phase is not Phase.TORCHSERVE)
@@ -116,33 +96,30 @@ def build(cfg: PrivateStackConfig, placements: Mapping[str, ModelPlacementArgs])
     karmada_namespace = InferenceNamespace("karmada-models", InferenceNamespaceArgs(
         name=cfg.namespace, karmada_template=True), opts=karmada.karmada_options())
 
-    plans = {}
     for dep in cfg.models:
         if dep.phase is Phase.TORCHSERVE:
             continue
         # The policy first, so Karmada propagates the InferenceService the moment it exists (Pulumi then waits for
         # its predictor, reported back through the interpreter's status aggregation).
-        placement = ModelPlacement(f"{dep.name}-placement", placements[dep.name],
+        placement = ModelPlacement(f"{dep.name}-placement", plan.placements[dep.name],
                                    opts=karmada.karmada_options(karmada_namespace, karmada.interpreter))
         # The private cluster is the only Push member. A model only Pull members host (batch on public Spot) cannot
         # be ready before they join, and they join only after this update exports their credentials: don't wait.
         served = InferenceServiceModel(dep.name, InferenceServiceModelArgs(
             deployment=dep, namespace=cfg.namespace, mesh_provider=cluster, service_account_name=MODEL_READER,
-            await_ready=cfg.cluster_name in placement.plan.clusters,
+            await_ready=cfg.cluster_name in plan.placements[dep.name].clusters,
             mesh_depends_on=[namespace, *kserve.ready, *([kserve.istio_base] if kserve.istio_base else [])]),
             opts=karmada.karmada_options(karmada_crds, karmada_namespace, runtimes, karmada.interpreter, placement,
                                          member.cluster))
-        plans[dep.name] = (dep.model, placement.plan)
         hostnames[dep.name] = served.hostname
 
     pulumi.export("modelHostnames", hostnames)
-    pulumi.export("modelClusters", {name: list(plan.clusters) for name, (_, plan) in plans.items()})
+    pulumi.export("modelClusters", {name: list(p.clusters) for name, p in plan.placements.items()})
     pulumi.export("modelNamespace", cfg.namespace)
     pulumi.export("karmadaApiEndpoint", karmada.api_endpoint)
     pulumi.export("karmadaCaCrt", karmada.ca_certificate)
     if cfg.members:
-        # What each public stack consumes: credentials for its Pull agent, and what it must be able to host.
+        # What each public stack consumes: credentials for its Pull agent, and its contract (the one typed value
+        # the plan sends it: what it must host, and the fingerprint of its own stack file the plan was made for).
         pulumi.export("karmadaAgentCredentials", karmada.all_agent_credentials())
-        pulumi.export("memberRequirements", member_requirements(plans, cfg.members))
-        # Where this stack planned each member to be (bucket mirrors are chosen by region): its stack checks it.
-        pulumi.export("members", {m.name: {"cloud": m.cloud, "region": m.region} for m in cfg.members})
+        pulumi.export("memberContracts", {name: c.to_output() for name, c in plan.contracts.items()})

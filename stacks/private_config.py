@@ -1,8 +1,10 @@
 """Typed config of the private stack (`Pulumi.private.yaml`), read once and checked against the catalog.
 
-Everything a user can get wrong fails here, before any resource is registered: unknown keys, bad values,
-models that don't exist, a model ahead of the stack's phase, a feature the chosen serving mode cannot do,
-and GPU requests no node pool of the target clusters can hold.
+Everything a user can get wrong in the file fails here, before any resource is registered: unknown keys, bad
+values, models that don't exist, a model ahead of the stack's phase, a feature the chosen serving mode cannot
+do. Public members are named by their stack (`platform:members: [public]`); their region and node groups are
+read from that stack's own file, their one owner. What needs placement (GPU fit, Spot, mirrors, what a member
+must host) is checked once, by `stacks.private_plan.plan_private`.
 """
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ import dataclasses
 import enum
 import ipaddress
 import re
-from dataclasses import dataclass
-from typing import Mapping, Optional
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional
 from urllib.parse import urlparse
 
 from models.deployment import CapacityType, DeploymentMode, GpuPool, Member, ModelDeployment
@@ -19,10 +22,14 @@ from models.errors import ConfigError, DeclarationError
 from models.spec import ABTest, Canary, GpuType, Mirror, Model, Phase, Runtime, WorkloadClass
 from components.karmada.control_plane import (CLUSTER_SECRETS_NAMESPACE, DEFAULT_API_ENDPOINT, DEFAULT_NAMESPACE,
                                               DEFAULT_RELEASE, EXECUTION_SPACE_PREFIX, api_endpoint_problem)
-from components.karmada.placement import BucketMirror, mirror_for, overflow_members, served_uris, spot_members
+from components.karmada.placement import BucketMirror
 from components.kserve.platform import (CERT_MANAGER_NAMESPACE, ISTIO_NAMESPACE, KNATIVE_OPERATOR_NAMESPACE,
                                         KNATIVE_SERVING_NAMESPACE, KSERVE_NAMESPACE)
 from stacks.config_reader import DNS_LABEL, DNS_SUBDOMAIN, REGION, Section
+from stacks.public_config import PublicStackConfig, read_public_config
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+STACK_NAME = r"^[A-Za-z0-9_.-]+$"
 
 
 class Cloud(enum.Enum):
@@ -89,6 +96,8 @@ class PrivateStackConfig:
     karmada_load_balancer_sources: tuple[str, ...] = ()
     karmada_etcd_storage_class: Optional[str] = None
     karmada_etcd_storage_size: str = "5Gi"
+    # member name -> that member's own stack config, the one owner of its region and node groups
+    member_stacks: Mapping[str, PublicStackConfig] = field(default_factory=dict)
 
     def models_at(self, phase: Phase) -> list[ModelDeployment]:
         return [m for m in self.models if m.phase is phase]
@@ -118,20 +127,50 @@ def _bucket_mirrors(items: list) -> tuple[BucketMirror, ...]:
     return tuple(mirrors)
 
 
-def _members(items: list, cluster_name: str) -> tuple[Member, ...]:
-    members, seen = [], set()
-    for i, item in enumerate(items):
-        s = Section(f"platform:members[{i}]", item, ("name", "cloud", "region", "gpuPools"))
-        name = s.str("name", pattern=DNS_LABEL, expected="a DNS-1123 cluster name")
-        if name in seen:
-            raise ConfigError(f"platform:members[{i}]", "name", name, "a name unique among members")
+def read_stack_file(stack: str) -> Mapping[str, Any]:
+    """The `config:` map of `Pulumi.<stack>.yaml` beside the project (keys as written: `platform:x`, `aws:region`)."""
+    path = PROJECT_DIR / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        raise ConfigError("platform", "members", stack, f"the name of a public stack whose file {path.name} is in "
+                          "the project")
+    from stacks.__main__ import load_stack_file  # the render's own reader (duplicate keys refused)
+
+    return load_stack_file(stack, path)
+
+
+def member_stack_config(stack: str, raw: Mapping[str, Any]) -> PublicStackConfig:
+    """A member's stack file read by the same reader its own stack uses; its mistakes name that file."""
+    values = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("platform:")}
+    try:
+        return read_public_config(values, raw.get("aws:region"))
+    except ConfigError as err:
+        raise ConfigError(f"Pulumi.{stack}.yaml {err.where}", err.field, err.value, err.expected) from None
+
+
+def _members(items: list, cluster_name: str, stack_files: Callable[[str], Mapping[str, Any]]
+             ) -> tuple[tuple[Member, ...], dict[str, PublicStackConfig]]:
+    """`platform:members` names the public stacks; each member's name, region and GPU pools are read from that
+    stack's own file (the one place they are declared), never restated here."""
+    members, configs = [], {}
+    for i, stack in enumerate(items):
+        where = f"platform:members[{i}]"
+        if not isinstance(stack, str) or not re.match(STACK_NAME, stack) or not (
+                stack == "public" or stack.endswith("-public")):
+            raise ConfigError(where, "stack", stack, "the name of a public stack in this project ('public' or "
+                              "'<name>-public'), whose Pulumi.<stack>.yaml declares the member")
+        cfg = member_stack_config(stack, stack_files(stack))
+        name = cfg.member_name
+        if name in configs:
+            raise ConfigError(where, "memberName", name, "a member name unique among members (Pulumi."
+                              f"{stack}.yaml declares one another stack declares too)")
         if name == cluster_name:
-            raise ConfigError(f"platform:members[{i}]", "name", name, "a name other than the private cluster's "
+            raise ConfigError(where, "memberName", name, "a name other than the private cluster's "
                               "(platform:cluster.name): both are Karmada member clusters")
-        seen.add(name)
-        members.append(Member(name=name, cloud=_cloud(s), region=_region(s),
-                              gpu_pools=_gpu_pools(f"platform:members[{i}].gpuPools", s.list("gpuPools", []))))
-    return tuple(members)
+        configs[name] = cfg
+        members.append(Member(name=name, cloud=Cloud.AWS.value, region=cfg.region, gpu_pools=tuple(
+            GpuPool(gpu_type=g.gpu_type, gpu_count=g.gpu_count, capacity=g.capacity)
+            for g in cfg.gpu_node_groups)))
+    return tuple(members), configs
 
 
 _MODEL_KEYS = ("phase", "runtime", "deploymentMode", "minReplicas", "maxReplicas", "canaryPercent")
@@ -188,12 +227,6 @@ def _deployment(name: str, raw: object, catalog: Mapping[str, Model], stack_phas
             kind = "a mirrored model (mirroring" if isinstance(model.rollout, Mirror) else "an A/B test (its header route"
             raise ConfigError(where, "deploymentMode", mode.value, f"'Knative' for {kind} uses the Istio routes of "
                               "Knative mode)")
-        if (mode is DeploymentMode.KNATIVE and phase is Phase.HYBRID and isinstance(model.rollout, Canary)
-                and model.workload_class is not WorkloadClass.CRITICAL and 0 < model.rollout.traffic_percent < 100):
-            raise ConfigError(where, "phase", phase.value, "'kserve' (or class 'critical', or deploymentMode "
-                              "'Standard') while a Knative canary runs: a Knative canary splits traffic against the "
-                              "revision a cluster served before, and a public member that takes the model for the "
-                              "first time has none, so it would send it all to the candidate")
     return ModelDeployment(model=model, phase=phase, runtime=runtime, mode=mode)
 
 
@@ -208,52 +241,6 @@ def _check_replica_bounds(where: str, model: Model, changes: Mapping[str, int]) 
         raise ConfigError(where, "maxReplicas", high, f"at least {origin} ({low})")
     raise ConfigError(where, "minReplicas", low, f"at most the declaration's max_replicas ({high}); "
                       "raise maxReplicas too")
-
-
-def _check_gpu_fit(cfg_pools: tuple[GpuPool, ...], members: tuple[Member, ...], dep: ModelDeployment) -> None:
-    model = dep.model
-    if not model.uses_gpu:
-        return
-    where = f"platform:models.{dep.name}"
-    want = f"{model.resources.gpu_count}x {model.resources.gpu_type.value}"
-    private_fits = any(p.holds(model) for p in cfg_pools)
-    cls = model.workload_class
-    if dep.phase is not Phase.HYBRID or cls is WorkloadClass.CRITICAL:
-        if not private_fits:
-            raise ConfigError(where, "resources.gpu", want, "a GPU pool of the private cluster that holds it "
-                              "(platform:gpuPools offers " + _describe(cfg_pools) + ")")
-    elif cls is WorkloadClass.ELASTIC:
-        # The same rule placement applies: elastic work overflows only to on-demand pools (Spot is for batch).
-        if not private_fits and not overflow_members(model, members):
-            raise ConfigError(where, "resources.gpu", want, "an on-demand GPU pool that holds it, on the private "
-                              "cluster or a member (elastic work does not go to Spot)")
-    elif cls is WorkloadClass.BATCH:
-        if not spot_members(model, members):
-            raise ConfigError(where, "workload_class", cls.value, f"a member with a Spot GPU pool holding {want} "
-                              "(batch work runs on public Spot only); members: " +
-                              (", ".join(f"{m.name} offers {_describe(m.gpu_pools)}" for m in members) or "none"))
-
-
-def _check_mirrored(dep: ModelDeployment, members: tuple[Member, ...], mirrors: tuple[BucketMirror, ...]) -> None:
-    """With an S3-compatible store on premises (`storage.s3Endpoint`), a bucket name means that store only: a
-    public member reading an unmirrored `s3://` URI would read AWS S3's bucket of the same name — another
-    owner's, possibly. Every s3:// artifact of a model that may land on a member needs a mirror for it."""
-    model = dep.model
-    if dep.phase is not Phase.HYBRID or model.workload_class is WorkloadClass.CRITICAL:
-        return
-    public = (overflow_members(model, members) if model.workload_class is WorkloadClass.ELASTIC
-              else spot_members(model, members))
-    for member in public:
-        for uri in served_uris(dep).values():
-            if uri.startswith("s3://") and mirror_for(uri, member, mirrors) is None:
-                raise ConfigError(f"platform:models.{dep.name}", "storage_uri", uri,
-                                  f"a platform:bucketMirrors entry for {member.cloud} {member.region} covering it: "
-                                  f"the model may run on member {member.name!r}, and with storage.s3Endpoint set "
-                                  "its bucket lives on premises, not in the member's cloud")
-
-
-def _describe(pools: tuple[GpuPool, ...]) -> str:
-    return ", ".join(f"{p.gpu_count}x {p.gpu_type.value} ({p.capacity.value})" for p in pools) or "no GPU pools"
 
 
 def _karmada_exposure(karmada: Section) -> tuple[str, Optional[int], tuple[str, ...]]:
@@ -284,8 +271,11 @@ def _karmada_exposure(karmada: Section) -> tuple[str, Optional[int], tuple[str, 
     return service_type, node_port, sources
 
 
-def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Model]) -> PrivateStackConfig:
-    """`values`: the `platform` namespace of the stack config, keys without the `platform:` prefix."""
+def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Model],
+                        stack_files: Callable[[str], Mapping[str, Any]] = read_stack_file) -> PrivateStackConfig:
+    """`values`: the `platform` namespace of the stack config, keys without the `platform:` prefix;
+    `stack_files`: reads a member stack's config map by stack name. Placement (and everything only the whole
+    picture shows) is checked by `stacks.private_plan.plan_private`."""
     top = Section("platform", values, ("phase", "cluster", "namespace", "gpuPools", "kserve", "karmada",
                                        "registryMirror", "bucketMirrors", "members", "models", "storage"),
                   namespace=True)
@@ -301,7 +291,7 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
         raise ConfigError("platform:karmada", "apiEndpoint", api_endpoint, problem)
     service_type, node_port, sources = _karmada_exposure(karmada)
     default_mode = kserve.enum("deploymentMode", DeploymentMode, DeploymentMode.KNATIVE)
-    members = _members(top.list("members", []), cluster_name)
+    members, member_stacks = _members(top.list("members", []), cluster_name, stack_files)
     if members and phase is not Phase.HYBRID:
         raise ConfigError("platform", "members", [m.name for m in members],
                           "no members before phase 'hybrid' (public clusters join in phase 3)")
@@ -317,10 +307,6 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
         raise ConfigError(storage.where, "s3Endpoint", s3_endpoint, "a port between 1 and 65535")
     mirrors = _bucket_mirrors(top.list("bucketMirrors", []))
     pools = _gpu_pools("platform:gpuPools", top.list("gpuPools", []))
-    for dep in deployments:
-        _check_gpu_fit(pools, members, dep)
-        if s3_endpoint:
-            _check_mirrored(dep, members, mirrors)
     return PrivateStackConfig(
         phase=phase,
         cluster_name=cluster_name,
@@ -350,5 +336,6 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
             expected="the name of an existing Secret in the model namespace holding AWS_ACCESS_KEY_ID and "
                      "AWS_SECRET_ACCESS_KEY"),
         s3_endpoint=s3_endpoint,
+        member_stacks=member_stacks,
     )
 

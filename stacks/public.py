@@ -1,11 +1,15 @@
 """A public stack: one EKS member of the hybrid platform, joining the private stack's Karmada in Pull mode.
 
+This stack's file is the one declaration of the member's region and node groups. The private stack reads it too
+(its `platform:members` names this stack), plans against it and checks, before any resource exists, that these
+node groups hold what it will send here (`check_member_requirements`).
+
 Reads from the private stack (a StackReference named by `platform:privateStack`):
-- `memberRequirements` {memberName: [{model, gpuType, gpuCount, needsSpot, tolerations, cpu, memory}]}: what this
-  member must host; checked against this stack's node groups as soon as it arrives (`check_member_requirements`:
-  GPU type and count, Spot, tolerations, and a replica's cpu/memory requests against the first instance type of the
-  group, less the node reserve). A model that fits nowhere fails the run with a ConfigError before any GPU node
-  group is created, and the Karmada agent is not installed;
+- `memberContracts` {memberName: contract}: this member's `MemberContract` (components/karmada/contract.py; read
+  back by its `from_output`): the model namespace, the models it may run with the storage URIs they read (for
+  the IAM role), and the fingerprint of this stack's file the plan was made against. A contract planned against
+  another version of this file (node groups or region changed since the private stack last ran) fails the run
+  before any GPU node group is created, and the Karmada agent is not installed: re-run the private stack;
 - `karmadaApiEndpoint` (plain), `karmadaCaCrt` (secret) and `karmadaAgentCredentials` (secret, {memberName: {crt,
   key}}): the agent's way in. They stay secret Outputs all the way into the agent's Helm values.
 
@@ -13,8 +17,7 @@ With `platform:eks: endpointPublicAccess: false` (the default) `pulumi up` must 
 joined to it): the Kubernetes resources go through the private API endpoint. `platform:eks: adminRoleArns` gives
 the deploy/CI roles cluster-admin access entries (mode `create`).
 
-Exports for the private stack's benefit: `memberName`, `region`, `clusterName`, `gpuNodeGroups` (what each node
-group offers) and `modelPlacements` (model → node groups it can land on).
+Exports: `memberName`, `region`, `clusterName`.
 """
 from __future__ import annotations
 
@@ -33,8 +36,8 @@ from components.namespace import InferenceNamespace, InferenceNamespaceArgs
 from components.storage import ModelReader, ModelReaderArgs
 from models.deployment import DeploymentMode
 from models.errors import ConfigError
-from stacks.public_config import (ClusterMode, PublicStackConfig, check_member_location,
-                                  check_member_requirements, read_public_config)
+from components.karmada.contract import MemberContract
+from stacks.public_config import ClusterMode, PublicStackConfig, plan_fingerprint, read_public_config
 
 def run(values: Mapping[str, object]) -> None:
     cfg = read_public_config(values, pulumi.Config("aws").get("region"))  # file checks before any resource exists
@@ -70,6 +73,21 @@ def _endpoint(cfg: PublicStackConfig, value: Any) -> str:
     return value
 
 
+def member_contract(cfg: PublicStackConfig, contracts: Any) -> MemberContract:
+    """This member's contract from the private stack's `memberContracts` output, planned against this very file."""
+    where = f"{cfg.private_stack} output memberContracts"
+    if not isinstance(contracts, dict) or cfg.member_name not in contracts:
+        known = sorted(contracts) if isinstance(contracts, dict) else type(contracts).__name__
+        raise ConfigError("platform", "memberName", cfg.member_name, "a member the private stack plans for (its "
+                          f"platform:members names this stack); it plans for: {known}")
+    contract = MemberContract.from_output(contracts[cfg.member_name], f"{where}.{cfg.member_name}")
+    if contract.planned_against != plan_fingerprint(cfg):
+        raise ConfigError(f"{where}.{cfg.member_name}", "plannedAgainst", contract.planned_against,
+                          f"{plan_fingerprint(cfg)!r}, this file's region and node groups: the private stack "
+                          "planned against another version of this file; run its `pulumi up` first")
+    return contract
+
+
 def build(cfg: PublicStackConfig) -> None:
     private = pulumi.StackReference("private-stack", stack_name=cfg.private_stack)
 
@@ -91,26 +109,22 @@ def build(cfg: PublicStackConfig) -> None:
         tags={"inference-platform.io/member": cfg.member_name},
     ))
 
-    # What the private stack says this member must host, checked against the configured node groups as soon as
-    # its outputs arrive. The GPU node groups and the agent take inputs derived from the result: if a model fits
-    # nowhere, the run fails before any GPU node group is created and this member does not join Karmada.
-    requirements = private.get_output("memberRequirements")
-    placements = pulumi.Output.all(requirements, private.get_output("members")).apply(lambda v: (
-        check_member_location(cfg, v[1], cfg.private_stack),
-        check_member_requirements(cfg, v[0], cfg.private_stack))[1])
+    # The private stack's plan for this member, checked to be made against this file as soon as it arrives. The
+    # GPU node groups and the agent take inputs derived from it: a stale plan stops the run before any GPU node
+    # group is created and this member does not join Karmada.
+    contract = private.get_output("memberContracts").apply(lambda v: member_contract(cfg, v))
     # What this member's models read (mirrors already applied by the private stack), for its IAM role.
-    storage_uris = pulumi.Output.all(requirements, placements).apply(lambda v: sorted(
-        {uri for entry in v[0][cfg.member_name] for uri in entry.get("storageUris") or []}))
-    checked_cluster_name = pulumi.Output.all(eks.name, placements).apply(lambda v: v[0])
+    storage_uris = contract.apply(lambda c: sorted({uri for m in c.models for uri in m.storage_uris}))
+    model_namespace = contract.apply(lambda c: c.namespace)
+    checked_cluster_name = pulumi.Output.all(eks.name, contract).apply(lambda v: v[0])
 
-    groups = []
     for g in cfg.gpu_node_groups:
         ng_name = cfg.node_group_name(g)
-        groups.append(GpuNodeGroup(ng_name, GpuNodeGroupArgs(
+        GpuNodeGroup(ng_name, GpuNodeGroupArgs(
             cluster_name=checked_cluster_name, node_role_arn=eks.node_role_arn, subnet_ids=list(eks_cfg.subnet_ids),
             gpu_type=g.gpu_type, capacity=g.capacity, gpu_count=g.gpu_count, instance_types=g.instance_types,
             min_size=g.min_size, max_size=g.max_size, desired_size=g.desired_size, node_group_name=ng_name,
-            tags={"inference-platform.io/member": cfg.member_name})))
+            tags={"inference-platform.io/member": cfg.member_name}))
 
     on_cluster = pulumi.ResourceOptions(provider=eks.provider)
     # What a member needs to run the InferenceServices Karmada sends it: KServe with Knative and Istio (the
@@ -118,11 +132,11 @@ def build(cfg: PublicStackConfig) -> None:
     kserve = KServePlatform(f"{cfg.member_name}-kserve", KServePlatformArgs(default_mode=DeploymentMode.KNATIVE),
                             opts=on_cluster)
     namespace = InferenceNamespace(f"{cfg.member_name}-models", InferenceNamespaceArgs(
-        name=private.get_output("modelNamespace"), kserve_ingress_policy=True), opts=on_cluster)
+        name=model_namespace, kserve_ingress_policy=True), opts=on_cluster)
     # Model pods read their artifacts as `model-reader`, through an IRSA role limited to those S3 locations.
     reader_role = ModelReaderRole(f"{cfg.member_name}-model-reader-iam", ModelReaderRoleArgs(
         role_name=f"{eks_cfg.cluster_name}-model-reader", region=cfg.region,
-        namespace=private.get_output("modelNamespace"), storage_uris=storage_uris,
+        namespace=model_namespace, storage_uris=storage_uris,
         oidc_provider_arn=eks.oidc_provider_arn,
         oidc_issuer=eks.oidc_issuer, tags={"inference-platform.io/member": cfg.member_name}))
     reader = ModelReader(f"{cfg.member_name}-model-reader", ModelReaderArgs(
@@ -133,10 +147,10 @@ def build(cfg: PublicStackConfig) -> None:
         node_groups=tuple(NodeGroupRef(name=cfg.node_group_name(g), capacity=g.capacity)
                           for g in cfg.gpu_node_groups)), opts=on_cluster)
 
-    credentials = pulumi.Output.all(private.get_output("karmadaAgentCredentials"), placements).apply(
+    credentials = pulumi.Output.all(private.get_output("karmadaAgentCredentials"), contract).apply(
         lambda v: _agent_credentials(cfg, v[0]))
     KarmadaAgent(f"{cfg.member_name}-karmada-agent", KarmadaAgentArgs(
-        cluster_name=placements.apply(lambda _: cfg.member_name),
+        cluster_name=contract.apply(lambda _: cfg.member_name),
         cluster_endpoint=eks.endpoint,
         karmada_server=private.get_output("karmadaApiEndpoint").apply(lambda v: _endpoint(cfg, v)),
         ca_crt=private.get_output("karmadaCaCrt").apply(lambda v: _pem(cfg, "karmadaCaCrt", v)),
@@ -147,5 +161,3 @@ def build(cfg: PublicStackConfig) -> None:
     pulumi.export("memberName", cfg.member_name)
     pulumi.export("region", cfg.region)
     pulumi.export("clusterName", eks_cfg.cluster_name)
-    pulumi.export("gpuNodeGroups", [grp.summary() for grp in groups])
-    pulumi.export("modelPlacements", placements)

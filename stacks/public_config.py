@@ -2,8 +2,9 @@
 
 Everything the file alone can get wrong fails here, before any resource is registered: unknown keys, bad values,
 node groups that cannot be built (a Spot group with fewer than three instance types, instance types whose GPU count
-differs from the group's). What needs the private stack's outputs (what this member must host) is checked when
-those outputs arrive: see `check_member_requirements`.
+differs from the group's). This file is the one declaration of the member's region and node groups: the private
+stack reads it too (`platform:members` there names this stack) and checks what it plans to send here against
+it (`check_member_requirements`) before any resource exists.
 
 `platform:eks` keys: `mode` (create | existing), `clusterName`, `version` (create only: exactly
 EKS_KUBERNETES_VERSION, the minor the pinned cluster autoscaler supports), `subnetIds`, `endpointPrivateAccess`
@@ -16,7 +17,9 @@ to it: its Kubernetes provider talks to the private API endpoint.
 from __future__ import annotations
 
 import enum
+import hashlib
 import ipaddress
+import json
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -26,6 +29,7 @@ from components.aws.eks_cluster import IAM_ROLE_ARN
 from components.aws.gpu_node_group import (MAX_NODE_GROUP_NAME, InstanceTypeError, check_instance_types,
                                            node_taints)
 from components.aws.instance_types import INSTANCE_TABLE, InstanceType, fit_problems
+from components.karmada.contract import ModelRequirement
 from components.scheduling import CapacityType, tolerates
 from components.versions import EKS_KUBERNETES_VERSION
 from models.errors import ConfigError
@@ -241,10 +245,7 @@ def _first_type(group: GpuNodeGroupConfig) -> InstanceType:
     return INSTANCE_TABLE[group.instance_types[0]]  # check_instance_types admitted only types of the table
 
 
-def _request(where: str, key: str, value: Any) -> Optional[Fraction]:
-    """A request from the private stack (cores or bytes), None when it is not given."""
-    if value is None:
-        return None
+def _request(where: str, key: str, value: str) -> Fraction:
     try:
         amount = parse_quantity(value)
     except ValueError:
@@ -254,115 +255,82 @@ def _request(where: str, key: str, value: Any) -> Optional[Fraction]:
     return amount
 
 
-def check_member_location(cfg: PublicStackConfig, members: Any, private_stack: str) -> None:
-    """The private stack's `members` output ({name: {cloud, region}}) must place this member where this stack
-    builds it: the private stack picks bucket mirrors and registry paths by the region it was told."""
-    where = f"{private_stack} output members"
-    if not isinstance(members, dict) or not isinstance(members.get(cfg.member_name), dict):
-        raise ConfigError(where, "members", members if not isinstance(members, dict) else sorted(members),
-                          f"an entry for {cfg.member_name!r} (the private stack exports it from phase 'hybrid')")
-    planned = members[cfg.member_name]
-    if (planned.get("cloud"), planned.get("region")) != ("aws", cfg.region):
-        raise ConfigError("aws", "region", cfg.region, f"the region the private stack planned member "
-                          f"{cfg.member_name!r} in: {planned.get('cloud')} {planned.get('region')} (platform:members "
-                          "there); fix whichever stack is wrong")
+def plan_fingerprint(cfg: PublicStackConfig) -> str:
+    """A short digest of what the private stack plans against (member, region, every node group as built). The
+    private stack records it in the contract; this stack refuses a contract planned against another version."""
+    facts = [cfg.member_name, cfg.region, [[g.name, g.gpu_type.value, g.gpu_count, g.capacity.value, g.min_size,
+                                             g.max_size, list(g.instance_types)] for g in cfg.gpu_node_groups]]
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def check_member_requirements(cfg: PublicStackConfig, requirements: Any, private_stack: str) -> dict[str, list[str]]:
-    """Check what the private stack says this member must host against this stack's node groups.
+def check_member_requirements(cfg: PublicStackConfig, requirements: tuple[ModelRequirement, ...],
+                              where: str) -> dict[str, list[str]]:
+    """Check what the private stack's plan sends this member against this member's node groups.
 
-    `requirements` is the private stack's `memberRequirements` output: {memberName: [{model, gpuType, gpuCount,
-    needsSpot, tolerations, cpu, memory, workloadClass, storageUris}]}. Every GPU model must fit a node group here (type, and count per node),
-    tolerate all of that group's taints, and a model that needs Spot (batch class) must fit a Spot group.
-    An `elastic` model (`workloadClass`) needs a group that holds it with minSize >= 1: Karmada sends overflow
-    only to nodes that exist. `cpu` and `memory` (a replica's requests, Kubernetes quantities) must fit the group's
-    FIRST instance type minus
-    the node reserve of `components.aws.instance_types` (OS, EKS kube-reserved, eviction threshold, DaemonSets): the
+    Run by the private stack while it plans (it reads this stack's file), so a model no group can hold fails
+    before any resource of either stack exists. Every GPU model must fit a node group here (type, and count per
+    node), tolerate all of that group's taints, and a model that needs Spot (batch class) must fit a Spot group.
+    An `elastic` model needs a group that holds it with minSize >= 1: Karmada sends overflow only to nodes that
+    exist. `cpu` and `memory` (a replica's requests) must fit the group's FIRST instance type minus the node
+    reserve of `components.aws.instance_types` (OS, EKS kube-reserved, eviction threshold, DaemonSets): the
     cluster autoscaler models a group on its first type and never scales a group up for a pod that does not fit
-    it. Entries without `cpu` / `memory` skip that part of the check. Returns model → names of the node groups it
-    can land on; raises ConfigError naming the model, the field, the value and what exists.
+    it. Returns model -> names of the node groups it can land on; raises ConfigError naming `where`, the model,
+    the field, the value and what exists.
     """
-    source = f"{private_stack} output memberRequirements"
-    if requirements is None:
-        raise ConfigError(source, "memberRequirements", None, "an export {memberName: [{model, gpuType, gpuCount, "
-                          "needsSpot, tolerations, cpu, memory}]} (the private stack exports it from phase 'hybrid')")
-    if not isinstance(requirements, dict):
-        raise ConfigError(source, "memberRequirements", requirements, "a mapping of member name to a list")
-    if cfg.member_name not in requirements:
-        raise ConfigError("platform", "memberName", cfg.member_name, "a member the private stack lists under "
-                          "platform:members; it knows: " + (", ".join(sorted(requirements)) or "none"))
-    entries = requirements[cfg.member_name]
-    if not isinstance(entries, list):
-        raise ConfigError(f"{source}.{cfg.member_name}", "requirements", entries, "a list")
     placements: dict[str, list[str]] = {}
-    for i, req in enumerate(entries):
-        where = f"{source}.{cfg.member_name}[{i}]"
-        if not isinstance(req, dict) or not isinstance(req.get("model"), str):
-            raise ConfigError(where, "model", req, "{model, gpuType, gpuCount, needsSpot, tolerations}")
-        model = req["model"]
-        where = f"{where} (model {model!r})"
-        gpu_count = req.get("gpuCount") or 0
-        if isinstance(gpu_count, float) and gpu_count.is_integer():  # numbers cross a StackReference as floats
-            gpu_count = int(gpu_count)
-        if not isinstance(gpu_count, int) or isinstance(gpu_count, bool) or gpu_count < 0:
-            raise ConfigError(where, "gpuCount", gpu_count, "a whole number of GPUs >= 0")
-        gpu_value = req.get("gpuType")
-        needs_spot = bool(req.get("needsSpot", False))
-        tolerations = req.get("tolerations") or []
-        if not isinstance(tolerations, list) or not all(isinstance(t, dict) for t in tolerations):
-            raise ConfigError(where, "tolerations", tolerations, "a list of Kubernetes tolerations")
-        storage = req.get("storageUris") or []
-        if not isinstance(storage, list) or not all(isinstance(u, str) and "://" in u for u in storage):
-            raise ConfigError(where, "storageUris", storage, "a list of the storage URIs the model reads here")
-        if not gpu_count:
-            if needs_spot:  # CPU-only batch work would land on the On-Demand system nodes
-                raise ConfigError(where, "needsSpot", True, "a GPU model (this member offers Spot only as GPU "
+    for req in requirements:
+        model = req.model
+        at = f"{where} (model {model!r})"
+        tolerations = [dict(t) for t in req.tolerations]
+        if not req.gpu_count:
+            if req.needs_spot:  # CPU-only batch work would land on the On-Demand system nodes
+                raise ConfigError(at, "needsSpot", True, "a GPU model (this member offers Spot only as GPU "
                                   "node groups: " + _offers(cfg.gpu_node_groups) + ")")
             placements[model] = ["system"]
             continue
-        gpu_type = next((g for g in GpuType if g.value == gpu_value), None)
-        of_type = [g for g in cfg.gpu_node_groups if g.gpu_type is gpu_type]
+        gpu_value = req.gpu_type.value
+        of_type = [g for g in cfg.gpu_node_groups if g.gpu_type is req.gpu_type]
         if not of_type:
-            raise ConfigError(where, "gpuType", gpu_value, "a GPU type this member's platform:gpuNodeGroups offer: "
+            raise ConfigError(at, "gpuType", gpu_value, "a GPU type this member's platform:gpuNodeGroups offer: "
                               + _offers(cfg.gpu_node_groups))
-        big_enough = [g for g in of_type if g.gpu_count >= gpu_count]
+        big_enough = [g for g in of_type if g.gpu_count >= req.gpu_count]
         if not big_enough:
-            raise ConfigError(where, "gpuCount", gpu_count, f"at most the GPUs per node of a {gpu_value} group here: "
-                              + _offers(tuple(of_type)))
+            raise ConfigError(at, "gpuCount", req.gpu_count, f"at most the GPUs per node of a {gpu_value} group "
+                              "here: " + _offers(tuple(of_type)))
         candidates = big_enough
-        if needs_spot:
+        if req.needs_spot:
             candidates = [g for g in big_enough if g.capacity is CapacityType.SPOT]
             if not candidates:
-                raise ConfigError(where, "needsSpot", True, f"a Spot node group with {gpu_count}x {gpu_value} or more "
-                                  "in platform:gpuNodeGroups (batch work runs on public Spot only); this member "
-                                  "offers: " + _offers(cfg.gpu_node_groups))
+                raise ConfigError(at, "needsSpot", True, f"a Spot node group with {req.gpu_count}x {gpu_value} or "
+                                  "more in platform:gpuNodeGroups (batch work runs on public Spot only); this "
+                                  "member offers: " + _offers(cfg.gpu_node_groups))
         fits = [g for g in candidates if all(tolerates(tolerations, t) for t in g.taints)]
         if not fits:
             closest = candidates[0]
             missing = [t for t in closest.taints if not tolerates(tolerations, t)]
-            raise ConfigError(where, "tolerations", tolerations, "tolerations for the taints of a node group that "
+            raise ConfigError(at, "tolerations", tolerations, "tolerations for the taints of a node group that "
                               f"holds it: {closest.name} needs " + ", ".join(
                                   f"{t['key']}={t['value']}:{t['effect']}" for t in missing)
                               + " (node groups: " + _offers(tuple(candidates)) + ")")
-        requests = {key: _request(where, key, req.get(key)) for key in ("cpu", "memory")}
-        sized = [g for g in fits if not fit_problems(_first_type(g), requests["cpu"], requests["memory"])]
+        cpu, memory = _request(at, "cpu", req.cpu), _request(at, "memory", req.memory)
+        sized = [g for g in fits if not fit_problems(_first_type(g), cpu, memory)]
         if not sized:
             group = fits[0]
             first = _first_type(group)
-            problems = fit_problems(first, requests["cpu"], requests["memory"])
+            problems = fit_problems(first, cpu, memory)
             field = problems[0][0]
-            raise ConfigError(where, field, req.get(field), f"requests that fit node group {group.name}'s first "
+            raise ConfigError(at, field, getattr(req, field), f"requests that fit node group {group.name}'s first "
                               f"instance type {first.describe()}, which the cluster autoscaler models the group on: "
                               + "; ".join(text for _, text in problems)
                               + " (allocatable = the type minus the node reserve: OS 7.5 % of memory, EKS "
                               "kube-reserved, eviction 100Mi, DaemonSets); start its instanceTypes with a larger "
                               "type, or lower the model's requests")
-        if req.get("workloadClass") == WorkloadClass.ELASTIC.value and not any(g.min_size >= 1 for g in sized):
-            raise ConfigError(f"platform:gpuNodeGroups[{cfg.gpu_node_groups.index(sized[0])}] ({sized[0].name})",
-                              "minSize", sized[0].min_size,
+        if req.workload_class is WorkloadClass.ELASTIC and not any(g.min_size >= 1 for g in sized):
+            raise ConfigError(f"{where} platform:gpuNodeGroups[{cfg.gpu_node_groups.index(sized[0])}] "
+                              f"({sized[0].name})", "minSize", sized[0].min_size,
                               f"at least 1 for a group that takes model {model!r}'s elastic overflow: Karmada "
                               "divides replicas by the nodes a member has now (it cannot see the cluster "
-                              "autoscaler), so a group at zero nodes never receives any; or leave this member's "
-                              "on-demand pool out of the private stack's platform:members so it is not planned here")
+                              "autoscaler), so a group at zero nodes never receives any; or leave this member "
+                              "out of the private stack's platform:members")
         placements[model] = [cfg.node_group_name(g) for g in sized]
     return placements

@@ -11,14 +11,15 @@ import pytest
 from tests.crd_schema import validate_custom_resource
 
 from components.karmada import policies as p
+from components.karmada.contract import ModelRequirement
 from components.karmada.placement import (ELASTIC_FAILOVER, BucketMirror, ModelPlacement,
-                                          ModelPlacementArgs, PlacementError, RuntimePropagation,
-                                          RuntimePropagationArgs, member_requirements, mirror_for,
+                                          ModelPlacementArgs, ModelPlacementError, PlacementError,
+                                          RuntimePropagation, RuntimePropagationArgs, mirror_for,
                                           plan_model_placement, plan_runtime_propagation)
 from components.scheduling import gpu_taint, spot_taint, tolerates
 from models.deployment import CapacityType, DeploymentMode, GpuPool, Member, ModelDeployment
 from models.registry import load_catalog
-from models.spec import ABTest, Canary, GpuType, Mirror, Phase, Resources, Runtime
+from models.spec import ABTest, Canary, GpuType, Mirror, Phase, Resources, Runtime, WorkloadClass
 from stacks.render import run_program
 
 CATALOG = load_catalog()
@@ -28,6 +29,7 @@ AWS_USE1 = Member("aws-use1", "aws", "us-east-1", (GpuPool(GpuType.T4, 1, Capaci
 AWS_EUW1 = Member("aws-euw1", "aws", "eu-west-1", (GpuPool(GpuType.A10G, 4, CapacityType.SPOT),))
 GCP_EUW4 = Member("gcp-euw4", "gcp", "europe-west4", (GpuPool(GpuType.L4, 1, CapacityType.SPOT),))
 MEMBERS = (AWS_USE1, AWS_EUW1)
+PRIVATE_POOLS = (GpuPool(GpuType.T4, 1, CapacityType.ON_DEMAND), GpuPool(GpuType.A10G, 1, CapacityType.ON_DEMAND))
 MIRRORS = (BucketMirror("s3://ml-artifacts", "s3://ml-artifacts-use1", "us-east-1"),
            BucketMirror("s3://ml-artifacts", "s3://ml-artifacts-euw1", "eu-west-1"),
            BucketMirror("s3://ml-artifacts/doc-classifier", "s3://doc-mirror-euw1/dc", "eu-west-1"))
@@ -40,9 +42,21 @@ def dep(name, phase=Phase.HYBRID, mode=DeploymentMode.STANDARD, **changes):
     return ModelDeployment(model=model, phase=phase, runtime=Runtime.TRITON, mode=mode)
 
 
-def plan(name, phase=Phase.HYBRID, members=MEMBERS, mirrors=MIRRORS, mode=DeploymentMode.STANDARD, **changes):
-    return plan_model_placement(ModelPlacementArgs(dep(name, phase, mode, **changes), NS, "private", members,
-                                                   mirrors))
+def args(name, phase=Phase.HYBRID, members=MEMBERS, mirrors=MIRRORS, mode=DeploymentMode.STANDARD,
+         pools=PRIVATE_POOLS, **changes):
+    return ModelPlacementArgs(dep(name, phase, mode, **changes), NS, "private", private_pools=pools,
+                              members=members, bucket_mirrors=mirrors)
+
+
+def plan(name, *a, **kw):
+    return plan_model_placement(args(name, *a, **kw))
+
+
+def refused(name, field, *a, **kw):
+    with pytest.raises(ModelPlacementError) as info:
+        plan(name, *a, **kw)
+    assert (info.value.model, info.value.field) == (name, field), str(info.value)
+    return info.value
 
 
 def spec(plan_):
@@ -86,9 +100,12 @@ def test_elastic_prefers_private_then_overflows_to_public_members():
     pl = plan("churn-predictor")  # CPU model: every member can take the overflow
     placement = spec(pl)["placement"]
     assert "clusterAffinity" not in placement
+    # One group: the private cluster, public members as its overflow tier (expanded in order, contracted in
+    # reverse), not a second group the scheduler would keep using once it had overflowed.
     assert placement["clusterAffinities"] == [
-        {"affinityName": "private", "clusterNames": ["private"]},
-        {"affinityName": "private-and-public", "clusterNames": ["private", "aws-use1", "aws-euw1"]}]
+        {"affinityName": "private", "clusterNames": ["private"],
+         "overflowAffinities": [{"affinityName": "public-on-demand", "clusterNames": ["aws-use1", "aws-euw1"]}]}]
+    # The only scheduling Karmada's webhook admits with overflowAffinities besides Aggregated.
     assert placement["replicaScheduling"] == {"replicaSchedulingType": "Divided",
                                               "replicaDivisionPreference": "Weighted",
                                               "weightPreference": {"dynamicWeight": "AvailableReplicas"}}
@@ -98,12 +115,59 @@ def test_elastic_prefers_private_then_overflows_to_public_members():
                                                     "purgeMode": "Gracefully", "gracePeriodSeconds": 600}}
     assert spec(pl)["propagateDeps"] is True
     assert pl.clusters == ("private", "aws-use1", "aws-euw1")
+    # The workload policy selects only the InferenceService; the hostname Service goes everywhere by its own
+    # policy (Karmada sends non-workloads to the primary group only, never to overflow tiers).
+    assert spec(pl)["resourceSelectors"] == [{"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
+                                              "namespace": NS, "name": "churn-predictor"}]
+    assert pl.spans_clusters
+    assert pl.service_policy["metadata"] == {"name": "churn-predictor-service", "namespace": NS,
+                                             "labels": pl.propagation_policy["metadata"]["labels"]}
+    assert pl.service_policy["spec"] == {
+        "resourceSelectors": [{"apiVersion": "v1", "kind": "Service", "namespace": NS, "name": "churn-predictor"}],
+        "placement": {"clusterAffinity": {"clusterNames": ["private", "aws-use1", "aws-euw1"]},
+                      "replicaScheduling": {"replicaSchedulingType": "Duplicated"}}}
 
 
 def test_elastic_gpu_model_overflows_only_to_members_with_an_on_demand_pool_that_holds_it():
     pl = plan("digit-reader")  # 1x T4: aws-use1 has on-demand T4; aws-euw1 only Spot A10G
-    assert spec(pl)["placement"]["clusterAffinities"][1]["clusterNames"] == ["private", "aws-use1"]
+    assert spec(pl)["placement"]["clusterAffinities"][0]["overflowAffinities"] == [
+        {"affinityName": "public-on-demand", "clusterNames": ["aws-use1"]}]
     assert set(rules_by_cluster(pl)) == {"aws-use1"}
+
+
+def test_elastic_gpu_model_the_private_cluster_cannot_hold_still_overflows():
+    pl = plan("digit-reader", pools=())  # the private tier holds 0; Karmada gives the public tier everything
+    assert pl.clusters == ("private", "aws-use1")
+
+
+def test_gpu_models_need_a_pool_that_holds_them():
+    err = refused("fraud-scorer", "resources.gpu", pools=PRIVATE_POOLS[1:],
+                  resources=Resources(gpu_count=1, gpu_type=GpuType.T4))
+    assert err.value == "1x t4" and err.expected.endswith("(platform:gpuPools offers 1x a10g (on-demand))")
+    err = refused("digit-reader", "resources.gpu", members=(AWS_EUW1,), pools=())
+    assert "elastic work does not go to Spot" in err.expected
+
+
+def test_a_model_spanning_clusters_runs_in_standard_mode_without_a_rollout():
+    err = refused("churn-predictor", "deploymentMode", mode=DeploymentMode.KNATIVE)
+    assert err.value == "Knative" and "'Standard'" in err.expected and "aws-use1, aws-euw1" in err.expected
+    err = refused("churn-predictor", "phase", rollout=Canary(candidate_uri="s3://ml-artifacts/churn/v2",
+                                                                traffic_percent=10))
+    assert err.value == "hybrid" and "Canary" in err.expected
+    # A finished canary (0 or 100) renders one version only: nothing left to split.
+    assert plan("churn-predictor", rollout=Canary(candidate_uri="s3://ml-artifacts/churn/v2",
+                                                  traffic_percent=100)).spans_clusters
+    # Knative stays fine where the replicas do not span clusters: private only, or batch on public only.
+    assert not plan("churn-predictor", Phase.KSERVE, mode=DeploymentMode.KNATIVE).spans_clusters
+    assert not plan("doc-classifier-batch", mode=DeploymentMode.KNATIVE).spans_clusters
+
+
+def test_a_knative_canary_is_refused_wherever_a_new_member_may_take_the_model():
+    err = refused("doc-classifier-batch", "phase", mode=DeploymentMode.KNATIVE,
+                  rollout=Canary(candidate_uri="s3://ml-artifacts/doc-classifier/v5", traffic_percent=10))
+    assert "revision" in err.expected
+    assert plan("fraud-scorer", mode=DeploymentMode.KNATIVE,  # critical: private only, where it ran before
+                rollout=Canary(candidate_uri="s3://x/y", traffic_percent=10)).clusters == ("private",)
 
 
 def test_elastic_without_public_capacity_stays_private():
@@ -130,32 +194,28 @@ def test_batch_on_a_single_spot_member():
 
 def test_batch_without_spot_capacity_is_refused():
     on_demand_only = Member("aws-x", "aws", "us-east-2", (GpuPool(GpuType.A10G, 1, CapacityType.ON_DEMAND),))
-    with pytest.raises(PlacementError, match="Spot"):
-        plan("doc-classifier-batch", members=(on_demand_only,))
+    err = refused("doc-classifier-batch", "workload_class", members=(on_demand_only,))
+    assert "aws-x offers 1x a10g (on-demand)" in err.expected
 
 
 def test_cpu_batch_model_is_refused_since_spot_exists_only_as_gpu_pools():
-    with pytest.raises(PlacementError, match="GPU"):
-        plan("doc-classifier-batch", resources=Resources(cpu="2", memory="4Gi"))
+    err = refused("doc-classifier-batch", "workload_class", resources=Resources(cpu="2", memory="4Gi"))
+    assert "GPU pools" in err.expected
 
 
-def test_member_requirements_list_what_each_public_member_must_host():
-    plans = {name: (CATALOG[name], plan(name)) for name in
-             ("fraud-scorer", "churn-predictor", "digit-reader", "doc-classifier-batch")}
-    req = member_requirements(plans, MEMBERS + (GCP_EUW4,))
-    assert set(req) == {"aws-use1", "aws-euw1", "gcp-euw4"} and req["gcp-euw4"] == []
-    by_model = {r["model"]: r for r in req["aws-use1"]}
-    assert set(by_model) == {"churn-predictor", "digit-reader", "doc-classifier-batch"}
+def test_each_public_member_gets_what_it_must_host_as_a_typed_requirement():
+    elastic, batch = plan("churn-predictor"), plan("doc-classifier-batch")
+    assert plan("fraud-scorer").requirements == {}
     churn = CATALOG["churn-predictor"].resources
-    assert by_model["churn-predictor"] == {"model": "churn-predictor", "gpuType": None, "gpuCount": 0,
-                                           "needsSpot": False, "tolerations": [], "cpu": churn.cpu,
-                                           "memory": churn.memory, "workloadClass": "elastic",
-                                           "storageUris": ["s3://ml-artifacts-use1/churn-predictor/v1"]}
-    assert by_model["digit-reader"]["gpuType"] == "t4" and by_model["digit-reader"]["needsSpot"] is False
-    batch = by_model["doc-classifier-batch"]
-    assert (batch["gpuType"], batch["gpuCount"], batch["needsSpot"]) == ("a10g", 1, True)
-    assert tolerates(batch["tolerations"], spot_taint())
-    assert {r["model"] for r in req["aws-euw1"]} == {"churn-predictor", "doc-classifier-batch"}
+    assert elastic.requirements["aws-use1"] == ModelRequirement(
+        model="churn-predictor", workload_class=WorkloadClass.ELASTIC, gpu_type=None, gpu_count=0, cpu=churn.cpu,
+        memory=churn.memory, needs_spot=False, tolerations=(),
+        storage_uris=("s3://ml-artifacts-use1/churn-predictor/v1",))
+    spot = batch.requirements["aws-euw1"]
+    assert (spot.gpu_type, spot.gpu_count, spot.needs_spot) == (GpuType.A10G, 1, True)
+    assert spot.storage_uris == ("s3://doc-mirror-euw1/dc/v4",)
+    assert tolerates(list(spot.tolerations), spot_taint()) and tolerates(list(spot.tolerations), gpu_taint())
+    assert set(batch.requirements) == {"aws-use1", "aws-euw1"}
 
 
 def test_phase_torchserve_has_no_karmada_placement():
@@ -164,8 +224,8 @@ def test_phase_torchserve_has_no_karmada_placement():
 
 
 def test_a_claim_cannot_follow_a_model_to_public_members():
-    with pytest.raises(PlacementError, match="pvc://"):
-        plan("churn-predictor", storage_uri="pvc://model-store/churn/v1")
+    err = refused("churn-predictor", "storage_uri", storage_uri="pvc://model-store/churn/v1")
+    assert "aws-use1, aws-euw1" in err.expected
     assert plan("fx-pricer").clusters == ("private",)  # critical pvc:// model: fine, stays private
 
 
@@ -222,7 +282,8 @@ def test_override_policy_selects_only_this_models_inference_service():
 
 def test_every_plan_validates_against_the_karmada_crds():
     for pl in all_plans():
-        for obj in (pl.propagation_policy, *pl.override_policies):
+        for obj in (pl.propagation_policy, *pl.override_policies, *([pl.service_policy] if pl.service_policy
+                                                                    else [])):
             validate_custom_resource(obj)
 
 
@@ -269,7 +330,7 @@ def rendered():
             provider=karmada))
         on_karmada = pulumi.ResourceOptions(provider=karmada, depends_on=[ready])
         for name in ("fraud-scorer", "churn-predictor", "doc-classifier-batch"):
-            ModelPlacement(name, ModelPlacementArgs(dep(name), NS, "private", MEMBERS, MIRRORS), opts=on_karmada)
+            ModelPlacement(name, plan(name), opts=on_karmada)
         RuntimePropagation("runtimes", RuntimePropagationArgs(("private", "aws-use1", "aws-euw1"),
                                                               registry_mirrors={"aws-euw1": "mirror.example"}),
                            opts=on_karmada)
@@ -280,7 +341,9 @@ def test_components_create_the_policies_on_the_karmada_api_server(rendered):
     policies = [r for r in rendered.resources if r.type.startswith("kubernetes:policy.karmada.io/")]
     kinds = sorted(r.inputs["kind"] for r in policies)
     assert kinds == ["ClusterOverridePolicy", "ClusterPropagationPolicy", "OverridePolicy", "OverridePolicy",
-                     "PropagationPolicy", "PropagationPolicy", "PropagationPolicy"]
+                     "PropagationPolicy", "PropagationPolicy", "PropagationPolicy", "PropagationPolicy"]
+    assert rendered.find("PropagationPolicy", "churn-predictor-service")["spec"]["resourceSelectors"][0]["kind"] \
+        == "Service"
     for r in policies:
         assert r.cluster == "karmada"
         assert "kubernetes:core/v1:Namespace::karmada-ready" in r.depends_on, r.key
@@ -331,10 +394,33 @@ def test_components_create_the_policies_on_the_karmada_api_server(rendered):
                                                                                    namespace="other"),))),
      "namespace"),
     (lambda: p.ClusterAffinity(("a",), exclude=("a",)), "both named and excluded"),
+    # overflowAffinities, as karmada v1.18.2 pkg/util/validation/validation.go refuses them
+    (lambda: p.Placement(affinity_groups=(p.AffinityGroup("g", p.ClusterAffinity(("a",)), overflow=(
+        p.OverflowGroup("o", p.ClusterAffinity(("b",))),)),), replica_scheduling=p.ReplicaScheduling.static(
+        p.StaticWeight(p.ClusterAffinity(("a",)), 1))), "dynamic weight"),
+    (lambda: p.Placement(affinity_groups=(p.AffinityGroup("g", p.ClusterAffinity(("a",)), overflow=(
+        p.OverflowGroup("o", p.ClusterAffinity(("b",))),)),),
+        replica_scheduling=p.ReplicaScheduling.duplicated()), "Divided"),
+    (lambda: p.AffinityGroup("g", p.ClusterAffinity(), overflow=(p.OverflowGroup("o", p.ClusterAffinity(("b",))),)),
+     "names its clusters"),
+    (lambda: p.AffinityGroup("g", p.ClusterAffinity(("a",)), overflow=(p.OverflowGroup("g", p.ClusterAffinity(
+        ("b",))),)), "unique"),
+    (lambda: p.OverflowGroup("o" * 33, p.ClusterAffinity(("b",))), "32 characters"),
 ])
 def test_invalid_combinations_are_refused_with_the_field_named(build, match):
     with pytest.raises(p.PolicyError, match=match):
         build()
+
+
+def test_overflow_with_aggregated_division_is_admitted_and_validates():
+    group = p.AffinityGroup("primary", p.ClusterAffinity(("a",)), overflow=(
+        p.OverflowGroup("second", p.ClusterAffinity(("b",))), p.OverflowGroup("third", p.ClusterAffinity(("c",)))))
+    placement = p.Placement(affinity_groups=(group,), replica_scheduling=p.ReplicaScheduling.aggregated())
+    assert placement.cluster_names() == ("a", "b", "c")
+    assert placement.to_dict()["clusterAffinities"][0]["overflowAffinities"] == [
+        {"affinityName": "second", "clusterNames": ["b"]}, {"affinityName": "third", "clusterNames": ["c"]}]
+    validate_custom_resource(p.propagation_policy("x", NS, p.PropagationSpec(
+        (p.ResourceSelector("apps/v1", "Deployment", "d"),), placement)))
 
 
 def test_static_weights_and_defaults_render_as_the_crd_spells_them():
@@ -355,7 +441,7 @@ def test_static_weights_and_defaults_render_as_the_crd_spells_them():
 
 
 def test_policy_selects_every_object_of_the_model_by_its_name_label():
-    selectors = spec(plan("churn-predictor"))["resourceSelectors"]
+    selectors = spec(plan("churn-predictor", Phase.KSERVE))["resourceSelectors"]
     assert {(s["apiVersion"], s["kind"]) for s in selectors} == {
         ("serving.kserve.io/v1beta1", "InferenceService"), ("serving.kserve.io/v1alpha1", "InferenceGraph"),
         ("v1", "Service")}
@@ -366,20 +452,23 @@ def test_policy_selects_every_object_of_the_model_by_its_name_label():
 @pytest.mark.parametrize("rollout", [ABTest(b_uri="s3://ml-artifacts/churn-predictor/v2"),
                                      Mirror(shadow_uri="s3://ml-artifacts/churn-predictor/v2")])
 def test_mesh_rollouts_cannot_reach_public_members(rollout):
-    with pytest.raises(PlacementError, match="private cluster's mesh"):
-        plan("churn-predictor", rollout=rollout)
+    err = refused("churn-predictor", "phase", rollout=rollout)
+    assert f"while its {type(rollout).__name__} runs" in err.expected
     assert plan("churn-predictor", Phase.KSERVE, rollout=rollout).clusters == ("private",)
 
 
 def test_canary_overrides_mirror_the_artifacts_the_predictor_really_serves():
-    canary = Canary(candidate_uri="s3://ml-artifacts/churn-predictor/v2", traffic_percent=10)
-    standard = rules_by_cluster(plan("churn-predictor", rollout=canary))["aws-use1"]["plaintext"]
-    assert {o["path"]: o["value"] for o in standard} == {
-        "/spec/predictor/model/storageUri": "s3://ml-artifacts-use1/churn-predictor/v1",
-        "/spec/canary/0/predictor/model/storageUri": "s3://ml-artifacts-use1/churn-predictor/v2"}
-    knative = rules_by_cluster(plan("churn-predictor", rollout=canary, mode=DeploymentMode.KNATIVE))
-    assert {o["path"]: o["value"] for o in knative["aws-use1"]["plaintext"]} == {
-        "/spec/predictor/model/storageUri": "s3://ml-artifacts-use1/churn-predictor/v2"}
+    # A Standard-mode canary of batch work (public members only, each splitting between its own two versions).
+    canary = Canary(candidate_uri="s3://ml-artifacts/doc-classifier/v5", traffic_percent=10)
+    standard = rules_by_cluster(plan("doc-classifier-batch", rollout=canary))["aws-use1"]["plaintext"]
+    assert {o["path"]: o["value"] for o in standard if "storageUri" in o["path"]} == {
+        "/spec/predictor/model/storageUri": "s3://ml-artifacts-use1/doc-classifier/v4",
+        "/spec/canary/0/predictor/model/storageUri": "s3://ml-artifacts-use1/doc-classifier/v5"}
+    # Promoted in Knative mode: the predictor serves the candidate, everywhere.
+    promoted = rules_by_cluster(plan("doc-classifier-batch", mode=DeploymentMode.KNATIVE,
+                                     rollout=dataclasses.replace(canary, traffic_percent=100)))
+    assert {o["path"]: o["value"] for o in promoted["aws-use1"]["plaintext"] if "storageUri" in o["path"]} == {
+        "/spec/predictor/model/storageUri": "s3://ml-artifacts-use1/doc-classifier/v5"}
 
 
 def test_a_bucket_mirror_keeps_the_sources_scheme():

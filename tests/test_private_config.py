@@ -7,24 +7,47 @@ from models.errors import ConfigError
 from models.registry import load_catalog
 from models.spec import Phase, Runtime
 from stacks.private_config import DeploymentMode, read_private_config
+from stacks.private_plan import plan_private
 
 CATALOG = load_catalog()
+T4_ON_DEMAND = {"name": "t4-ondemand", "gpuType": "t4", "capacity": "on-demand",
+                "instanceTypes": ["g4dn.xlarge", "g4dn.2xlarge"], "minSize": 1, "maxSize": 2}
+A10G_SPOT = {"name": "a10g-spot", "gpuType": "a10g", "capacity": "spot", "instanceTypes": ["g5.2xlarge", "g5.4xlarge"],
+             "maxSize": 2}
+T4_SPOT = {"name": "t4-spot", "gpuType": "t4", "capacity": "spot", "maxSize": 2}
+
+
+def public_stack(groups=(A10G_SPOT, T4_SPOT, T4_ON_DEMAND), region="us-east-1", member="aws-use1"):
+    """A member's own stack file (its config map), the one place its region and node groups are declared."""
+    return {"aws:region": region, "platform:privateStack": "organization/inference-platform/private",
+            "platform:memberName": member, "platform:eks": {"subnetIds": ["subnet-0a1b2c3d4e5f60001"]},
+            "platform:gpuNodeGroups": [dict(g) for g in groups]}
 
 
 def config(**changes):
     base = {"phase": "hybrid", "namespace": "inference",
             "gpuPools": [{"gpuType": "t4", "gpuCount": 1}],
-            "members": [{"name": "aws-use1", "region": "us-east-1",
-                         "gpuPools": [{"gpuType": "a10g", "gpuCount": 1, "capacity": "spot"},
-                                      {"gpuType": "t4", "gpuCount": 1, "capacity": "spot"}]}],
+            "members": ["public"],
             "models": {"fraud-scorer": {"phase": "torchserve"}}}
     base.update(changes)
     return base
 
 
-def fails(values, where, field, value_text):
+def check(values, stacks=None, catalog=CATALOG):
+    """Read the stack file and plan it, as the private stack does before registering anything."""
+    stacks = stacks or {"public": public_stack()}
+    cfg = read_private_config(values, catalog, stack_files=lambda name: stacks[name])
+    return cfg, plan_private(cfg)
+
+
+def read(values):
+    """The stack file alone, as `read_private_config` checks it (placement not planned)."""
+    return read_private_config(values, CATALOG, stack_files=lambda name: public_stack())
+
+
+def fails(values, where, field, value_text, stacks=None, catalog=CATALOG):
     with pytest.raises(ConfigError) as info:
-        read_private_config(values, CATALOG)
+        check(values, stacks, catalog)
     err = info.value
     assert (err.where, err.field) == (where, field), str(err)
     assert value_text in str(err), str(err)
@@ -32,13 +55,13 @@ def fails(values, where, field, value_text):
 
 
 def test_a_valid_config_resolves_each_model():
-    cfg = read_private_config(config(models={"fraud-scorer": {"phase": "torchserve"},
-                                             "ticket-router": {"deploymentMode": "Knative"}}), CATALOG)
+    cfg, _ = check(config(models={"fraud-scorer": {"phase": "torchserve"},
+                                             "ticket-router": {"deploymentMode": "Standard"}}))
     by_name = {d.name: d for d in cfg.models}
     assert by_name["fraud-scorer"].phase is Phase.TORCHSERVE
     assert by_name["ticket-router"].phase is Phase.HYBRID  # inherits the stack's phase
     assert by_name["ticket-router"].runtime is Runtime.TORCHSERVE
-    assert by_name["ticket-router"].mode is DeploymentMode.KNATIVE
+    assert by_name["ticket-router"].mode is DeploymentMode.STANDARD
 
 
 def test_unknown_top_level_key_is_rejected():
@@ -83,8 +106,7 @@ def test_scale_to_zero_in_standard_mode_is_rejected():
 
 
 def test_standard_mode_accepts_scale_to_zero_model_once_min_replicas_is_raised():
-    cfg = read_private_config(config(models={"digit-reader": {"deploymentMode": "Standard", "minReplicas": 1}}),
-                              CATALOG)
+    cfg = read(config(models={"digit-reader": {"deploymentMode": "Standard", "minReplicas": 1}}))
     assert cfg.models[0].model.scaling.min_replicas == 1
 
 
@@ -94,13 +116,13 @@ def test_mirroring_in_standard_mode_is_rejected():
 
 
 def test_phase_one_keeps_one_replica_for_a_scale_to_zero_declaration():
-    cfg = read_private_config(config(gpuPools=[{"gpuType": "a10g", "gpuCount": 1}],
-                                     models={"doc-classifier-batch": {"phase": "torchserve"}}), CATALOG)
+    cfg = read(config(gpuPools=[{"gpuType": "a10g", "gpuCount": 1}],
+                                     models={"doc-classifier-batch": {"phase": "torchserve"}}))
     assert cfg.models[0].model.scaling.min_replicas == 1
 
 
 def test_per_environment_overrides_are_revalidated():
-    cfg = read_private_config(config(models={"fraud-scorer": {"minReplicas": 3, "maxReplicas": 9}}), CATALOG)
+    cfg = read(config(models={"fraud-scorer": {"minReplicas": 3, "maxReplicas": 9}}))
     assert (cfg.models[0].model.scaling.min_replicas, cfg.models[0].model.scaling.max_replicas) == (3, 9)
     err = fails(config(models={"fraud-scorer": {"minReplicas": 8, "maxReplicas": 2}}),
                 "platform:models.fraud-scorer", "maxReplicas", "2")
@@ -108,7 +130,7 @@ def test_per_environment_overrides_are_revalidated():
 
 
 def test_canary_percent_override_promotes_in_one_line():
-    cfg = read_private_config(config(models={"digit-reader": {"canaryPercent": 100}}), CATALOG)
+    cfg = read(config(models={"digit-reader": {"canaryPercent": 100}}))
     assert cfg.models[0].model.rollout.traffic_percent == 100
     fails(config(models={"digit-reader": {"canaryPercent": 101}}),
           "platform:models.digit-reader", "canaryPercent", "101")
@@ -123,21 +145,37 @@ def test_gpu_model_needs_a_private_pool_that_holds_it():
 
 
 def test_batch_model_needs_a_spot_pool_on_some_member():
-    members = [{"name": "aws-use1", "region": "us-east-1",
-                "gpuPools": [{"gpuType": "a10g", "gpuCount": 1, "capacity": "on-demand"}]}]
-    err = fails(config(members=members, models={"doc-classifier-batch": {}}),
-                "platform:models.doc-classifier-batch", "workload_class", "batch")
-    assert "Spot" in str(err) and "aws-use1" in str(err)
+    on_demand = {"public": public_stack([dict(A10G_SPOT, name="a10g-od", capacity="on-demand", minSize=1)])}
+    err = fails(config(models={"doc-classifier-batch": {}}), "platform:models.doc-classifier-batch",
+                "workload_class", "batch", stacks=on_demand)
+    assert "Spot" in str(err) and "aws-use1 offers 1x a10g (on-demand)" in str(err)
 
 
 def test_members_before_phase_three_are_rejected():
     fails(config(phase="kserve"), "platform", "members", "aws-use1")
 
 
-def test_bad_member_pool_is_rejected():
-    fails(config(members=[{"name": "aws-use1", "region": "us-east-1", "gpuPools": [{"gpuType": "k80"}]}]),
-          "platform:members[0].gpuPools[0]", "gpuType", "k80")
-    fails(config(members=[{"name": "Bad Name", "region": "us-east-1"}]), "platform:members[0]", "name", "Bad Name")
+def test_a_mistake_in_a_member_stack_file_names_that_file():
+    fails(config(), "Pulumi.public.yaml platform:gpuNodeGroups[0]", "gpuType", "k80",
+          stacks={"public": public_stack([dict(T4_SPOT, gpuType="k80")])})
+    fails(config(), "Pulumi.public.yaml platform", "memberName", "Bad Name",
+          stacks={"public": public_stack(member="Bad Name")})
+
+
+def test_members_are_named_by_their_public_stack():
+    fails(config(members=["private"]), "platform:members[0]", "stack", "'private'")
+    fails(config(members=[{"name": "aws-use1"}]), "platform:members[0]", "stack", "'name'")
+    err = fails(config(members=["public", "second-public"]), "platform:members[1]", "memberName", "aws-use1",
+                stacks={"public": public_stack(), "second-public": public_stack()})
+    assert "unique" in err.expected
+
+
+def test_members_pools_come_from_their_node_groups():
+    cfg, _ = check(config())
+    (member,) = cfg.members
+    assert (member.name, member.cloud, member.region) == ("aws-use1", "aws", "us-east-1")
+    assert [(g.gpu_type.value, g.gpu_count, g.capacity.value) for g in member.gpu_pools] == [
+        ("a10g", 1, "spot"), ("t4", 1, "spot"), ("t4", 1, "on-demand")]
 
 
 def test_ab_test_in_standard_mode_is_rejected():
@@ -148,23 +186,52 @@ def test_ab_test_in_standard_mode_is_rejected():
 
 def test_knative_canary_that_may_reach_a_new_public_member_is_rejected():
     err = fails(config(models={"digit-reader": {}}), "platform:models.digit-reader", "phase", "hybrid")
-    assert "candidate" in str(err)
-    # fine on the private cluster, once promoted or rolled back, or in Standard mode (both versions explicit)
-    for settings in ({"phase": "kserve"}, {"canaryPercent": 100}, {"canaryPercent": 0}):
-        read_private_config(config(models={"digit-reader": settings}), CATALOG)
+    assert "revision" in str(err)
+    # fine on the private cluster, where it ran before
+    check(config(models={"digit-reader": {"phase": "kserve"}}))
+
+
+def test_a_model_spanning_clusters_needs_standard_mode():
+    # ticket-router (elastic, 1x T4) may overflow from the private T4s to aws-use1's on-demand T4s.
+    err = fails(config(models={"ticket-router": {"deploymentMode": "Knative"}}), "platform:models.ticket-router",
+                "deploymentMode", "'Knative'")
+    assert "'Standard'" in err.expected and "aws-use1" in err.expected
+    _, plan = check(config(models={"ticket-router": {"deploymentMode": "Standard"}}))
+    assert plan.placements["ticket-router"].spans_clusters
+    # Without an on-demand T4 group on the member the model stays private, and Knative is fine.
+    _, plan = check(config(models={"ticket-router": {}}), stacks={"public": public_stack([A10G_SPOT, T4_SPOT])})
+    assert plan.placements["ticket-router"].clusters == ("private",)
+
+
+def test_a_model_spanning_clusters_runs_no_rollout():
+    err = fails(config(models={"digit-reader": {"deploymentMode": "Standard", "minReplicas": 1}}),
+                "platform:models.digit-reader", "phase", "hybrid")
+    assert "Canary runs" in err.expected
+    check(config(models={"digit-reader": {"deploymentMode": "Standard", "minReplicas": 1, "canaryPercent": 100}}))
 
 
 def test_elastic_gpu_model_needs_an_on_demand_pool_somewhere():
-    spot_only = [{"name": "aws-use1", "region": "us-east-1",
-                  "gpuPools": [{"gpuType": "l4", "gpuCount": 1, "capacity": "spot"}]}]
     import dataclasses
     from models.spec import GpuType, Resources
     catalog = dict(CATALOG)
     catalog["ticket-router"] = dataclasses.replace(CATALOG["ticket-router"],
                                                    resources=Resources(gpu_count=1, gpu_type=GpuType.L4))
-    with pytest.raises(ConfigError) as info:
-        read_private_config(config(members=spot_only, models={"ticket-router": {}}), catalog)
-    assert info.value.field == "resources.gpu" and "on-demand" in str(info.value)
+    spot_only = {"public": public_stack([{"name": "l4-spot", "gpuType": "l4", "capacity": "spot", "maxSize": 2}])}
+    err = fails(config(models={"ticket-router": {}}), "platform:models.ticket-router", "resources.gpu", "1x l4",
+                stacks=spot_only, catalog=catalog)
+    assert "on-demand" in str(err)
+
+
+def test_a_member_whose_node_groups_cannot_host_its_share_fails_before_anything_exists():
+    cold = {"public": public_stack([A10G_SPOT, T4_SPOT, dict(T4_ON_DEMAND, minSize=0)])}
+    err = fails(config(models={"ticket-router": {"deploymentMode": "Standard"}}),
+                "member 'aws-use1' platform:gpuNodeGroups[2] (t4-ondemand)", "minSize", "0", stacks=cold)
+    assert "elastic overflow" in err.expected
+    small = {"public": public_stack([dict(A10G_SPOT, instanceTypes=None), T4_SPOT, T4_ON_DEMAND])}
+    small["public"]["platform:gpuNodeGroups"][0].pop("instanceTypes")  # default: g5.xlarge first, too small
+    err = fails(config(models={"doc-classifier-batch": {}}), "member 'aws-use1' (model 'doc-classifier-batch')",
+                "cpu", "'4'", stacks=small)
+    assert "g5.xlarge" in err.expected
 
 
 # -- Checks that used to fail late (after resources were registered), or not at all --------------------------
@@ -182,13 +249,12 @@ def test_karmada_api_endpoint_the_control_plane_would_refuse_fails_in_the_config
 
 
 def test_karmada_api_endpoint_outside_the_cluster_is_accepted():
-    cfg = read_private_config(config(karmada={"apiEndpoint": "https://karmada.corp.example:5443"}), CATALOG)
+    cfg, _ = check(config(karmada={"apiEndpoint": "https://karmada.corp.example:5443"}))
     assert cfg.karmada_api_endpoint == "https://karmada.corp.example:5443"
 
 
 def test_member_named_like_the_private_cluster_is_rejected():
-    members = [dict(config()["members"][0], name="onprem")]
-    err = fails(config(cluster={"name": "onprem"}, members=members), "platform:members[0]", "name", "'onprem'")
+    err = fails(config(cluster={"name": "aws-use1"}), "platform:members[0]", "memberName", "'aws-use1'")
     assert "platform:cluster.name" in str(err)
 
 
@@ -209,8 +275,8 @@ def test_namespace_the_platform_or_kubernetes_owns_is_rejected(namespace):
 
 def test_null_values_count_as_absent_so_defaults_apply():
     """`platform:namespace: ~` and `platform:kserve:` with every key commented out read as not set."""
-    cfg = read_private_config(config(namespace=None, kserve=None, karmada={"apiEndpoint": None},
-                                     cluster={"name": None, "kubeconfigContext": None}), CATALOG)
+    cfg = read(config(namespace=None, kserve=None, karmada={"apiEndpoint": None},
+                                     cluster={"name": None, "kubeconfigContext": None}))
     assert (cfg.namespace, cfg.ingress_domain, cfg.default_mode) == ("inference", "inference.internal",
                                                                       DeploymentMode.KNATIVE)
     assert (cfg.cluster_name, cfg.kubeconfig_context) == ("private", None)
@@ -218,22 +284,15 @@ def test_null_values_count_as_absent_so_defaults_apply():
     fails(config(phase=None), "platform", "phase", "None")  # a required key stays required
 
 
-def test_member_cloud_must_be_a_supported_one():
-    members = [dict(config()["members"][0], cloud="gcp")]
-    err = fails(config(members=members), "platform:members[0]", "cloud", "'gcp'")
-    assert "'aws'" in err.expected
-
-
 @pytest.mark.parametrize("region", ["US East", "us-east", "useast1", "us-east-1 ", "", 1])
 def test_member_region_must_look_like_a_region(region):
-    members = [dict(config()["members"][0], region=region)]
-    fails(config(members=members), "platform:members[0]", "region", repr(region))
+    fails(config(), "Pulumi.public.yaml aws", "region", repr(region), stacks={"public": public_stack(region=region)})
 
 
 @pytest.mark.parametrize("region", ["us-east-1", "ap-southeast-2", "us-gov-west-1", "eu-central-12"])
 def test_member_region_accepts_real_region_shapes(region):
-    members = [dict(config()["members"][0], region=region)]
-    assert read_private_config(config(members=members), CATALOG).members[0].region == region
+    cfg, _ = check(config(), stacks={"public": public_stack(region=region)})
+    assert cfg.members[0].region == region
 
 
 @pytest.mark.parametrize("domain", ["https://inference.example.com", "", "Inference.Example.com",
@@ -253,10 +312,10 @@ def test_min_replicas_above_the_declared_max_names_the_key_the_user_set():
 
 
 def test_storage_names_an_existing_secret_and_an_s3_compatible_endpoint():
-    cfg = read_private_config(config(storage={"credentialsSecret": "s3-keys",
-                                              "s3Endpoint": "https://minio.storage.internal:9000"}), CATALOG)
+    cfg = read(config(storage={"credentialsSecret": "s3-keys",
+                                              "s3Endpoint": "https://minio.storage.internal:9000"}))
     assert (cfg.storage_credentials_secret, cfg.s3_endpoint) == ("s3-keys", "https://minio.storage.internal:9000")
-    assert read_private_config(config(), CATALOG).storage_credentials_secret is None
+    assert read(config()).storage_credentials_secret is None
     fails(config(storage={"credentialsSecret": "S3 Keys"}), "platform:storage", "credentialsSecret", "S3 Keys")
     fails(config(storage={"s3Endpoint": "minio:9000"}), "platform:storage", "s3Endpoint", "minio:9000")
     fails(config(storage={"s3Endpoint": "https://minio/bucket"}), "platform:storage", "s3Endpoint", "/bucket")
@@ -265,17 +324,16 @@ def test_storage_names_an_existing_secret_and_an_s3_compatible_endpoint():
 
 def test_an_on_premises_s3_store_needs_a_mirror_for_every_model_a_member_may_run():
     # ticket-router (elastic T4) may overflow to aws-use1's on-demand T4s; its bucket exists only on premises.
-    members = [{"name": "aws-use1", "region": "us-east-1",
-                "gpuPools": [{"gpuType": "t4", "gpuCount": 1, "capacity": "on-demand"}]}]
-    values = config(members=members, models={"ticket-router": {}},
+    values = config(models={"ticket-router": {"deploymentMode": "Standard"}},
                     storage={"s3Endpoint": "https://minio.storage.internal:9000"})
     err = fails(values, "platform:models.ticket-router", "storage_uri", "s3://ml-artifacts/ticket-router/v5")
     assert "aws-use1" in str(err) and "us-east-1" in str(err)
     # with a mirror in the member's region it is read from there; without the on-prem endpoint, AWS S3 is the store
     mirrored = dict(values, bucketMirrors=[{"source": "s3://ml-artifacts", "mirror": "s3://ml-artifacts-use1",
                                            "region": "us-east-1"}])
-    assert read_private_config(mirrored, CATALOG).s3_endpoint == "https://minio.storage.internal:9000"
-    assert read_private_config(config(members=members, models={"ticket-router": {}}), CATALOG)
+    cfg, plan = check(mirrored)
+    assert plan.contracts["aws-use1"].models[0].storage_uris == ("s3://ml-artifacts-use1/ticket-router/v5",)
+    assert check(config(models={"ticket-router": {"deploymentMode": "Standard"}}))
     fails(config(storage={"s3Endpoint": "https://minio:99999"}), "platform:storage", "s3Endpoint", "99999")
 
 

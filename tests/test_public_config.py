@@ -1,4 +1,5 @@
-"""The public stack's typed config and its checks against the private stack's `memberRequirements`.
+"""The public stack's typed config, the member check the private stack runs against it, and the contract that
+crosses the StackReference.
 
 File mistakes fail before any resource exists; requirement mismatches name the model, the field, the value and
 what this member offers.
@@ -11,7 +12,8 @@ import pytest
 
 from components.scheduling import CapacityType, gpu_tolerations, spot_tolerations
 from models.errors import ConfigError
-from models.spec import GpuType
+from models.spec import GpuType, WorkloadClass
+from components.karmada.contract import MemberContract, ModelRequirement
 from stacks.__main__ import load_stack_file
 from stacks.program import NAMESPACE
 from components.versions import EKS_KUBERNETES_VERSION
@@ -190,13 +192,17 @@ CFG = read_public_config(config(gpuNodeGroups=BASE["gpuNodeGroups"] + [
     {"name": "a10g-4x", "gpuType": "a10g", "gpuCount": 4, "capacity": "on-demand", "maxSize": 1}]), "us-east-1")
 
 
-def req(model="m", gpu_type="t4", count=1, needs_spot=False, tolerations=None, **requests):
-    return {"model": model, "gpuType": gpu_type, "gpuCount": count, "needsSpot": needs_spot,
-            "tolerations": gpu_tolerations() if tolerations is None else tolerations, **requests}
+def req(model="m", gpu_type="t4", count=1, needs_spot=False, tolerations=None, cpu="1", memory="2Gi",
+        workload_class=WorkloadClass.CRITICAL):
+    return ModelRequirement(model=model, workload_class=workload_class,
+                            gpu_type=GpuType(gpu_type) if gpu_type else None, gpu_count=count, cpu=cpu,
+                            memory=memory, needs_spot=needs_spot,
+                            tolerations=tuple(gpu_tolerations() if tolerations is None else tolerations),
+                            storage_uris=())
 
 
-def check(*reqs, member="aws-use1"):
-    return check_member_requirements(CFG, {member: list(reqs)}, "org/p/private")
+def check(*reqs, cfg=None):
+    return check_member_requirements(cfg or CFG, reqs, "member 'aws-use1'")
 
 
 def check_fails(*reqs, field, text=""):
@@ -225,9 +231,8 @@ def test_gpu_type_missing_names_the_model_and_what_the_member_offers():
 
 
 def test_gpu_count_above_every_group_of_the_type_is_rejected():
-    err = check_fails(req("wide", count=4.0), field="gpuCount", text="4")  # numbers arrive as floats
-    assert err.value == 4 and "4.0" not in str(err)
-    check_fails(req("half", count=0.5), field="gpuCount", text="0.5")
+    err = check_fails(req("wide", count=4), field="gpuCount", text="4")
+    assert err.value == 4 and "at most the GPUs per node of a t4 group" in err.expected
 
 
 def test_batch_without_a_spot_group_of_its_type_is_rejected():
@@ -244,13 +249,53 @@ def test_toleration_mismatch_names_the_missing_taint():
     assert "inference-platform.io/capacity=spot:NoSchedule" in err.expected
 
 
-def test_member_unknown_to_the_private_stack_or_missing_export_is_rejected():
+# --- the contract: one writer, one reader ------------------------------------------------------------------------
+
+CONTRACT = MemberContract(member="aws-use1", namespace="inference", planned_against="0123456789abcdef", models=(
+    req("batch", gpu_type="a10g", needs_spot=True, tolerations=gpu_tolerations() + spot_tolerations(), cpu="4",
+        memory="16Gi", workload_class=WorkloadClass.BATCH),
+    ModelRequirement(model="cpu", workload_class=WorkloadClass.ELASTIC, gpu_type=None, gpu_count=0, cpu="500m",
+                     memory="1Gi", needs_spot=False, tolerations=(), storage_uris=("s3://bucket/cpu/v1",))))
+
+
+def test_the_contract_shape_as_it_crosses_the_stack_reference():
+    """The one test that changes when the contract's shape does."""
+    assert CONTRACT.to_output() == {
+        "member": "aws-use1", "namespace": "inference", "plannedAgainst": "0123456789abcdef", "models": [
+            {"model": "batch", "workloadClass": "batch", "gpuType": "a10g", "gpuCount": 1, "cpu": "4",
+             "memory": "16Gi", "needsSpot": True, "storageUris": [],
+             "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},
+                             {"key": "inference-platform.io/capacity", "operator": "Equal", "value": "spot",
+                              "effect": "NoSchedule"}]},
+            {"model": "cpu", "workloadClass": "elastic", "gpuCount": 0, "cpu": "500m", "memory": "1Gi",
+             "needsSpot": False, "tolerations": [], "storageUris": ["s3://bucket/cpu/v1"]}]}
+
+
+def test_the_contract_reads_back_what_it_wrote_numbers_as_floats_included():
+    out = CONTRACT.to_output()
+    assert MemberContract.from_output(out, "o") == CONTRACT
+    out["models"][0]["gpuCount"] = 1.0  # numbers cross a StackReference as floats
+    assert MemberContract.from_output(out, "o") == CONTRACT
+    empty = dict(CONTRACT.to_output())
+    del empty["models"]  # an empty list may be dropped on the way
+    assert MemberContract.from_output(empty, "o").models == ()
+
+
+@pytest.mark.parametrize("change, where, field", [
+    (lambda o: o.pop("namespace"), "o", "namespace"),
+    (lambda o: o.update(extra=1), "o", "extra"),
+    (lambda o: o["models"][0].update(gpuCount=0.5), "o.models[0]", "gpuCount"),
+    (lambda o: o["models"][0].update(gpuType="k80"), "o.models[0]", "gpuType"),
+    (lambda o: o["models"][1].update(gpuType="t4"), "o.models[1]", "gpuType"),
+    (lambda o: o["models"][0].update(workloadClass="urgent"), "o.models[0]", "workloadClass"),
+    (lambda o: o["models"][1].update(storageUris=["bucket/x"]), "o.models[1]", "storageUris"),
+])
+def test_a_contract_of_another_shape_is_refused_naming_the_key(change, where, field):
+    out = CONTRACT.to_output()
+    change(out)
     with pytest.raises(ConfigError) as info:
-        check(req(), member="gcp-euw1")
-    assert info.value.field == "memberName" and "gcp-euw1" in str(info.value)
-    with pytest.raises(ConfigError) as info:
-        check_member_requirements(CFG, None, "org/p/private")
-    assert info.value.field == "memberRequirements" and "phase 'hybrid'" in info.value.expected
+        MemberContract.from_output(out, "o")
+    assert (info.value.where, info.value.field) == (where, field), str(info.value)
 
 
 # --- CPU and memory against the first instance type of a group --------------------------------------------------
@@ -270,7 +315,7 @@ def test_batch_model_does_not_fit_a_g5_xlarge_first_group():
     batch = req("doc-classifier-batch", gpu_type="a10g", needs_spot=True, tolerations=BATCH, cpu="4",
                 memory="16Gi")
     with pytest.raises(ConfigError) as info:
-        check_member_requirements(cfg, {"aws-use1": [batch]}, "org/p/private")
+        check(batch, cfg=cfg)
     err = info.value
     assert "model 'doc-classifier-batch'" in err.where and err.field == "cpu" and err.value == "4"
     text = str(err)
@@ -284,7 +329,7 @@ def test_batch_model_fits_a_g5_2xlarge_first_group():
     cfg = a10g_config(["g5.2xlarge", "g5.4xlarge"])
     batch = req("doc-classifier-batch", gpu_type="a10g", needs_spot=True, tolerations=BATCH, cpu="4",
                 memory="16Gi")
-    assert check_member_requirements(cfg, {"aws-use1": [batch]}, "org/p/private") == {
+    assert check(batch, cfg=cfg) == {
         "doc-classifier-batch": ["aws-use1-a10g-spot"]}
 
 
@@ -300,25 +345,25 @@ def test_groups_that_do_not_fit_are_left_out_of_the_placements():
         {"name": "t4-small", "gpuType": "t4", "capacity": "on-demand", "maxSize": 2, "instanceTypes": ["g4dn.xlarge"]},
         {"name": "t4-big", "gpuType": "t4", "capacity": "on-demand", "maxSize": 2,
          "instanceTypes": ["g4dn.2xlarge"]}]), "us-east-1")
-    placed = check_member_requirements(cfg, {"aws-use1": [req("m", cpu="6", memory="8Gi")]}, "org/p/private")
+    placed = check(req("m", cpu="6", memory="8Gi"), cfg=cfg)
     assert placed == {"m": ["aws-use1-t4-big"]}
 
 
-def test_requests_are_optional_but_must_be_quantities_when_given():
-    assert check(req("no-requests")) == {"no-requests": ["aws-use1-t4-ondemand"]}
+def test_requests_must_be_quantities():
+    assert check(req("small")) == {"small": ["aws-use1-t4-ondemand"]}
     check_fails(req("bad", cpu="four"), field="cpu", text="'four'")
     check_fails(req("zero", memory="0"), field="memory")
 
 
 def test_elastic_overflow_needs_an_on_demand_group_that_keeps_a_node():
     # CFG's t4-ondemand group has minSize 0: Karmada would never send overflow to a group without nodes.
-    err = check_fails(req("ticket-router", workloadClass="elastic"), field="minSize", text="Karmada")
+    err = check_fails(req("ticket-router", workload_class=WorkloadClass.ELASTIC), field="minSize", text="Karmada")
     assert "t4-ondemand" in err.where and "'ticket-router'" in err.expected
     # Batch and critical work scale from zero; so does an elastic CPU model (it lands on the system nodes).
-    assert check(req("nightly", workloadClass="batch", needs_spot=True,
+    assert check(req("nightly", workload_class=WorkloadClass.BATCH, needs_spot=True,
                      tolerations=gpu_tolerations() + spot_tolerations()))
-    assert check(req("cpu-elastic", gpu_type=None, count=0, tolerations=[], workloadClass="elastic"))
+    assert check(req("cpu-elastic", gpu_type=None, count=0, tolerations=[], workload_class=WorkloadClass.ELASTIC))
     warm = read_public_config(config(gpuNodeGroups=[
         {"name": "t4-ondemand", "gpuType": "t4", "capacity": "on-demand", "minSize": 1, "maxSize": 2}]), "us-east-1")
-    assert check_member_requirements(warm, {"aws-use1": [req("ticket-router", workloadClass="elastic")]},
-                                     "org/p/private") == {"ticket-router": ["aws-use1-t4-ondemand"]}
+    assert check(req("ticket-router", workload_class=WorkloadClass.ELASTIC), cfg=warm) == {
+        "ticket-router": ["aws-use1-t4-ondemand"]}

@@ -26,6 +26,9 @@ from stacks.__main__ import load_stack_file
 from stacks.fake_cloud import FAKE_KEY, FAKE_PEM
 from stacks.program import main
 from stacks.render import HELM_RELEASE, Render, run_program
+from stacks.__main__ import render_stack
+from components.karmada.contract import ModelRequirement
+from models.spec import GpuType, WorkloadClass
 from stacks.validation import validate_builtin, validate_render
 
 PRIVATE = "organization/inference-platform/private"
@@ -37,29 +40,31 @@ NODEGROUP = "aws:eks/nodeGroup:NodeGroup"
 BATCH_TOLERATIONS = gpu_tolerations() + spot_tolerations()
 
 
-def private_outputs(requirements=None, **changes) -> dict:
-    """What the private stack exports for its members (names and shapes fixed with its owner)."""
-    outputs = {
-        "memberRequirements": {MEMBER: requirements if requirements is not None else [
-            {"model": "doc-classifier-batch", "gpuType": "t4", "gpuCount": 1, "needsSpot": True,
-             "tolerations": BATCH_TOLERATIONS},
-            {"model": "search-ranker", "gpuType": "t4", "gpuCount": 1, "needsSpot": False,
-             "tolerations": gpu_tolerations()},
-            {"model": "churn-predictor", "gpuType": None, "gpuCount": 0, "needsSpot": False, "tolerations": []},
-        ]},
-        "karmadaApiEndpoint": "https://karmada.private.example:5443",
-        "members": {MEMBER: {"cloud": "aws", "region": "us-east-1"}, "gcp-euw1": {"cloud": "gcp",
-                                                                                  "region": "europe-west1"}},
-        "modelNamespace": "inference",
-        "karmadaCaCrt": FAKE_PEM,
-        "karmadaAgentCredentials": {MEMBER: {"crt": FAKE_PEM, "key": FAKE_KEY}, "gcp-euw1": {"crt": "x", "key": "y"}},
-    }
+_PRIVATE_OUTPUTS: dict = {}
+
+
+def rendered_private_outputs() -> dict:
+    """The outputs of the checked-in private stack, rendered once: what the public stack really receives."""
+    if not _PRIVATE_OUTPUTS:
+        fresh_root_stack()
+        _PRIVATE_OUTPUTS.update(copy.deepcopy(render_stack("private").as_stack_reference()))
+        fresh_root_stack()
+    return copy.deepcopy(_PRIVATE_OUTPUTS)
+
+
+def private_outputs(models=None, **changes) -> dict:
+    """The rendered private stack's outputs; `models` replaces this member's contract entries (built with
+    `ModelRequirement(...).to_output()`, the contract's own writer), `changes` replace or (None) drop exports."""
+    ref = rendered_private_outputs()
+    outputs = ref["outputs"]
+    if models is not None:
+        outputs["memberContracts"][MEMBER]["models"] = models
     for key, value in changes.items():
         if value is None:
             outputs.pop(key, None)
         else:
             outputs[key] = value
-    return {PRIVATE: {"outputs": outputs, "secret_outputs": ["karmadaCaCrt", "karmadaAgentCredentials"]}}
+    return {PRIVATE: ref}
 
 
 def stack_config(**platform_changes) -> dict:
@@ -358,30 +363,17 @@ def test_built_in_kubernetes_objects_pass_strict_validation(public):
 
 # --- exports -------------------------------------------------------------------------------------------------------
 
-def test_exports_for_the_private_stack(public):
+def test_exports(public):
     out = public.outputs
-    assert (out["memberName"], out["region"], out["clusterName"]) == (MEMBER, "us-east-1", CLUSTER)
-    groups = {g["name"]: g for g in out["gpuNodeGroups"]}
-    assert groups[f"{MEMBER}-t4-spot"]["capacity"] == "spot"
-    assert groups[f"{MEMBER}-t4-ondemand"]["capacity"] == "on-demand"
-    assert all(g["gpuCount"] == 1 for g in groups.values())
-    # Spot groups scale from zero; the on-demand group that takes elastic overflow keeps a node (Karmada sends
-    # overflow only to nodes that exist).
-    assert {name: g["minSize"] for name, g in groups.items()} == {
-        f"{MEMBER}-t4-spot": 0, f"{MEMBER}-t4-ondemand": 1, f"{MEMBER}-a10g-spot": 0, f"{MEMBER}-l4-spot": 0}
-    assert out["modelPlacements"] == {"doc-classifier-batch": [f"{MEMBER}-t4-spot"],
-                                      "search-ranker": [f"{MEMBER}-t4-ondemand"], "churn-predictor": ["system"]}
-    assert not set(out) - {"memberName", "region", "clusterName", "gpuNodeGroups", "modelPlacements"}
+    assert out == {"memberName": MEMBER, "region": "us-east-1", "clusterName": CLUSTER}
     assert public.secret_outputs == []
 
 
 # --- the checked-in stack files, end to end (what `make render` does) ----------------------------------------------
 
 def test_checked_in_public_stack_renders_against_the_rendered_private_stack(public_render, private_render):
-    requirements = private_render.outputs["memberRequirements"][MEMBER]
-    placements = public_render.outputs["modelPlacements"]
-    assert set(placements) == {r["model"] for r in requirements}
-    assert all(placements.values())
+    contract = private_render.outputs["memberContracts"][MEMBER]
+    assert {m["model"] for m in contract["models"]} == {"ticket-router", "doc-classifier-batch"}
     assert validate_render(public_render)
     agent = public_render.get(HELM_RELEASE, f"{MEMBER}-karmada-agent-release")
     assert agent.cluster == MEMBER and agent.secrets == ["values"]
@@ -405,51 +397,26 @@ def test_existing_cluster_is_read_not_created_and_its_oidc_provider_reused():
 
 # --- consistency with the private stack (checked when its outputs arrive) ------------------------------------------
 
-def test_gpu_type_missing_fails_the_run_naming_model_and_offer():
-    err = render_fails(outputs=private_outputs([{"model": "llm", "gpuType": "a100", "gpuCount": 8,
-                                                 "needsSpot": False, "tolerations": gpu_tolerations()}]))
-    assert err.field == "gpuType" and "model 'llm'" in err.where
-    assert "invalid gpuType 'a100'" in str(err) and "t4-spot (1x t4, spot)" in str(err)
-
-
-def test_batch_model_without_a_spot_group_fails_the_run():
-    groups = [{"name": "t4-ondemand", "gpuType": "t4", "capacity": "on-demand",
-               "instanceTypes": ["g4dn.xlarge", "g4dn.2xlarge"], "maxSize": 2}]
-    err = render_fails(config=stack_config(gpuNodeGroups=groups), outputs=private_outputs(
-        [{"model": "doc-classifier-batch", "gpuType": "t4", "gpuCount": 1, "needsSpot": True,
-          "tolerations": BATCH_TOLERATIONS}]))
-    assert err.field == "needsSpot" and "model 'doc-classifier-batch'" in err.where
-    assert "batch work runs on public Spot only" in str(err)
-
-
-def test_toleration_mismatch_fails_the_run():
-    groups = [{"name": "l4-spot", "gpuType": "l4", "capacity": "spot", "maxSize": 2}]
-    err = render_fails(config=stack_config(gpuNodeGroups=groups), outputs=private_outputs(
-        [{"model": "search-ranker", "gpuType": "l4", "gpuCount": 1, "needsSpot": False,
-          "tolerations": gpu_tolerations()}]))
-    assert err.field == "tolerations" and "model 'search-ranker'" in err.where
-    assert "l4-spot needs inference-platform.io/capacity=spot:NoSchedule" in str(err)  # the name in the config
+def test_a_contract_planned_against_another_version_of_this_file_fails_the_run():
+    # The private stack planned against the checked-in file; this run's node groups differ (no on-demand group).
+    groups = [g for g in load_stack_file("public")["platform:gpuNodeGroups"] if g["capacity"] == "spot"]
+    err = render_fails(config=stack_config(gpuNodeGroups=groups))
+    assert (err.where, err.field) == (f"{PRIVATE} output memberContracts.{MEMBER}", "plannedAgainst")
+    assert "run its `pulumi up` first" in str(err)
 
 
 def test_member_unknown_to_the_private_stack_fails_the_run():
     outputs = private_outputs()
-    outputs[PRIVATE]["outputs"]["memberRequirements"] = {"gcp-euw1": []}
+    contracts = outputs[PRIVATE]["outputs"]["memberContracts"]
+    contracts["gcp-euw1"] = contracts.pop(MEMBER)
     err = render_fails(outputs=outputs)
     assert (err.where, err.field, err.value) == ("platform", "memberName", MEMBER)
-
-
-def test_a_member_built_elsewhere_than_the_private_stack_planned_fails_the_run():
-    """The private stack chose this member's bucket mirror by the region it was told; a public stack in another
-    region would read across regions (or miss its mirror)."""
-    err = render_fails(outputs=private_outputs(members={MEMBER: {"cloud": "aws", "region": "eu-west-1"}}))
-    assert (err.where, err.field, err.value) == ("aws", "region", "us-east-1") and "eu-west-1" in str(err)
-    err = render_fails(outputs=private_outputs(members=None))
-    assert err.field == "members" and "phase 'hybrid'" in str(err)
+    assert "['gcp-euw1']" in str(err)
 
 
 def test_missing_private_exports_fail_the_run_without_printing_secrets():
-    err = render_fails(outputs=private_outputs(memberRequirements=None))
-    assert err.field == "memberRequirements" and "phase 'hybrid'" in str(err)
+    err = render_fails(outputs=private_outputs(memberContracts=None))
+    assert err.field == "memberName" and "platform:members names this stack" in str(err)
     err = render_fails(outputs=private_outputs(karmadaAgentCredentials={"gcp-euw1": {"crt": FAKE_PEM,
                                                                                        "key": FAKE_KEY}}))
     assert err.field == "memberName" and "issued: gcp-euw1" in str(err)
@@ -469,30 +436,6 @@ def test_member_runs_kserve_and_owns_its_model_namespace_before_joining(public):
     agent = public.get(HELM_RELEASE, f"{MEMBER}-karmada-agent-release")
     assert any(d.endswith(f"KServePlatform::{MEMBER}-kserve") for d in agent.depends_on), agent.depends_on
     assert any(d.endswith(f"InferenceNamespace::{MEMBER}-models") for d in agent.depends_on), agent.depends_on
-
-
-# --- node fit: a replica's cpu/memory against the first instance type of its group --------------------------------
-
-def batch_on_a10g(**fields) -> dict:
-    """doc-classifier-batch as the catalog declares it (4 CPU, 16Gi, 1x A10G, batch), with cpu/memory exported."""
-    return {"model": "doc-classifier-batch", "gpuType": "a10g", "gpuCount": 1, "needsSpot": True,
-            "tolerations": BATCH_TOLERATIONS, "cpu": "4", "memory": "16Gi", **fields}
-
-
-def test_checked_in_a10g_spot_group_holds_the_batch_model():
-    r = render(outputs=private_outputs([batch_on_a10g()]))
-    assert r.outputs["modelPlacements"] == {"doc-classifier-batch": [f"{MEMBER}-a10g-spot"]}
-    a10g = r.get(NODEGROUP, f"{MEMBER}-a10g-spot-nodegroup").inputs
-    assert a10g["instanceTypes"] == ["g5.2xlarge", "g5.4xlarge"]
-
-
-def test_batch_model_larger_than_the_first_instance_type_fails_the_run():
-    groups = [{"name": "a10g-spot", "gpuType": "a10g", "capacity": "spot", "maxSize": 4}]  # default: g5.xlarge first
-    err = render_fails(config=stack_config(gpuNodeGroups=groups), outputs=private_outputs([batch_on_a10g()]))
-    assert "model 'doc-classifier-batch'" in err.where and err.field == "cpu"
-    text = str(err)
-    assert "node group a10g-spot's first instance type g5.xlarge (4 vCPU, 16 GiB, 1x a10g)" in text
-    assert "requested cpu 4000m, allocatable 3670m" in text and "requested memory 16384Mi" in text
 
 
 # --- access for the deploy/CI roles --------------------------------------------------------------------------------
@@ -526,7 +469,7 @@ def test_no_access_entries_by_default(public):
 def test_model_pods_read_exactly_their_buckets_through_an_irsa_role(public_render, private_render):
     """The role allows reading the prefixes the models placed here read (the private stack's rewrite to this
     region's mirror applied), nothing else; only `model-reader` in the model namespace may assume it."""
-    uris = {u for r in private_render.outputs["memberRequirements"][MEMBER] for u in r["storageUris"]}
+    uris = {u for r in private_render.outputs["memberContracts"][MEMBER]["models"] for u in r["storageUris"]}
     assert uris and all(u.startswith("s3://ml-artifacts-us-east-1/") for u in uris)
     policy = json.loads(public_render.get("aws:iam/rolePolicy:RolePolicy",
                                           f"{MEMBER}-model-reader-iam-policy").inputs["policy"])
@@ -550,6 +493,8 @@ def test_model_pods_read_exactly_their_buckets_through_an_irsa_role(public_rende
 
 
 def test_a_member_with_nothing_to_read_gets_a_role_that_reads_nothing():
-    r = render(outputs=private_outputs())  # requirements without storage URIs (or pvc/https only)
+    nothing = ModelRequirement(model="cpu-only", workload_class=WorkloadClass.ELASTIC, gpu_type=None, gpu_count=0,
+                               cpu="1", memory="2Gi", needs_spot=False, tolerations=(), storage_uris=())
+    r = render(outputs=private_outputs([nothing.to_output()]))  # a model reading nothing from S3
     policy = json.loads(r.get("aws:iam/rolePolicy:RolePolicy", f"{MEMBER}-model-reader-iam-policy").inputs["policy"])
     assert policy["Statement"] == [{"Sid": "NothingToRead", "Effect": "Deny", "Action": ["s3:*"], "Resource": "*"}]

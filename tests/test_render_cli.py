@@ -95,7 +95,7 @@ def test_missing_config_file_is_a_clear_error(tmp_path):
 def test_renders_in_one_process_do_not_leak_outputs_into_each_other(private_render, public_render):
     assert "karmadaAgentCredentials" in private_render.outputs
     assert "karmadaAgentCredentials" not in public_render.outputs
-    assert set(public_render.outputs) >= {"memberName", "gpuNodeGroups"}
+    assert set(public_render.outputs) == {"memberName", "region", "clusterName"}
 
 
 def test_a_user_mistake_wrapped_by_the_sdk_is_still_found():
@@ -129,15 +129,17 @@ def private_with(old: str, new: str) -> str:
     (private_with("apiEndpoint: https://karmada.corp.example:32443",
                   "apiEndpoint: https://karmada-apiserver.other.svc:5443"),
      "invalid apiEndpoint 'https://karmada-apiserver.other.svc:5443'"),
-    (private_with("  - name: aws-use1", "  - name: private"), "platform:members[0]: invalid name 'private'"),
+    (private_with("platform:members: [public]", "platform:members: [nosuch-public]"),
+     "platform: invalid members 'nosuch-public': expected the name of a public stack whose file "
+     "Pulumi.nosuch-public.yaml is in the project"),
     (private_with('source: "s3://ml-artifacts"', 'source: "https://"'),
      "platform:bucketMirrors[0]: invalid source 'https://'"),
     (private_with("platform:namespace: inference", "platform:namespace: kube-system"),
      "platform: invalid namespace 'kube-system'"),
     (private_with("platform:namespace: inference", "platform:namespace: inference\n  platfrom:models: {}"),
      "config: invalid platfrom:models {}: expected a key under one of the namespaces"),
-    (private_with("      cloud: aws", "      cloud: gcp"), "platform:members[0]: invalid cloud 'gcp'"),
-    (private_with("      region: us-east-1", "      region: US East"), "platform:members[0]: invalid region 'US East'"),
+    (private_with("platform:members: [public]", "platform:members: [private]"),
+     "platform:members[0]: invalid stack 'private': expected the name of a public stack"),
     (private_with("ingressDomain: inference.corp.example", "ingressDomain: https://inference.corp.example"),
      "platform:kserve: invalid ingressDomain 'https://inference.corp.example'"),
     (private_with("fraud-scorer: {phase: kserve, minReplicas: 3}", "fraud-scorer: {phase: kserve, minReplicas: 50}"),

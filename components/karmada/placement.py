@@ -4,14 +4,19 @@ per-cloud overrides public members need.
 Placement (`plan_model_placement`, created on the Karmada API server by `ModelPlacement`):
 - phase `kserve`, and `critical` models in phase `hybrid`: the private member only, replicas Duplicated (the
   InferenceService goes there unchanged). No application failover: there is nowhere else to go.
-- `elastic` (hybrid): ordered `clusterAffinities` — group `private` first; when it cannot hold the replicas,
-  group `private-and-public` (the private member plus every public member with an on-demand pool that holds the
-  model). Replicas Divided by the clusters' available replicas. Karmada counts available replicas from the
-  nodes a member has now (it cannot see the cluster-autoscaler), so a public on-demand pool takes overflow only
-  while it has a node: keep its minimum size at 1 or more (the public stack refuses 0 for such a pool).
-  Application failover on (InterpretHealth from the InferenceService interpreter) after 1,200 s unhealthy —
-  longer than the autoscaler's 15 minutes to provision a node plus the model's start, so a replica waiting for
-  its GPU node is not evicted — purge mode Gracefully.
+- `elastic` (hybrid): one affinity group, the private member, with an `overflowAffinities` tier of every public
+  member with an on-demand pool that holds the model. Replicas Divided by the clusters' available replicas: the
+  private tier takes what it can hold, the public tier the rest, recomputed from the private tier on every
+  schedule, so fewer replicas empty the public tier first. Karmada counts available replicas from the nodes a
+  member has now (it cannot see the cluster-autoscaler), so a public on-demand pool takes overflow only while
+  it has a node: keep its minimum size at 1 or more (the member check refuses 0 for such a pool). What Karmada
+  divides, and the bounds each member enforces, are the InferenceService interpreter's (GetReplicas /
+  ReviseReplica). A model whose replicas may span clusters runs in Standard mode without a rollout, and its
+  hostname Service `<model>` is propagated to every cluster of the group by a second policy, so the mesh
+  merges the clusters' endpoints (README, Phase 3). Application failover on (InterpretHealth from the
+  InferenceService interpreter) after 1,200 s unhealthy — longer than the autoscaler's 15 minutes to
+  provision a node plus the model's start, so a replica waiting for its GPU node is not evicted — purge mode
+  Gracefully.
 - `batch` (hybrid): public members with a Spot pool that holds the model only, replicas Duplicated: each such
   member runs the model and scales it from zero with its own autoscaler. Not Divided: Karmada would divide by
   the GPU nodes that exist, and a Spot pool at zero nodes has none, so the model would never be scheduled. No
@@ -45,12 +50,13 @@ import pulumi_kubernetes as k8s
 from components.options import child_options
 
 from components.karmada import policies as p
+from components.karmada.contract import ModelRequirement
 from components.scheduling import (CAPACITY_LABEL, EKS_CAPACITY_LABEL, CapacityType, gpu_node_selector,
                                    gpu_tolerations, spot_tolerations)
 from components.kserve.inference_service import canary_split
-from models.deployment import DeploymentMode, Member, ModelDeployment
+from models.deployment import DeploymentMode, GpuPool, Member, ModelDeployment
 from models.errors import PlatformError
-from models.spec import ABTest, Mirror, Model, Phase, WorkloadClass
+from models.spec import ABTest, Canary, Mirror, Model, Phase, WorkloadClass
 
 ISVC_API_VERSION = "serving.kserve.io/v1beta1"
 ISVC_KIND = "InferenceService"
@@ -69,7 +75,7 @@ MEMBER_LABEL = "inference-platform.io/member"
 CLASS_LABEL = "inference-platform.io/workload-class"
 POLICY_LABELS = {"app.kubernetes.io/part-of": "inference-platform", "app.kubernetes.io/managed-by": "pulumi"}
 PRIVATE_GROUP = "private"
-OVERFLOW_GROUP = "private-and-public"
+OVERFLOW_GROUP = "public-on-demand"
 
 ELASTIC_FAILOVER = p.ApplicationFailover(toleration_seconds=1200, purge_mode=p.PurgeMode.GRACEFULLY,
                                          grace_period_seconds=600)
@@ -77,6 +83,15 @@ ELASTIC_FAILOVER = p.ApplicationFailover(toleration_seconds=1200, purge_mode=p.P
 
 class PlacementError(PlatformError, ValueError):
     """A model that cannot be placed as declared (the message names the model and the reason)."""
+
+
+class ModelPlacementError(PlacementError):
+    """One model's declaration and the clusters on offer do not fit: names the field, the value and what was
+    expected, so the stack reports it as a one-line config error for that model."""
+
+    def __init__(self, model: str, field: str, value: object, expected: str):
+        self.model, self.field, self.value, self.expected = model, field, value, expected
+        super().__init__(f"model {model!r}: invalid {field} {value!r}: expected {expected}")
 
 
 @dataclass(frozen=True)
@@ -116,13 +131,15 @@ class BucketMirror:
 @dataclass(frozen=True)
 class ModelPlacementArgs:
     """Place `deployment` (its InferenceService is `<model name>` in `namespace` on the Karmada API server) on
-    `private_cluster` and the public `members`, by phase and workload class; `bucket_mirrors` rewrite the
+    `private_cluster` (whose GPU nodes are `private_pools`) and the public `members`, by phase and workload
+    class; `bucket_mirrors` rewrite the
     storage URI per public member. Failover for elastic models: `elastic_failover` (1,200 s unhealthy,
     Gracefully, 600 s grace)."""
 
     deployment: ModelDeployment
     namespace: str
     private_cluster: str
+    private_pools: tuple[GpuPool, ...] = ()
     members: tuple[Member, ...] = ()
     bucket_mirrors: tuple[BucketMirror, ...] = ()
     elastic_failover: p.ApplicationFailover = ELASTIC_FAILOVER
@@ -130,13 +147,22 @@ class ModelPlacementArgs:
 
 @dataclass(frozen=True)
 class PlacementPlan:
-    """The policies for one model, as plain objects, every cluster it may land on (private first), and per public
-    member the storage URIs its copy reads (after the bucket-mirror rewrite)."""
+    """The policies for one model, as plain objects, every cluster it may land on (private first), per public
+    member the storage URIs its copy reads (after the bucket-mirror rewrite) and what that member must host
+    (`requirements`, the contract's entries), and for a model whose replicas may span clusters the policy
+    that sends its hostname Service everywhere (`service_policy`)."""
 
     propagation_policy: dict
     override_policies: tuple[dict, ...]
     clusters: tuple[str, ...]
     member_storage: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    requirements: Mapping[str, ModelRequirement] = field(default_factory=dict)
+    service_policy: Optional[dict] = None
+
+    @property
+    def spans_clusters(self) -> bool:
+        """Replicas may run on the private cluster and on public members at once (elastic overflow)."""
+        return self.service_policy is not None
 
 
 def _holds(member: Member, model: Model, *, spot: bool) -> bool:
@@ -199,7 +225,16 @@ def served_uris(dep: ModelDeployment) -> dict[str, str]:
     return {STORAGE_URI_PATH: stable, CANARY_STORAGE_URI_PATH: candidate}
 
 
+def _gpu_text(model: Model) -> str:
+    return f"{model.resources.gpu_count}x {model.resources.gpu_type.value}"
+
+
+def _describe(pools: tuple[GpuPool, ...]) -> str:
+    return ", ".join(f"{q.gpu_count}x {q.gpu_type.value} ({q.capacity.value})" for q in pools) or "no GPU pools"
+
+
 def _placement(args: ModelPlacementArgs) -> tuple[p.Placement, Optional[p.ApplicationFailover], list[Member]]:
+    """The workload-class rule, in one place: where a model may run, and whether anything there holds it."""
     dep, model, private = args.deployment, args.deployment.model, args.private_cluster
     only_private = p.Placement(affinity=p.ClusterAffinity((private,)),
                                replica_scheduling=p.ReplicaScheduling.duplicated())
@@ -207,29 +242,80 @@ def _placement(args: ModelPlacementArgs) -> tuple[p.Placement, Optional[p.Applic
         raise PlacementError(f"model {model.name!r}: phase 'torchserve' is served by a Deployment on the private "
                              "cluster, not through Karmada (no placement)")
     cls = model.workload_class
+    private_fits = not model.uses_gpu or any(pool.holds(model) for pool in args.private_pools)
     if dep.phase is Phase.KSERVE or cls is WorkloadClass.CRITICAL:
+        if not private_fits:
+            raise ModelPlacementError(model.name, "resources.gpu", _gpu_text(model), "a GPU pool of the private "
+                                      "cluster that holds it (platform:gpuPools offers "
+                                      + _describe(args.private_pools) + ")")
         return only_private, None, []
     if cls is WorkloadClass.ELASTIC:
         public = overflow_members(model, args.members)
         if not public:
+            if not private_fits:
+                raise ModelPlacementError(model.name, "resources.gpu", _gpu_text(model), "an on-demand GPU pool "
+                                          "that holds it, on the private cluster or a member (elastic work does "
+                                          "not go to Spot)")
             return only_private, None, []
-        groups = (p.AffinityGroup(PRIVATE_GROUP, p.ClusterAffinity((private,))),
-                  p.AffinityGroup(OVERFLOW_GROUP, p.ClusterAffinity((private, *(m.name for m in public)))))
-        placement = p.Placement(affinity_groups=groups,
+        # One group: the private cluster, and public on-demand members as an overflow tier. Karmada fills the
+        # private tier up to its available replicas and gives the rest to the overflow tier, on every schedule
+        # (karmada v1.18.2 pkg/scheduler/core/common.go assignWorkloadReplicas), so fewer replicas empty the
+        # public tier first. Two ordered clusterAffinities would stick to the public group once used
+        # (pkg/scheduler/scheduler.go scheduleResourceBindingWithClusterAffinities starts from
+        # status.schedulerObservedAffinityName).
+        group = p.AffinityGroup(PRIVATE_GROUP, p.ClusterAffinity((private,)), overflow=(
+            p.OverflowGroup(OVERFLOW_GROUP, p.ClusterAffinity(tuple(m.name for m in public))),))
+        placement = p.Placement(affinity_groups=(group,),
                                 replica_scheduling=p.ReplicaScheduling.by_available_replicas())
         return placement, args.elastic_failover, public
     if not model.uses_gpu:
-        raise PlacementError(f"model {model.name!r}: workload class 'batch' runs on public Spot capacity, which "
-                             "members offer only as GPU pools; a CPU model would have no node to land on "
-                             "(declare it 'elastic' or 'critical', or give it a GPU)")
+        raise ModelPlacementError(model.name, "workload_class", cls.value, "'elastic' or 'critical' for a CPU "
+                                  "model: batch runs on public Spot capacity, which members offer only as GPU "
+                                  "pools, so a CPU model would have no node to land on (or give it a GPU)")
     public = spot_members(model, args.members)
     if not public:
-        raise PlacementError(f"model {model.name!r}: workload class 'batch' runs on public Spot capacity only, "
-                             "and no member has a Spot pool that holds it (members: "
-                             + (", ".join(m.name for m in args.members) or "none") + ")")
+        raise ModelPlacementError(model.name, "workload_class", cls.value, f"a member with a Spot GPU pool holding "
+                                  f"{_gpu_text(model)} (batch work runs on public Spot only); members: " +
+                                  (", ".join(f"{m.name} offers {_describe(m.gpu_pools)}" for m in args.members)
+                                   or "none"))
     placement = p.Placement(affinity=p.ClusterAffinity(tuple(m.name for m in public)),
                             replica_scheduling=p.ReplicaScheduling.duplicated())
     return placement, None, public
+
+
+def _check_public(dep: ModelDeployment, public: list[Member], spans: bool) -> None:
+    """What a model that reaches public members cannot do (the members listed in each message)."""
+    model = dep.model
+    where = ", ".join(m.name for m in public)
+    if model.storage_uri.startswith("pvc://"):
+        raise ModelPlacementError(model.name, "storage_uri", model.storage_uri, "an s3:// or https:// URI: a claim "
+                                  f"exists only on the private cluster, but class {model.workload_class.value!r} "
+                                  f"places the model on public members ({where})")
+    if isinstance(model.rollout, (ABTest, Mirror)) or (
+            isinstance(model.rollout, Canary) and (spans or dep.mode is DeploymentMode.KNATIVE)
+            and 0 < model.rollout.traffic_percent < 100):
+        kind = type(model.rollout).__name__
+        raise ModelPlacementError(model.name, "phase", dep.phase.value, f"'kserve' (or class 'critical') while its "
+                                  f"{kind} runs: class {model.workload_class.value!r} at phase 'hybrid' may place it "
+                                  f"on public members ({where}), and the rollout's traffic split is made by one "
+                                  "cluster's routes (a Knative canary against the revision that cluster served "
+                                  "before, which a new member does not have)")
+    if spans and dep.mode is not DeploymentMode.STANDARD:
+        raise ModelPlacementError(model.name, "deploymentMode", dep.mode.value, "'Standard' for a model whose "
+                                  f"replicas may span the private cluster and public members ({where}): the mesh "
+                                  "joins the clusters' endpoints of the Service of the same name, and Knative "
+                                  "names its per-revision Services differently in each cluster")
+
+
+def _requirement(dep: ModelDeployment, storage: tuple[str, ...]) -> ModelRequirement:
+    model = dep.model
+    batch = model.workload_class is WorkloadClass.BATCH
+    tolerations = spot_pod_tolerations(model) if batch else (gpu_tolerations() if model.uses_gpu else [])
+    return ModelRequirement(model=model.name, workload_class=model.workload_class,
+                            gpu_type=model.resources.gpu_type if model.uses_gpu else None,
+                            gpu_count=model.resources.gpu_count, cpu=model.resources.cpu,
+                            memory=model.resources.memory, needs_spot=batch,
+                            tolerations=tuple(tolerations), storage_uris=storage)
 
 
 def _member_rule(args: ModelPlacementArgs, member: Member) -> p.OverrideRule:
@@ -252,20 +338,26 @@ def plan_model_placement(args: ModelPlacementArgs) -> PlacementPlan:
     """The PropagationPolicy and OverridePolicies for one model (pure: no Pulumi resources)."""
     model = args.deployment.model
     placement, failover, public = _placement(args)
-    if public and model.storage_uri.startswith("pvc://"):
-        raise PlacementError(f"model {model.name!r}: storage {model.storage_uri!r} is a claim on the private "
-                             f"cluster, but class {model.workload_class.value!r} places it on public members ("
-                             + ", ".join(m.name for m in public) + "); use an s3:// or https:// URI")
-    if public and isinstance(model.rollout, (ABTest, Mirror)):
-        raise PlacementError(f"model {model.name!r}: its {type(model.rollout).__name__} rollout routes through the "
-                             "private cluster's mesh, but class "
-                             f"{model.workload_class.value!r} at phase 'hybrid' may place it on public members ("
-                             + ", ".join(m.name for m in public) + "); keep it at phase 'kserve' (or class "
-                             "'critical') until the rollout ends")
+    spans = bool(public) and model.workload_class is WorkloadClass.ELASTIC
+    if public:
+        _check_public(args.deployment, public, spans)
     labels = {**POLICY_LABELS, CLASS_LABEL: model.workload_class.value}
     selector = _isvc_selector(model, args.namespace)
-    spec = p.PropagationSpec(resource_selectors=_model_selectors(model, args.namespace), placement=placement,
-                             propagate_deps=True,
+    selectors = _model_selectors(model, args.namespace)
+    service_policy = None
+    if spans:
+        # The workload goes where the scheduler divides it; the hostname Service `<model>` must exist on every
+        # cluster that may hold replicas so the mesh merges their endpoints under one name. Karmada sends
+        # non-workloads only to a group's primary clusters, never to its overflow tiers (karmada v1.18.2
+        # pkg/scheduler/framework/plugins/clusteraffinity/cluster_affinity.go), so the Service gets its own
+        # policy, by name (which outranks the label selector of the main policy), duplicated everywhere.
+        selectors = (selector,)
+        service_spec = p.PropagationSpec(
+            resource_selectors=(p.ResourceSelector("v1", "Service", name=model.name, namespace=args.namespace),),
+            placement=p.Placement(affinity=p.ClusterAffinity(placement.cluster_names()),
+                                  replica_scheduling=p.ReplicaScheduling.duplicated()))
+        service_policy = p.propagation_policy(f"{model.name}-service", args.namespace, service_spec, labels=labels)
+    spec = p.PropagationSpec(resource_selectors=selectors, placement=placement, propagate_deps=True,
                              failover=failover)
     propagation = p.propagation_policy(model.name, args.namespace, spec, labels=labels)
     overrides: tuple[dict, ...] = ()
@@ -274,28 +366,8 @@ def plan_model_placement(args: ModelPlacementArgs) -> PlacementPlan:
         overrides = (p.override_policy(f"{model.name}-public", args.namespace, (selector,), rules, labels=labels),)
     storage = {m.name: tuple(mirror_for(uri, m, args.bucket_mirrors) or uri
                              for uri in served_uris(args.deployment).values()) for m in public}
-    return PlacementPlan(propagation, overrides, placement.cluster_names(), storage)
-
-
-def member_requirements(plans: Mapping[str, tuple[Model, PlacementPlan]], members: tuple[Member, ...]
-                        ) -> dict[str, list[dict]]:
-    """What each public member must be able to host, for the public stacks' check: {member: [{model, gpuType,
-    gpuCount, needsSpot, tolerations, cpu, memory, workloadClass, storageUris}]} (`cpu` / `memory`: one
-    replica's requests; `storageUris`: what the member's copy reads, for its IAM role), every member listed (an
-    empty list when no model may land there). `plans`: model name -> (the model as deployed, its plan)."""
-    out: dict[str, list[dict]] = {m.name: [] for m in members}
-    for name, (model, plan) in plans.items():
-        batch = model.workload_class is WorkloadClass.BATCH
-        for cluster in plan.clusters:
-            if cluster not in out:
-                continue
-            tolerations = spot_pod_tolerations(model) if batch else (gpu_tolerations() if model.uses_gpu else [])
-            out[cluster].append({"model": name, "gpuType": model.resources.gpu_type.value if model.uses_gpu else None,
-                                 "gpuCount": model.resources.gpu_count, "needsSpot": batch,
-                                 "tolerations": tolerations, "cpu": model.resources.cpu,
-                                 "memory": model.resources.memory, "workloadClass": model.workload_class.value,
-                                 "storageUris": list(plan.member_storage.get(cluster, ()))})
-    return out
+    requirements = {m.name: _requirement(args.deployment, storage[m.name]) for m in public}
+    return PlacementPlan(propagation, overrides, placement.cluster_names(), storage, requirements, service_policy)
 
 
 @dataclass(frozen=True)
@@ -352,21 +424,21 @@ def _custom_resource(resource_name: str, obj: dict[str, Any], opts: pulumi.Resou
 
 
 class ModelPlacement(pulumi.ComponentResource):
-    """The Karmada policies for one model. Pass the Karmada API server's provider in `opts` (and, in
-    `depends_on`, the control plane's release: the policies wait for it); `propagation_policy` is the main
-    child."""
+    """The Karmada policies of one model's plan (`plan_model_placement`, computed once by the stack before any
+    resource exists). Pass the Karmada API server's provider in `opts` (and, in `depends_on`, the control plane's
+    release: the policies wait for it); `propagation_policy` is the main child."""
 
     propagation_policy: k8s.apiextensions.CustomResource
-    plan: PlacementPlan
 
-    def __init__(self, name: str, args: ModelPlacementArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, plan: PlacementPlan, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("platform:karmada:ModelPlacement", name, None, opts)
-        self.plan = plan_model_placement(args)
         child = child_options(self, opts)
-        self.propagation_policy = _custom_resource(f"{name}-propagation", self.plan.propagation_policy, child)
+        self.propagation_policy = _custom_resource(f"{name}-propagation", plan.propagation_policy, child)
+        self.service_policy = (_custom_resource(f"{name}-service-propagation", plan.service_policy, child)
+                               if plan.service_policy is not None else None)
         self.override_policies = [_custom_resource(f"{name}-overrides", obj, child)
-                                  for obj in self.plan.override_policies]
-        self.clusters = list(self.plan.clusters)
+                                  for obj in plan.override_policies]
+        self.clusters = list(plan.clusters)
         self.register_outputs({"clusters": self.clusters})
 
 

@@ -6,7 +6,8 @@ checks itself when it is created and raises `PolicyError` naming the field and w
 combinations Karmada's validating webhook (`pkg/util/validation`) or the CRD would refuse, and for a few that
 would be accepted but silently do nothing:
 
-- `clusterAffinity` and `clusterAffinities` are exclusive; affinity group names are unique.
+- `clusterAffinity` and `clusterAffinities` are exclusive; affinity group names are unique; `overflowAffinities`
+  extend a group that names its clusters, only with Divided replicas and Aggregated division or a dynamic weight.
 - `replicaScheduling`: a division preference only with `Divided`; weights only with `Weighted`; static weights
   and `dynamicWeight` are exclusive.
 - `spreadConstraints`: by field or by label, not both; `minGroups <= maxGroups`; at most one constraint per
@@ -212,19 +213,60 @@ class ClusterAffinity:
 
 
 @dataclass(frozen=True)
-class AffinityGroup:
-    """One ordered group of `clusterAffinities`: the scheduler tries the groups in order and uses the first
-    that can hold the workload; a later group takes the overflow (or the failover) of the ones before."""
+class OverflowGroup:
+    """One tier of `overflowAffinities` (v1.18): clusters the scheduler adds, in order, only for the replicas the
+    groups before it cannot hold, and empties first when the replicas shrink."""
 
     name: str
     affinity: ClusterAffinity
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not _DNS_SUBDOMAIN.match(self.name or ""):
-            raise PolicyError("clusterAffinities.affinityName", self.name, "a non-empty DNS-1123 name")
+        _affinity_name("clusterAffinities.overflowAffinities.affinityName", self.name)
 
     def to_dict(self) -> dict[str, Any]:
         return {"affinityName": self.name, **self.affinity.to_dict()}
+
+
+def _affinity_name(where: str, name: object) -> None:
+    # CRD: affinityName minLength 1, maxLength 32; webhook: a label key (pkg/util/validation/validation.go).
+    if not isinstance(name, str) or len(name) > 32 or not _DNS_SUBDOMAIN.match(name or ""):
+        raise PolicyError(where, name, "a DNS-1123 name of at most 32 characters")
+
+
+@dataclass(frozen=True)
+class AffinityGroup:
+    """One ordered group of `clusterAffinities`: the scheduler tries the groups in order and uses the first
+    that can hold the workload. `overflow`: tiers added to this group's clusters for the replicas it cannot hold
+    (karmada v1.18.2 pkg/scheduler/core/common.go assignWorkloadReplicas: tier i gets min(remaining, its
+    available replicas), tiers in order), so shrinking empties the last tier first. Unlike a later group, the
+    overflow does not stick: each schedule starts again from the primary tier."""
+
+    name: str
+    affinity: ClusterAffinity
+    overflow: tuple[OverflowGroup, ...] = ()
+
+    def __post_init__(self) -> None:
+        _affinity_name("clusterAffinities.affinityName", self.name)
+        if self.overflow and not (self.affinity.cluster_names or self.affinity.match_labels):
+            # pkg/util/validation/validation.go ValidateOverflowAffinities (v1.18.2)
+            raise PolicyError("clusterAffinities.overflowAffinities", [o.name for o in self.overflow],
+                              "a primary group that names its clusters (overflow extends the inline affinity)")
+        names = [self.name, *(o.name for o in self.overflow)]
+        if len(set(names)) != len(names):
+            raise PolicyError("clusterAffinities.overflowAffinities.affinityName", names,
+                              "names unique within the group, and not the primary group's name")
+
+    def cluster_names(self) -> list[str]:
+        names = list(self.affinity.cluster_names)
+        for tier in self.overflow:
+            names += [n for n in tier.affinity.cluster_names if n not in names]
+        return names
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"affinityName": self.name, **self.affinity.to_dict()}
+        if self.overflow:
+            out["overflowAffinities"] = [o.to_dict() for o in self.overflow]
+        return out
 
 
 # -- replica scheduling, spreading, failover ------------------------------------------------------------------
@@ -390,6 +432,14 @@ class Placement:
         names = [g.name for g in self.affinity_groups]
         if len(set(names)) != len(names):
             raise PolicyError("placement.clusterAffinities.affinityName", names, "a unique name per group")
+        rs = self.replica_scheduling
+        overflow_allowed = rs is not None and rs.type is ReplicaSchedulingType.DIVIDED and (
+            rs.division is ReplicaDivision.AGGREGATED or rs.dynamic_weight is not None)
+        for g in self.affinity_groups:
+            if g.overflow and not overflow_allowed:
+                # karmada v1.18.2 pkg/util/policy.go IsOverflowSchedulingAllowed, enforced by the webhook
+                raise PolicyError("placement.clusterAffinities.overflowAffinities", g.name,
+                                  "Divided replicas with Aggregated division or a dynamic weight")
         self._check_spread()
 
     def _check_spread(self) -> None:
@@ -416,7 +466,7 @@ class Placement:
         """Every cluster named anywhere in the placement, in order of first mention."""
         names: list[str] = list(self.affinity.cluster_names) if self.affinity else []
         for g in self.affinity_groups:
-            names += [n for n in g.affinity.cluster_names if n not in names]
+            names += [n for n in g.cluster_names() if n not in names]
         return tuple(names)
 
     def to_dict(self) -> dict[str, Any]:

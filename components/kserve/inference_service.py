@@ -129,10 +129,6 @@ def predict_path(dep: ModelDeployment) -> str:
     return f"/predictions/{dep.name}"
 
 
-def scales_from_zero_on_gpu(dep: ModelDeployment) -> bool:
-    return dep.mode is DeploymentMode.KNATIVE and dep.model.uses_gpu and dep.model.scaling.min_replicas == 0
-
-
 def predictor(dep: ModelDeployment, storage_uri: str, *, mode: Optional[DeploymentMode] = None,
               min_replicas: Optional[int] = None, cold_start: ColdStart = ColdStart(),
               service_account_name: Optional[str] = None, name: Optional[str] = None) -> dict:

@@ -2,14 +2,29 @@
 --
 -- GetReplicas(desiredObj) -> replica, requirement
 --
--- replica: spec.predictor.minReplicas, the floor of serving capacity that Karmada divides
--- between member clusters (maxReplicas is revised in proportion by ReviseReplica).
+-- replica: spec.predictor.minReplicas, the floor of serving capacity: the number of replicas
+-- Karmada divides between member clusters (ReviseReplica turns each cluster's share into its
+-- own floor and a proportional part of maxReplicas).
 --   * absent          -> 1 (KServe's default minReplicas)
 --   * 0 (scale-to-zero) -> 1: an idle service still needs one cluster that can fit one
---     replica when the first request arrives; Karmada's Divided scheduling then places the
---     service on one cluster, and ReviseReplica keeps minReplicas 0 there. Use Duplicated
---     scheduling to keep a scale-to-zero service in several clusters.
+--     replica when the first request arrives; ReviseReplica keeps minReplicas 0 there.
 --   * no predictor    -> 1 with no requirement (KServe rejects such an object anyway).
+--
+-- Why the floor and not maxReplicas: Karmada places a count only on nodes that exist now
+-- (available replicas = the estimator's free capacity + replicas already assigned, karmada
+-- v1.18.2 pkg/scheduler/core/spreadconstraint/group_clusters.go generateClustersInfo), and
+-- with overflowAffinities a count the tiers cannot hold fails the whole binding ("Clusters
+-- available replicas are not enough to schedule.", pkg/scheduler/core/common.go
+-- assignWorkloadReplicas). The ceiling of an autoscaled model is exactly capacity that does
+-- not exist yet. The floor does, and is what the placement must guarantee.
+-- The signal that turns a peak into more replicas Karmada places is therefore the floor
+-- itself (the stack file's per-environment minReplicas): raising it re-divides with the
+-- private cluster's tier filled first and the rest on public on-demand members; lowering it
+-- empties the public tier first. Nothing scales the template by load: FederatedHPA needs a
+-- scale subresource, which the InferenceService CRD lacks (kserve v0.20.0
+-- config/crd/full/serving.kserve.io_inferenceservices.yaml: subresources status only;
+-- karmada pkg/controllers/federatedhpa reads `scale`), and the detector ignores status-only
+-- changes (pkg/detector/detector.go OnUpdate), so aggregated status cannot feed back.
 --
 -- requirement (work.karmada.io ReplicaRequirements):
 --   resourceRequest: the requests of one predictor pod as the API server and Karmada's own
