@@ -263,11 +263,16 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, capsys):
 
 def test_base_revision_renders_in_a_temporary_worktree_that_is_removed(tmp_path):
     listed = ["git", "-C", str(ROOT), "worktree", "list", "--porcelain"]
-    before = subprocess.run(listed, capture_output=True, text=True).stdout
+
+    def worktrees() -> set[str]:  # paths only: other worktrees' HEADs may move meanwhile
+        out = subprocess.run(listed, capture_output=True, text=True).stdout
+        return {line for line in out.splitlines() if line.startswith("worktree ")}
+
+    before = worktrees()
     result = subprocess.run([sys.executable, "-m", "stacks", "diff", "--base", "HEAD", "--stack", "private",
                              "--format", "json"], cwd=ROOT, capture_output=True, text=True,
                             env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=300)
     assert result.returncode in (0, 3), result.stderr
     report = json.loads(result.stdout)
     assert report["before"] == "HEAD" and report["after"] == "working tree" and report["stacks"] == ["private"]
-    assert subprocess.run(listed, capture_output=True, text=True).stdout == before
+    assert worktrees() == before
