@@ -142,6 +142,7 @@ def build(cfg: PublicStackConfig) -> None:
         ca_crt=private.get_output("karmadaCaCrt").apply(lambda v: _pem(cfg, "karmadaCaCrt", v)),
         crt=credentials.apply(lambda c: c["crt"]),
         key=credentials.apply(lambda c: c["key"]),
+        **({} if system.enabled else {"node_selector": {}}),  # no system group: only the GPU exclusion holds
     ), opts=pulumi.ResourceOptions(provider=eks.provider, depends_on=[kserve, namespace, reader]))
 
     pulumi.export("memberName", cfg.member_name)

@@ -266,7 +266,9 @@ def test_autoscaler_may_change_only_this_clusters_tagged_groups(public):
 def test_every_kubernetes_resource_targets_the_members_cluster_with_a_secret_kubeconfig(public):
     provider = public.get("pulumi:providers:kubernetes", MEMBER)
     assert "kubeconfig" in provider.secrets
-    assert provider.depends_on == [f"{NODEGROUP}::{MEMBER}-system-nodegroup"]
+    assert provider.depends_on[0] == f"{NODEGROUP}::{MEMBER}-system-nodegroup"
+    assert provider.depends_on[1:] == [  # the admin role's access (the creator has none of its own)
+        r.key for r in public.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")]
     k8s_resources = [r for r in public.resources if r.type.startswith("kubernetes:")]
     assert k8s_resources and {r.cluster for r in k8s_resources} == {MEMBER}
 
@@ -517,8 +519,9 @@ def test_admin_roles_get_cluster_admin_access_entries_before_anything_is_install
         provider.depends_on)
 
 
-def test_no_access_entries_by_default(public):
-    assert public.of_type("aws:eks/accessEntry:AccessEntry") == []
+def test_only_the_declared_admin_roles_get_access_entries(public):
+    entries = public.of_type("aws:eks/accessEntry:AccessEntry")
+    assert [e.inputs["principalArn"] for e in entries] == ["arn:aws:iam::123456789012:role/inference-deploy"]
 
 
 # --- reading model artifacts -------------------------------------------------------------------------------------
