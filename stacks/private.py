@@ -14,7 +14,8 @@ from typing import Mapping
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.karmada.control_plane import KarmadaControlPlane, KarmadaControlPlaneArgs
+from components.karmada.control_plane import (KarmadaControlPlane, KarmadaControlPlaneArgs,
+                                              agent_credentials_output)
 from components.karmada.member import PushMember, PushMemberArgs
 from components.karmada.placement import (ModelPlacement, ModelPlacementArgs, PlacementError, RuntimePropagation,
                                           RuntimePropagationArgs, member_requirements, plan_model_placement)
@@ -91,7 +92,8 @@ def build(cfg: PrivateStackConfig, placements: Mapping[str, ModelPlacementArgs])
                             opts=on_cluster)
     karmada = KarmadaControlPlane("karmada", KarmadaControlPlaneArgs(
         api_endpoint=cfg.karmada_api_endpoint, service_type=cfg.karmada_service_type,
-        pull_members=tuple(m.name for m in cfg.members)), opts=on_cluster)
+        pull_members=tuple(m.name for m in cfg.members),
+        agent_generations={m.name: m.credential_generation for m in cfg.members}), opts=on_cluster)
     # The cluster joins Karmada once its KServe (and Knative) is up and model pods can read: Karmada pushes runtimes
     # and InferenceServices the moment a member exists, and the member's webhooks must be there to admit them.
     member = PushMember("private-member", PushMemberArgs(cluster_name=cfg.cluster_name,
@@ -135,9 +137,13 @@ def build(cfg: PrivateStackConfig, placements: Mapping[str, ModelPlacementArgs])
     pulumi.export("modelNamespace", cfg.namespace)
     pulumi.export("karmadaApiEndpoint", karmada.api_endpoint)
     pulumi.export("karmadaCaCrt", karmada.ca_certificate)
+    # When each certificate expires (RFC 3339): what the documented expiry check reads.
+    pulumi.export("karmadaCertificateExpiry", karmada.certificate_expiry)
     if cfg.members:
-        # What each public stack consumes: credentials for its Pull agent, and what it must be able to host.
-        pulumi.export("karmadaAgentCredentials", karmada.all_agent_credentials())
+        # What each public stack consumes: credentials for its Pull agent (one export per member, so no export
+        # carries two members' keys), and what it must be able to host.
+        for m in cfg.members:
+            pulumi.export(agent_credentials_output(m.name), karmada.member_agent_credentials(m.name))
         pulumi.export("memberRequirements", member_requirements(plans, cfg.members))
         # Where this stack planned each member to be (bucket mirrors are chosen by region): its stack checks it.
         pulumi.export("members", {m.name: {"cloud": m.cloud, "region": m.region} for m in cfg.members})

@@ -116,7 +116,7 @@ def _bucket_mirrors(items: list) -> tuple[BucketMirror, ...]:
 def _members(items: list, cluster_name: str) -> tuple[Member, ...]:
     members, seen = [], set()
     for i, item in enumerate(items):
-        s = Section(f"platform:members[{i}]", item, ("name", "cloud", "region", "gpuPools"))
+        s = Section(f"platform:members[{i}]", item, ("name", "cloud", "region", "gpuPools", "credentialGeneration"))
         name = s.str("name", pattern=DNS_LABEL, expected="a DNS-1123 cluster name")
         if name in seen:
             raise ConfigError(f"platform:members[{i}]", "name", name, "a name unique among members")
@@ -125,7 +125,8 @@ def _members(items: list, cluster_name: str) -> tuple[Member, ...]:
                               "(platform:cluster.name): both are Karmada member clusters")
         seen.add(name)
         members.append(Member(name=name, cloud=_cloud(s), region=_region(s),
-                              gpu_pools=_gpu_pools(f"platform:members[{i}].gpuPools", s.list("gpuPools", []))))
+                              gpu_pools=_gpu_pools(f"platform:members[{i}].gpuPools", s.list("gpuPools", [])),
+                              credential_generation=s.int("credentialGeneration", 1, minimum=1)))
     return tuple(members)
 
 

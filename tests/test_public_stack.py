@@ -52,14 +52,16 @@ def private_outputs(requirements=None, **changes) -> dict:
                                                                                   "region": "europe-west1"}},
         "modelNamespace": "inference",
         "karmadaCaCrt": FAKE_PEM,
-        "karmadaAgentCredentials": {MEMBER: {"crt": FAKE_PEM, "key": FAKE_KEY}, "gcp-euw1": {"crt": "x", "key": "y"}},
+        f"karmadaAgentCredentials-{MEMBER}": {"crt": FAKE_PEM, "key": FAKE_KEY},
+        "karmadaAgentCredentials-gcp-euw1": {"crt": "x", "key": "y"},
     }
     for key, value in changes.items():
         if value is None:
             outputs.pop(key, None)
         else:
             outputs[key] = value
-    return {PRIVATE: {"outputs": outputs, "secret_outputs": ["karmadaCaCrt", "karmadaAgentCredentials"]}}
+    return {PRIVATE: {"outputs": outputs, "secret_outputs": ["karmadaCaCrt", f"karmadaAgentCredentials-{MEMBER}",
+                                                             "karmadaAgentCredentials-gcp-euw1"]}}
 
 
 def stack_config(**platform_changes) -> dict:
@@ -452,9 +454,8 @@ def test_a_member_built_elsewhere_than_the_private_stack_planned_fails_the_run()
 def test_missing_private_exports_fail_the_run_without_printing_secrets():
     err = render_fails(outputs=private_outputs(memberRequirements=None))
     assert err.field == "memberRequirements" and "phase 'hybrid'" in str(err)
-    err = render_fails(outputs=private_outputs(karmadaAgentCredentials={"gcp-euw1": {"crt": FAKE_PEM,
-                                                                                       "key": FAKE_KEY}}))
-    assert err.field == "memberName" and "issued: gcp-euw1" in str(err)
+    err = render_fails(outputs=private_outputs(**{f"karmadaAgentCredentials-{MEMBER}": None}))
+    assert err.field == "memberName" and f"exports none as karmadaAgentCredentials-{MEMBER}" in str(err)
     assert "PRIVATE KEY" not in str(err)
     err = render_fails(outputs=private_outputs(karmadaApiEndpoint="http://karmada:5443"))
     assert err.field == "karmadaApiEndpoint"
