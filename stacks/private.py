@@ -19,6 +19,7 @@ from components.karmada.control_plane import (KarmadaControlPlane, KarmadaContro
 from components.karmada.member import PushMember, PushMemberArgs
 from components.karmada.placement import (ModelPlacement, ModelPlacementArgs, PlacementError, RuntimePropagation,
                                           RuntimePropagationArgs, member_requirements, plan_model_placement)
+from components.security.karmada_network import KarmadaNetworkArgs, KarmadaNetworkPolicies
 from components.kserve.inference_service import InferenceServiceModel, InferenceServiceModelArgs
 from components.kserve.platform import KServeCrds, KServeCrdsArgs, KServePlatform, KServePlatformArgs
 from components.kserve.runtimes import ClusterServingRuntimes
@@ -94,6 +95,10 @@ def build(cfg: PrivateStackConfig, placements: Mapping[str, ModelPlacementArgs])
         api_endpoint=cfg.karmada_api_endpoint, service_type=cfg.karmada_service_type,
         pull_members=tuple(m.name for m in cfg.members),
         agent_generations={m.name: m.credential_generation for m in cfg.members}), opts=on_cluster)
+    # Karmada's controllers reach only the declared member (this cluster's API server); etcd only its API servers.
+    if cfg.karmada_api_server_cidrs:
+        KarmadaNetworkPolicies("karmada-network", KarmadaNetworkArgs(member_api_cidrs=cfg.karmada_api_server_cidrs),
+                               opts=pulumi.ResourceOptions(provider=cluster, depends_on=[karmada.release]))
     # The cluster joins Karmada once its KServe (and Knative) is up and model pods can read: Karmada pushes runtimes
     # and InferenceServices the moment a member exists, and the member's webhooks must be there to admit them.
     member = PushMember("private-member", PushMemberArgs(cluster_name=cfg.cluster_name,

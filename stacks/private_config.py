@@ -78,6 +78,9 @@ class PrivateStackConfig:
     ingress_domain: str
     karmada_api_endpoint: str
     karmada_service_type: str
+    # The private cluster's API server addresses: Karmada's only egress besides its namespace and DNS
+    # (components/security/karmada_network.py); () = no egress policy rendered.
+    karmada_api_server_cidrs: tuple[str, ...]
     registry_mirror: Optional[str]
     bucket_mirrors: tuple[BucketMirror, ...]
     members: tuple[Member, ...]
@@ -252,6 +255,22 @@ def _describe(pools: tuple[GpuPool, ...]) -> str:
     return ", ".join(f"{p.gpu_count}x {p.gpu_type.value} ({p.capacity.value})" for p in pools) or "no GPU pools"
 
 
+def _cidrs(karmada: Section) -> tuple[str, ...]:
+    import ipaddress
+    raw = karmada.raw("apiServerCidrs", [])
+    if not isinstance(raw, list):
+        raise ConfigError(karmada.where, "apiServerCidrs", raw, "a list of CIDRs such as ['10.0.0.10/32']")
+    for cidr in raw:
+        try:
+            ok = isinstance(cidr, str) and ipaddress.ip_network(cidr, strict=True).prefixlen > 0
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ConfigError(karmada.where, "apiServerCidrs", cidr, "CIDRs of the private cluster's API server "
+                              "endpoints such as '10.0.0.10/32' (not 0.0.0.0/0)")
+    return tuple(raw)
+
+
 def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Model]) -> PrivateStackConfig:
     """`values`: the `platform` namespace of the stack config, keys without the `platform:` prefix."""
     top = Section("platform", values, ("phase", "cluster", "namespace", "gpuPools", "kserve", "karmada",
@@ -261,7 +280,7 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
     cluster = top.section("cluster", ("name", "kubeconfigContext"))
     cluster_name = cluster.str("name", "private", pattern=DNS_LABEL, expected="a DNS-1123 cluster name")
     kserve = top.section("kserve", ("deploymentMode", "ingressDomain"))
-    karmada = top.section("karmada", ("apiEndpoint", "serviceType"))
+    karmada = top.section("karmada", ("apiEndpoint", "serviceType", "apiServerCidrs"))
     api_endpoint = karmada.str("apiEndpoint", DEFAULT_API_ENDPOINT)
     problem = api_endpoint_problem(api_endpoint, DEFAULT_RELEASE, DEFAULT_NAMESPACE)
     if problem:
@@ -298,6 +317,7 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
                                   expected="a DNS-1123 subdomain such as 'inference.example.com' (no scheme, port "
                                            "or path)"),
         karmada_api_endpoint=api_endpoint,
+        karmada_api_server_cidrs=_cidrs(karmada),
         karmada_service_type=karmada.str("serviceType", "ClusterIP", pattern=r"^(ClusterIP|NodePort|LoadBalancer)$",
                                          expected="ClusterIP, NodePort or LoadBalancer (Pull agents on public "
                                                   "clusters dial the API endpoint: expose it)"),
