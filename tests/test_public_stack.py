@@ -269,8 +269,9 @@ def test_every_kubernetes_resource_targets_the_members_cluster_with_a_secret_kub
     provider = public.get("pulumi:providers:kubernetes", MEMBER)
     assert "kubeconfig" in provider.secrets
     assert provider.depends_on[0] == f"{NODEGROUP}::{MEMBER}-system-nodegroup"
-    assert provider.depends_on[1:] == [  # the admin role's access (the creator has none of its own)
-        r.key for r in public.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")]
+    assert provider.depends_on[1:] == [  # the admin role's access (the creator has none of its own), the CNI
+        *(r.key for r in public.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")),
+        "aws:eks/addon:Addon::aws-use1-vpc-cni"]
     k8s_resources = [r for r in public.resources if r.type.startswith("kubernetes:")]
     assert k8s_resources and {r.cluster for r in k8s_resources} == {MEMBER}
 

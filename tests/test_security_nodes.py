@@ -2,6 +2,8 @@
 kept off nodes that run model code, and no invisible cluster-creator admin."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from components.karmada.agent import agent_values
@@ -66,3 +68,11 @@ def test_agent_runs_on_system_nodes_and_never_on_gpu_nodes():
     without_system_group = agent_values("m", "e", "s", "CA", "CRT", "KEY", node_selector={})["agent"]
     assert without_system_group["nodeSelector"] == {}
     assert without_system_group["affinity"] == agent["affinity"]
+
+
+def test_created_cluster_enforces_network_policies_through_the_vpc_cni(public):
+    (addon,) = public.of_type("aws:eks/addon:Addon")
+    assert addon.inputs["addonName"] == "vpc-cni"
+    assert json.loads(addon.inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}
+    provider = public.get("pulumi:providers:kubernetes", "aws-use1")
+    assert f"aws:eks/addon:Addon::{addon.name}" in provider.depends_on  # nothing installed before enforcement

@@ -20,6 +20,7 @@ lists the member's objects under the member's name):
   `AmazonEKSClusterAdminPolicy` associated at cluster scope. The identity that creates the cluster gets no admin
   of its own (`bootstrap_cluster_creator_admin_permissions` false): whoever runs `pulumi up` must be one of
   `admin_role_arns` (the Kubernetes provider waits for those entries);
+- for a created cluster, the `vpc-cni` add-on with `enableNetworkPolicy`, so NetworkPolicies are enforced;
 - both node groups start from a launch template with IMDSv2 required and hop limit 1
   (components/aws/launch_template.py);
 - `provider`: a `kubernetes.Provider` whose kubeconfig (a secret Output) authenticates with `aws eks get-token`;
@@ -60,6 +61,7 @@ SYSTEM_AMI_TYPE = "AL2023_x86_64_STANDARD"
 SYSTEM_NODE_LABEL = "inference-platform.io/node-role"
 SYSTEM_NODE_ROLE = "system"
 SYSTEM_DISK_GIB = 50
+VPC_CNI_CONFIGURATION = {"enableNetworkPolicy": "true"}
 # Read-only calls the autoscaler makes; AWS offers no resource-level permissions for them.
 AUTOSCALER_DESCRIBE_ACTIONS = (
     "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances",
@@ -231,6 +233,18 @@ class InferenceEksCluster(pulumi.ComponentResource):
             self.cluster_role = None
             self.cluster = aws.eks.Cluster.get(f"{name}-cluster", id=args.cluster_name, opts=child)
 
+        # NetworkPolicies are enforced on EKS only when the VPC CNI's network policy agent is on: the `vpc-cni`
+        # add-on's `enableNetworkPolicy` (aws/amazon-vpc-cni-k8s v1.23.0 `charts/aws-vpc-cni/values.yaml`
+        # `enableNetworkPolicy: "false"`, passed to aws-node as `--enable-network-policy`). Only for a created
+        # cluster: an adopted cluster's add-ons belong to whoever made it (README: turn it on there).
+        self.vpc_cni = None
+        if args.create:
+            self.vpc_cni = aws.eks.Addon(
+                f"{name}-vpc-cni", cluster_name=self.cluster.name, addon_name="vpc-cni",
+                configuration_values=json.dumps(VPC_CNI_CONFIGURATION),
+                resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
+                tags=tags, opts=child)
+
         # The configured name, carrying a dependency on the cluster: node groups built from it wait for the cluster.
         self.name = self.cluster.arn.apply(lambda _: args.cluster_name)
         self.endpoint = self.cluster.endpoint
@@ -311,7 +325,7 @@ class InferenceEksCluster(pulumi.ComponentResource):
             # Nothing is installed before there are nodes to run it (Helm waits for readiness), nor before the
             # admin roles (possibly the one running this) have their access.
             opts=child_options(self, opts, *([self.system_node_group] if self.system_node_group else []),
-                               *self.admin_access),
+                               *self.admin_access, *([self.vpc_cni] if self.vpc_cni else [])),
         )
         self.register_outputs({"name": self.name, "endpoint": self.endpoint, "oidcProviderArn": self.oidc_provider_arn,
                                "nodeRoleArn": self.node_role_arn, "autoscalerRoleArn": self.autoscaler_role_arn})
