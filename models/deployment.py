@@ -47,6 +47,9 @@ class Member:
     cloud: str
     region: str
     gpu_pools: tuple[GpuPool, ...]
+    # Generation of the member's Karmada agent credentials: bumping it issues a new key and identity and revokes
+    # the old one's rights (components/karmada/control_plane.py).
+    credential_generation: int = 1
 
 
 @dataclass(frozen=True)

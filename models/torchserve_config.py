@@ -1,7 +1,8 @@
 """TorchServe `config.properties` for one model, generated from its declaration.
 
-The same text serves Phase 1 (mounted from a ConfigMap) and Phase 2 (packaged into the artifact tree at
-`config/config.properties`, where KServe's TorchServe runtime reads it). Security choices, by behaviour:
+The same text serves Phase 1 and Phase 2, in both mounted from a ConfigMap the platform renders (the copy packaged
+into the artifact tree at `config/config.properties` is never read by a platform runtime: whoever can write the
+bucket must not decide what TorchServe binds or allows). Security choices, by behaviour:
 - the inference API listens on all interfaces (the Service / KServe route reaches it);
 - the management API and the gRPC APIs listen on loopback only, and model registration through the
   management API is off (`enable_model_api=false`): CVE-2023-43654 (SSRF through registration) has no way in;
@@ -47,6 +48,12 @@ TORCHSERVE_ENV = {"LOG_LOCATION": LOG_DIR, "METRICS_LOCATION": LOG_DIR, "TEMP": 
 def torchserve_args(config_path: str, model_store: str = MODEL_STORE) -> list[str]:
     return ["torchserve", "--foreground", "--disable-token-auth", "--ncs", f"--ts-config={config_path}",
             f"--model-store={model_store}"]
+
+
+def serving_config_map_name(model: Model) -> str:
+    """Phase 2's ConfigMap holding `config.properties` (Phase 1's is `<model>-torchserve-config`; a different name,
+    so the Phase 1 → 2 move never has Karmada and Pulumi writing one object on the private cluster)."""
+    return f"{model.name}-serving-config"
 
 
 def mar_name(model: Model) -> str:

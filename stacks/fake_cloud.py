@@ -14,6 +14,16 @@ FAKE_PEM = "-----BEGIN CERTIFICATE-----\nRkFLRQ==\n-----END CERTIFICATE-----\n"
 FAKE_KEY = "-----BEGIN PRIVATE KEY-----\nRkFLRQ==\n-----END PRIVATE KEY-----\n"
 
 
+FAKE_ISSUED = "2030-01-01T00:00:00Z"
+
+
+def fake_expiry(validity_hours: int) -> str:
+    """RFC 3339 expiry of a certificate issued at FAKE_ISSUED and valid `validity_hours`."""
+    from datetime import datetime, timedelta, timezone
+    issued = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    return (issued + timedelta(hours=validity_hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
@@ -27,7 +37,9 @@ def fake_outputs(type_: str, name: str, state: dict) -> dict[str, Any]:
     if type_ == "tls:index/privateKey:PrivateKey":
         return {"privateKeyPem": FAKE_KEY, "publicKeyPem": FAKE_PEM, "privateKeyPemPkcs8": FAKE_KEY}
     if type_ in ("tls:index/selfSignedCert:SelfSignedCert", "tls:index/locallySignedCert:LocallySignedCert"):
-        return {"certPem": FAKE_PEM}
+        # The expiry a fresh certificate would have, from a fixed fake issue date (renders stay reproducible).
+        hours = int(state.get("validityPeriodHours") or 0)
+        return {"certPem": FAKE_PEM, "validityEndTime": fake_expiry(hours)}
     if type_ == "tls:index/certRequest:CertRequest":
         return {"certRequestPem": "-----BEGIN CERTIFICATE REQUEST-----\nRkFLRS1DU1I=\n-----END CERTIFICATE REQUEST-----\n"}
     if type_ == "aws:eks/cluster:Cluster":

@@ -14,9 +14,11 @@ from typing import Mapping
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.karmada.control_plane import KarmadaControlPlane, KarmadaControlPlaneArgs
+from components.karmada.control_plane import (KarmadaControlPlane, KarmadaControlPlaneArgs,
+                                              agent_credentials_output)
 from components.karmada.member import PushMember, PushMemberArgs
 from components.karmada.placement import ModelPlacement, RuntimePropagation, RuntimePropagationArgs
+from components.security.karmada_network import KarmadaNetworkArgs, KarmadaNetworkPolicies
 from components.kserve.inference_service import InferenceServiceModel, InferenceServiceModelArgs
 from components.kserve.platform import KServeCrds, KServeCrdsArgs, KServePlatform, KServePlatformArgs
 from components.kserve.runtimes import ClusterServingRuntimes
@@ -73,7 +75,12 @@ def build(cfg: PrivateStackConfig, plan: PrivatePlan) -> None:
         api_endpoint=cfg.karmada_api_endpoint, service_type=cfg.karmada_service_type,
         node_port=cfg.karmada_node_port, load_balancer_sources=cfg.karmada_load_balancer_sources,
         etcd_storage_class=cfg.karmada_etcd_storage_class, etcd_storage_size=cfg.karmada_etcd_storage_size,
-        pull_members=tuple(m.name for m in cfg.members)), opts=on_cluster)
+        pull_members=tuple(m.name for m in cfg.members),
+        agent_generations={m.name: m.credential_generation for m in cfg.members}), opts=on_cluster)
+    # Karmada's controllers reach only the declared member (this cluster's API server); etcd only its API servers.
+    if cfg.karmada_api_server_cidrs:
+        KarmadaNetworkPolicies("karmada-network", KarmadaNetworkArgs(member_api_cidrs=cfg.karmada_api_server_cidrs),
+                               opts=pulumi.ResourceOptions(provider=cluster, depends_on=[karmada.release]))
     # The cluster joins Karmada once its KServe (and Knative) is up and model pods can read: Karmada pushes runtimes
     # and InferenceServices the moment a member exists, and the member's webhooks must be there to admit them.
     member = PushMember("private-member", PushMemberArgs(cluster_name=cfg.cluster_name,
@@ -118,8 +125,12 @@ def build(cfg: PrivateStackConfig, plan: PrivatePlan) -> None:
     pulumi.export("modelNamespace", cfg.namespace)
     pulumi.export("karmadaApiEndpoint", karmada.api_endpoint)
     pulumi.export("karmadaCaCrt", karmada.ca_certificate)
+    # When each certificate expires (RFC 3339): what the documented expiry check reads.
+    pulumi.export("karmadaCertificateExpiry", karmada.certificate_expiry)
     if cfg.members:
-        # What each public stack consumes: credentials for its Pull agent, and its contract (the one typed value
-        # the plan sends it: what it must host, and the fingerprint of its own stack file the plan was made for).
-        pulumi.export("karmadaAgentCredentials", karmada.all_agent_credentials())
+        # What each public stack consumes: credentials for its Pull agent (one export per member, so no export
+        # carries two members' keys), and its contract (the one typed value the plan sends it: what it must host,
+        # and the fingerprint of its own stack file the plan was made for).
+        for m in cfg.members:
+            pulumi.export(agent_credentials_output(m.name), karmada.member_agent_credentials(m.name))
         pulumi.export("memberContracts", {name: c.to_output() for name, c in plan.contracts.items()})

@@ -86,6 +86,9 @@ class PrivateStackConfig:
     ingress_domain: str
     karmada_api_endpoint: str
     karmada_service_type: str
+    # The private cluster's API server addresses: Karmada's only egress besides its namespace and DNS
+    # (components/security/karmada_network.py); () = no egress policy rendered.
+    karmada_api_server_cidrs: tuple[str, ...]
     registry_mirror: Optional[str]
     bucket_mirrors: tuple[BucketMirror, ...]
     members: tuple[Member, ...]
@@ -147,10 +150,12 @@ def member_stack_config(stack: str, raw: Mapping[str, Any]) -> PublicStackConfig
         raise ConfigError(f"Pulumi.{stack}.yaml {err.where}", err.field, err.value, err.expected) from None
 
 
-def _members(items: list, cluster_name: str, stack_files: Callable[[str], Mapping[str, Any]]
-             ) -> tuple[tuple[Member, ...], dict[str, PublicStackConfig]]:
+def _members(items: list, cluster_name: str, stack_files: Callable[[str], Mapping[str, Any]],
+             generations: Mapping[str, int]) -> tuple[tuple[Member, ...], dict[str, PublicStackConfig]]:
     """`platform:members` names the public stacks; each member's name, region and GPU pools are read from that
-    stack's own file (the one place they are declared), never restated here."""
+    stack's own file (the one place they are declared), never restated here. `generations`: the agent credential
+    generation per member (`platform:karmada.agentCredentialGenerations`, default 1), owned by this stack because
+    it mints the credentials: bump one to renew or revoke that member's agent key."""
     members, configs = [], {}
     for i, stack in enumerate(items):
         where = f"platform:members[{i}]"
@@ -169,7 +174,7 @@ def _members(items: list, cluster_name: str, stack_files: Callable[[str], Mappin
         configs[name] = cfg
         members.append(Member(name=name, cloud=Cloud.AWS.value, region=cfg.region, gpu_pools=tuple(
             GpuPool(gpu_type=g.gpu_type, gpu_count=g.gpu_count, capacity=g.capacity)
-            for g in cfg.gpu_node_groups)))
+            for g in cfg.gpu_node_groups), credential_generation=generations.get(name, 1)))
     return tuple(members), configs
 
 
@@ -271,6 +276,34 @@ def _karmada_exposure(karmada: Section) -> tuple[str, Optional[int], tuple[str, 
     return service_type, node_port, sources
 
 
+def _agent_generations(karmada: Section) -> dict[str, int]:
+    raw = karmada.raw("agentCredentialGenerations", {})
+    if not isinstance(raw, dict):
+        raise ConfigError(karmada.where, "agentCredentialGenerations", raw, "a map of member name to a generation "
+                          "number >= 1, such as {aws-use1: 2}")
+    for name, generation in raw.items():
+        if not isinstance(generation, int) or isinstance(generation, bool) or generation < 1:
+            raise ConfigError(karmada.where, f"agentCredentialGenerations.{name}", generation,
+                              "an integer >= 1 (bump it to renew or revoke that member's agent key)")
+    return dict(raw)
+
+
+def _cidrs(karmada: Section) -> tuple[str, ...]:
+    import ipaddress
+    raw = karmada.raw("apiServerCidrs", [])
+    if not isinstance(raw, list):
+        raise ConfigError(karmada.where, "apiServerCidrs", raw, "a list of CIDRs such as ['10.0.0.10/32']")
+    for cidr in raw:
+        try:
+            ok = isinstance(cidr, str) and ipaddress.ip_network(cidr, strict=True).prefixlen > 0
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ConfigError(karmada.where, "apiServerCidrs", cidr, "CIDRs of the private cluster's API server "
+                              "endpoints such as '10.0.0.10/32' (not 0.0.0.0/0)")
+    return tuple(raw)
+
+
 def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Model],
                         stack_files: Callable[[str], Mapping[str, Any]] = read_stack_file) -> PrivateStackConfig:
     """`values`: the `platform` namespace of the stack config, keys without the `platform:` prefix;
@@ -284,14 +317,20 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
     cluster_name = cluster.str("name", "private", pattern=DNS_LABEL, expected="a DNS-1123 cluster name")
     kserve = top.section("kserve", ("deploymentMode", "ingressDomain"))
     karmada = top.section("karmada", ("apiEndpoint", "serviceType", "nodePort", "loadBalancerSourceRanges",
-                                      "etcdStorageClass", "etcdStorageSize"))
+                                      "etcdStorageClass", "etcdStorageSize", "apiServerCidrs",
+                                      "agentCredentialGenerations"))
     api_endpoint = karmada.str("apiEndpoint", DEFAULT_API_ENDPOINT)
     problem = api_endpoint_problem(api_endpoint, DEFAULT_RELEASE, DEFAULT_NAMESPACE)
     if problem:
         raise ConfigError("platform:karmada", "apiEndpoint", api_endpoint, problem)
     service_type, node_port, sources = _karmada_exposure(karmada)
     default_mode = kserve.enum("deploymentMode", DeploymentMode, DeploymentMode.KNATIVE)
-    members, member_stacks = _members(top.list("members", []), cluster_name, stack_files)
+    generations = _agent_generations(karmada)
+    members, member_stacks = _members(top.list("members", []), cluster_name, stack_files, generations)
+    unknown = sorted(set(generations) - {m.name for m in members})
+    if unknown:
+        raise ConfigError(karmada.where, "agentCredentialGenerations", unknown, "only names of members (platform:"
+                          "members): " + (", ".join(m.name for m in members) or "none"))
     if members and phase is not Phase.HYBRID:
         raise ConfigError("platform", "members", [m.name for m in members],
                           "no members before phase 'hybrid' (public clusters join in phase 3)")
@@ -326,6 +365,7 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
                                                         "default StorageClass)"),
         karmada_etcd_storage_size=karmada.str("etcdStorageSize", "5Gi", pattern=r"^[1-9][0-9]*(Mi|Gi|Ti)$",
                                               expected="a size such as '5Gi'"),
+        karmada_api_server_cidrs=_cidrs(karmada),
         registry_mirror=top.str("registryMirror", None, pattern=r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._/-]+)?$",
                                 expected="a registry host such as 'mirror.example.com' or 'host:5000/path'"),
         bucket_mirrors=mirrors,

@@ -10,8 +10,8 @@ Reads from the private stack (a StackReference named by `platform:privateStack`)
   the IAM role), and the fingerprint of this stack's file the plan was made against. A contract planned against
   another version of this file (node groups or region changed since the private stack last ran) fails the run
   before any GPU node group is created, and the Karmada agent is not installed: re-run the private stack;
-- `karmadaApiEndpoint` (plain), `karmadaCaCrt` (secret) and `karmadaAgentCredentials` (secret, {memberName: {crt,
-  key}}): the agent's way in. They stay secret Outputs all the way into the agent's Helm values.
+- `karmadaApiEndpoint` (plain), `karmadaCaCrt` (secret) and `karmadaAgentCredentials-<memberName>` (secret, {crt,
+  key}: this member's only): the agent's way in. They stay secret Outputs all the way into the agent's Helm values.
 
 With `platform:eks: endpointPublicAccess: false` (the default) `pulumi up` must run inside the VPC (or a network
 joined to it): the Kubernetes resources go through the private API endpoint. `platform:eks: adminRoleArns` gives
@@ -31,6 +31,7 @@ from components.aws.eks_cluster import InferenceEksCluster, InferenceEksClusterA
 from components.aws.gpu_node_group import GpuNodeGroup, GpuNodeGroupArgs
 from components.aws.model_reader_role import ModelReaderRole, ModelReaderRoleArgs
 from components.karmada.agent import KarmadaAgent, KarmadaAgentArgs
+from components.karmada.control_plane import agent_credentials_output
 from components.kserve.platform import KServePlatform, KServePlatformArgs
 from components.namespace import InferenceNamespace, InferenceNamespaceArgs
 from components.storage import ModelReader, ModelReaderArgs
@@ -44,19 +45,17 @@ def run(values: Mapping[str, object]) -> None:
     build(cfg)
 
 
-def _agent_credentials(cfg: PublicStackConfig, credentials: Any) -> dict:
+def _agent_credentials(cfg: PublicStackConfig, entry: Any) -> dict:
     """This member's {crt, key} from the private stack's secret output; errors never print the secret values."""
-    where = f"{cfg.private_stack} output karmadaAgentCredentials"
-    if not isinstance(credentials, dict):
-        raise ConfigError(where, "karmadaAgentCredentials", type(credentials).__name__,
-                          "a mapping {memberName: {crt, key}} (the private stack exports it from phase 'hybrid')")
-    if cfg.member_name not in credentials:
-        raise ConfigError("platform", "memberName", cfg.member_name, "a member the private stack issued agent "
-                          "credentials for; it issued: " + (", ".join(sorted(credentials)) or "none"))
-    entry = credentials[cfg.member_name]
+    output = agent_credentials_output(cfg.member_name)
+    if entry is None:
+        raise ConfigError("platform", "memberName", cfg.member_name, f"a member the private stack issued agent "
+                          f"credentials for (it exports none as {output}; it does from phase 'hybrid' for each "
+                          "member under platform:members)")
     if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) and entry[k] for k in ("crt", "key")):
         keys = sorted(entry) if isinstance(entry, dict) else type(entry).__name__
-        raise ConfigError(f"{where}.{cfg.member_name}", "keys", keys, "non-empty PEM strings 'crt' and 'key'")
+        raise ConfigError(f"{cfg.private_stack} output {output}", "keys", keys,
+                          "non-empty PEM strings 'crt' and 'key'")
     return entry
 
 
@@ -147,7 +146,10 @@ def build(cfg: PublicStackConfig) -> None:
         node_groups=tuple(NodeGroupRef(name=cfg.node_group_name(g), capacity=g.capacity)
                           for g in cfg.gpu_node_groups)), opts=on_cluster)
 
-    credentials = pulumi.Output.all(private.get_output("karmadaAgentCredentials"), contract).apply(
+    # Only this member's output is read. (A StackReference still records every output of the private stack in
+    # this stack's state: pulumi 3.272.0 `pulumi/stack_reference.py` makes `outputs` a resource output; see the
+    # README's security section for what that means.)
+    credentials = pulumi.Output.all(private.get_output(agent_credentials_output(cfg.member_name)), contract).apply(
         lambda v: _agent_credentials(cfg, v[0]))
     KarmadaAgent(f"{cfg.member_name}-karmada-agent", KarmadaAgentArgs(
         cluster_name=contract.apply(lambda _: cfg.member_name),
@@ -156,6 +158,7 @@ def build(cfg: PublicStackConfig) -> None:
         ca_crt=private.get_output("karmadaCaCrt").apply(lambda v: _pem(cfg, "karmadaCaCrt", v)),
         crt=credentials.apply(lambda c: c["crt"]),
         key=credentials.apply(lambda c: c["key"]),
+        **({} if system.enabled else {"node_selector": {}}),  # no system group: only the GPU exclusion holds
     ), opts=pulumi.ResourceOptions(provider=eks.provider, depends_on=[kserve, namespace, reader]))
 
     pulumi.export("memberName", cfg.member_name)

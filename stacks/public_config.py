@@ -178,6 +178,10 @@ def _eks(s: Section, member: str) -> EksConfig:
                           "manage an adopted cluster's access entries)")
     if len(set(admins)) != len(admins):
         raise ConfigError(s.where, "adminRoleArns", list(admins), "distinct ARNs")
+    if mode is ClusterMode.CREATE and not admins:
+        raise ConfigError(s.where, "adminRoleArns", [], "at least one IAM role ARN for mode 'create' (the cluster "
+                          "creator gets no admin of its own: bootstrapClusterCreatorAdminPermissions is false; run "
+                          "`pulumi up` as one of these roles)")
     return EksConfig(mode=mode, cluster_name=cluster_name, version=version, subnet_ids=subnets,
                      endpoint_private_access=private, endpoint_public_access=public, public_access_cidrs=cidrs,
                      oidc_provider_arn=oidc, system_nodes=system, admin_role_arns=admins)

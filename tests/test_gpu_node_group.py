@@ -208,7 +208,7 @@ def test_on_demand_fallback_group_has_no_spot_taint_and_its_own_gpu_count(on_dem
 
 def test_children_are_parented_and_prefixed_with_the_component_name(spot_render):
     children = [r for r in spot_render.resources if r.parent == "platform:aws:GpuNodeGroup::m-t4-spot"]
-    assert len(children) == 1 + 9  # node group + 2 discovery + 7 node-template tags
+    assert len(children) == 2 + 9  # launch template + node group + 2 discovery + 7 node-template tags
     assert all(r.name.startswith("m-t4-spot-") for r in children)
 
 

@@ -45,7 +45,8 @@ def render(args: KarmadaControlPlaneArgs, push: bool = True):
         pulumi.export("kubeconfig", cp.kubeconfig)
         pulumi.export("ca", cp.ca_certificate)
         pulumi.export("endpoint", cp.api_endpoint)
-        pulumi.export("credentials", cp.all_agent_credentials())
+        for member in args.pull_members:
+            pulumi.export(f"credentials-{member}", cp.member_agent_credentials(member))
         for member in args.pull_members:
             cert, key = cp.agent_credentials(member)
             pulumi.export(f"{member}-cert", cert)
@@ -60,6 +61,11 @@ def r():
 
 def release(r):
     return r.get(HELM_RELEASE, "karmada-release")
+
+
+def without_annotations(component_values: dict) -> dict:
+    """A component's values less its certificate checksum (tests/test_security_karmada.py checks that)."""
+    return {k: v for k, v in component_values.items() if k != "podAnnotations"}
 
 
 # -- the chart ----------------------------------------------------------------------------------------------
@@ -135,7 +141,7 @@ def test_chart_values_pin_every_image_and_enable_propagate_deps(r):
             node = node[key]
         assert node["image"] == image, path
     assert values["controllerManager"]["featureGates"] == {"PropagateDeps": True}
-    assert values["apiServer"] == {"replicaCount": 1, "serviceType": "ClusterIP",
+    assert without_annotations(values["apiServer"]) == {"replicaCount": 1, "serviceType": "ClusterIP",
                                    "resources": COMPONENT_RESOURCES["apiServer"],
                                    "image": EXPECTED_IMAGES[("apiServer",)]}
     assert "global" not in values
@@ -167,7 +173,7 @@ def test_optional_values_etcd_storage_registry_node_port_and_overrides():
     values = r.outputs["values"]
     assert values["etcd"]["internal"]["pvc"] == {"storageClass": "ceph-rbd", "size": "20Gi"}
     assert values["global"] == {"imageRegistry": "mirror.internal"}
-    assert values["apiServer"] == {"replicaCount": 3, "serviceType": "NodePort", "nodePort": 32443,
+    assert without_annotations(values["apiServer"]) == {"replicaCount": 3, "serviceType": "NodePort", "nodePort": 32443,
                                    "resources": COMPONENT_RESOURCES["apiServer"],
                                    "image": EXPECTED_IMAGES[("apiServer",)],
                                    "serviceAnnotations": {"lb": "internal"}}
@@ -267,18 +273,19 @@ def test_interpreter_customization_is_created_on_the_karmada_api_server(r):
 
 def test_agent_credentials_carry_the_identity_karmada_agents_use(r):
     for member in ("aws-use1", "aws-euw1"):
-        assert csr(r, f"agent-{member}")["subject"] == {"commonName": AGENT_USER_PREFIX + member,
-                                                        "organization": AGENT_GROUP}
-        cert = r.get("tls:index/locallySignedCert:LocallySignedCert", f"karmada-agent-{member}-cert")
+        assert csr(r, f"agent-{member}-g1")["subject"] == {"commonName": f"system:karmada:agent:{member}:1",
+                                                           "organization": AGENT_GROUP}
+        cert = r.get("tls:index/locallySignedCert:LocallySignedCert", f"karmada-agent-{member}-g1-cert")
         assert set(cert.inputs["allowedUses"]) == {"digital_signature", "key_encipherment", "client_auth"}
         assert {f"{member}-cert", f"{member}-key"} <= set(r.secret_outputs)
         assert r.outputs[f"{member}-cert"] == FAKE_PEM and r.outputs[f"{member}-key"] == FAKE_KEY
     assert AGENT_USER_PREFIX == "system:karmada:agent:" and AGENT_GROUP == "system:karmada:agents"
 
 
-def test_all_agent_credentials_in_the_shape_the_public_stacks_read(r):
-    assert "credentials" in r.secret_outputs
-    assert r.outputs["credentials"] == {m: {"crt": FAKE_PEM, "key": FAKE_KEY} for m in ("aws-use1", "aws-euw1")}
+def test_each_members_credentials_in_the_shape_its_public_stack_reads(r):
+    for m in ("aws-use1", "aws-euw1"):
+        assert f"credentials-{m}" in r.secret_outputs
+        assert r.outputs[f"credentials-{m}"] == {"crt": FAKE_PEM, "key": FAKE_KEY}
 
 
 def test_agent_credentials_for_an_undeclared_member_is_a_clear_error():
@@ -306,7 +313,7 @@ def test_agent_rbac_matches_karmadactl_register_and_is_valid(r):
         for o in objs:
             if o["kind"] == kind:
                 assert o["subjects"] == [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User",
-                                          "name": "system:karmada:agent:aws-use1"}]
+                                          "name": "system:karmada:agent:aws-use1:1"}]
     assert by[("Role", "system:karmada:aws-use1:agent-secret")]["metadata"]["namespace"] == CLUSTER_SECRETS_NAMESPACE
     assert by[("Role", "system:karmada:aws-use1:agent-work")]["metadata"]["namespace"] == "karmada-es-aws-use1"
     assert by[("Namespace", "karmada-es-aws-use1")]["metadata"]["labels"] == {"karmada.io/system": "true"}
@@ -392,10 +399,10 @@ def test_push_member_rbac_on_the_member_is_narrower_than_karmadactl_join(r):
     assert sa["metadata"]["namespace"] == "karmada-cluster"
     role = objs[("ClusterRole", "karmada-controller-manager:karmada-private")]
     resource_rules = [rule for rule in role["rules"] if "resources" in rule]
-    read_all = [rule for rule in resource_rules if rule["apiGroups"] == ["*"]]
-    assert read_all == [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "list", "watch"]}]
-    writes = [rule for rule in resource_rules if rule["apiGroups"] != ["*"]]
-    assert all(rule["verbs"] == ["create", "update", "patch", "delete"] for rule in writes)
+    assert resource_rules[0] == {"apiGroups": [""], "resources": ["nodes", "pods", "namespaces"],
+                                 "verbs": ["get", "list", "watch"]}  # cluster status; tests/test_security_member.py
+    writes = resource_rules[1:]
+    assert all(rule["verbs"] == ["get", "list", "watch", "create", "update", "patch", "delete"] for rule in writes)
     assert {g for rule in writes for g in rule["apiGroups"]} == {"", "serving.kserve.io"}
     assert all("*" not in rule["verbs"] for rule in role["rules"])
     assert "nodes" not in {res for rule in writes for res in rule["resources"]}

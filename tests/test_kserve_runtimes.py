@@ -34,13 +34,11 @@ def container(runtime: dict) -> dict:
     return c
 
 
-def test_torchserve_runtime_runs_torchserve_like_phase_1_with_the_artifacts_config(phase1_container):
+def test_torchserve_runtime_runs_torchserve_like_phase_1_with_the_platforms_config(phase1_container):
     c = container(torchserve_runtime())
-    expected = [a.replace("--ts-config=/etc/torchserve/", "--ts-config=/mnt/models/config/")
-                for a in phase1_container["args"]]
-    assert c["args"] == expected == ["torchserve", "--foreground", "--disable-token-auth", "--ncs",
-                                     "--ts-config=/mnt/models/config/config.properties",
-                                     "--model-store=/mnt/models/model-store"]
+    assert c["args"] == phase1_container["args"] == ["torchserve", "--foreground", "--disable-token-auth", "--ncs",
+                                                     "--ts-config=/etc/torchserve/config.properties",
+                                                     "--model-store=/mnt/models/model-store"]
     assert c["env"] == phase1_container["env"]
     assert c["image"] == TORCHSERVE_IMAGE and c["name"] == "kserve-container"
     assert c["ports"] == [{"name": "http1", "containerPort": 8080, "protocol": "TCP"}]
@@ -64,6 +62,9 @@ def test_containers_are_secure_and_everything_they_write_is_on_declared_empty_di
         assert c["securityContext"]["readOnlyRootFilesystem"] is True
         volumes = {v["name"]: v for v in runtime["spec"]["volumes"]}
         for mount in c["volumeMounts"]:
+            if mount["name"] == "torchserve-config":  # the platform's config, from each InferenceService
+                assert mount == {"name": "torchserve-config", "mountPath": "/etc/torchserve", "readOnly": True}
+                continue
             assert "emptyDir" in volumes[mount["name"]]
         assert "/tmp" in {m["mountPath"] for m in c["volumeMounts"]}
     mounts = {m["mountPath"] for m in container(torchserve_runtime())["volumeMounts"]}

@@ -99,9 +99,10 @@ def test_the_private_member_joins_after_its_kserve_and_models_wait_for_it(privat
 
 
 def test_public_stack_inputs_are_exported_as_secrets(private_render):
-    assert {"karmadaCaCrt", "karmadaAgentCredentials"} <= set(private_render.secret_outputs)
+    assert {"karmadaCaCrt", "karmadaAgentCredentials-aws-use1"} <= set(private_render.secret_outputs)
     assert "karmadaApiEndpoint" not in private_render.secret_outputs
-    assert set(private_render.outputs["karmadaAgentCredentials"]) == {"aws-use1"}
+    assert [o for o in private_render.outputs if o.startswith("karmadaAgentCredentials")] == [
+        "karmadaAgentCredentials-aws-use1"]
     assert "memberContracts" not in private_render.secret_outputs
     assert not {"members", "memberRequirements"} & set(private_render.outputs)  # one contract, nothing beside it
     assert set(private_render.outputs["memberContracts"]) == {"aws-use1"}

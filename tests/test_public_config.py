@@ -22,7 +22,8 @@ from stacks.public_config import ClusterMode, check_member_requirements, read_pu
 BASE = {
     "privateStack": "organization/inference-platform/private",
     "memberName": "aws-use1",
-    "eks": {"clusterName": "inference-aws-use1", "subnetIds": ["subnet-0a1b2c3d4e5f60001"]},
+    "eks": {"clusterName": "inference-aws-use1", "subnetIds": ["subnet-0a1b2c3d4e5f60001"],
+            "adminRoleArns": ["arn:aws:iam::123456789012:role/inference-deploy"]},
     "gpuNodeGroups": [
         {"name": "t4-spot", "gpuType": "t4", "capacity": "spot", "maxSize": 8},
         {"name": "t4-ondemand", "gpuType": "t4", "capacity": "on-demand", "maxSize": 2},
@@ -69,7 +70,7 @@ def test_defaults():
     assert cfg.node_group_name(spot) == "aws-use1-t4-spot"
     assert (cfg.eks.endpoint_private_access, cfg.eks.endpoint_public_access) == (True, False)
     assert cfg.eks.system_nodes.enabled and cfg.eks.version == EKS_KUBERNETES_VERSION == "1.35"
-    assert cfg.eks.admin_role_arns == ()
+    assert cfg.eks.admin_role_arns == ("arn:aws:iam::123456789012:role/inference-deploy",)
 
 
 def test_unknown_keys_are_errors():
@@ -177,12 +178,13 @@ def test_cluster_mode_rules():
     fails(config(eks={**eks, "version": "1.30"}), "platform:eks", "version", "'1.30'")
     err = fails(config(eks={**eks, "version": "1.31"}), "platform:eks", "version", "'1.31'")  # past extended support
     assert "'1.35'" in err.expected
-    fails(config(eks={**eks, "mode": "existing", "version": "1.35"}), "platform:eks", "version")
+    existing = {k: v for k, v in eks.items() if k != "adminRoleArns"}
+    fails(config(eks={**existing, "mode": "existing", "version": "1.35"}), "platform:eks", "version")
     fails(config(eks={**eks, "oidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/x"}), "platform:eks",
           "oidcProviderArn")
     fails(config(eks={**eks, "subnetIds": []}), "platform:eks", "subnetIds", "[]")
     fails(config(eks={**eks, "subnetIds": ["sn-1"]}), "platform:eks", "subnetIds", "'sn-1'")
-    cfg = read_public_config(config(eks={**eks, "mode": "existing"}), "us-east-1")
+    cfg = read_public_config(config(eks={**existing, "mode": "existing"}), "us-east-1")
     assert cfg.eks.mode is ClusterMode.EXISTING and not cfg.eks.system_nodes.enabled
 
 

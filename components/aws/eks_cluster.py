@@ -17,9 +17,12 @@ lists the member's objects under the member's name):
   role force replacement, and a fixed name would make Pulumi's create-before-delete collide with the old group
   (node group names are unique per cluster, so the prefix needs no cluster name);
 - for a created cluster, one EKS access entry per `admin_role_arns` ARN (a deploy or CI role) with
-  `AmazonEKSClusterAdminPolicy` associated at cluster scope. The identity that creates the cluster already is
-  admin (`bootstrap_cluster_creator_admin_permissions`); listing it again fails with "access entry already
-  exists";
+  `AmazonEKSClusterAdminPolicy` associated at cluster scope. The identity that creates the cluster gets no admin
+  of its own (`bootstrap_cluster_creator_admin_permissions` false): whoever runs `pulumi up` must be one of
+  `admin_role_arns` (the Kubernetes provider waits for those entries);
+- for a created cluster, the `vpc-cni` add-on with `enableNetworkPolicy`, so NetworkPolicies are enforced;
+- both node groups start from a launch template with IMDSv2 required and hop limit 1
+  (components/aws/launch_template.py);
 - `provider`: a `kubernetes.Provider` whose kubeconfig (a secret Output) authenticates with `aws eks get-token`;
   it waits for the system node group, so nothing is installed before there are nodes to run it.
 
@@ -27,8 +30,8 @@ Behaviour: the API endpoint is private only unless `endpoint_public_access` (the
 With the private endpoint only, `pulumi up` (whose Kubernetes provider talks to the API server: add-ons, KServe,
 the Karmada agent) must run where the endpoint resolves and routes: inside the VPC, or a network joined to it
 (peering, Transit Gateway, VPN, Direct Connect) with the VPC's DNS; elsewhere it times out on the first Kubernetes
-resource. Access entries (`API` authentication mode) with the identity running Pulumi, and `admin_role_arns`, as
-cluster admin; control-plane api, audit and authenticator logs on. Every policy document is built from Python
+resource. Access entries (`API` authentication mode): `admin_role_arns` as cluster admin, and nobody
+else; control-plane api, audit and authenticator logs on. Every policy document is built from Python
 dicts (`json.dumps`), never by string templating, so values computed by AWS stay Outputs until they are known.
 """
 from __future__ import annotations
@@ -43,6 +46,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.aws.launch_template import node_group_launch_template, node_launch_template
 from components.options import child_options
 from components.versions import EKS_KUBERNETES_VERSION
 
@@ -55,6 +59,9 @@ AUTOSCALER_NAMESPACE = "kube-system"
 AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
 SYSTEM_AMI_TYPE = "AL2023_x86_64_STANDARD"
 SYSTEM_NODE_LABEL = "inference-platform.io/node-role"
+SYSTEM_NODE_ROLE = "system"
+SYSTEM_DISK_GIB = 50
+VPC_CNI_CONFIGURATION = {"enableNetworkPolicy": "true"}
 # Read-only calls the autoscaler makes; AWS offers no resource-level permissions for them.
 AUTOSCALER_DESCRIBE_ACTIONS = (
     "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances",
@@ -213,8 +220,11 @@ class InferenceEksCluster(pulumi.ComponentResource):
                     endpoint_private_access=args.endpoint_private_access,
                     endpoint_public_access=args.endpoint_public_access,
                     public_access_cidrs=list(args.public_access_cidrs) if args.endpoint_public_access else None),
+                # No invisible admin: the identity that creates the cluster gets no access entry of its own;
+                # cluster admins are exactly `admin_role_arns` (pulumi-aws 7.51.1 `eks/_inputs.py`
+                # ClusterAccessConfigArgs: the default is true). Changing it on an existing cluster replaces it.
                 access_config=aws.eks.ClusterAccessConfigArgs(authentication_mode="API",
-                                                              bootstrap_cluster_creator_admin_permissions=True),
+                                                              bootstrap_cluster_creator_admin_permissions=False),
                 enabled_cluster_log_types=["api", "audit", "authenticator"],
                 tags=tags,
                 opts=child_options(self, opts, *cluster_attachments),
@@ -222,6 +232,18 @@ class InferenceEksCluster(pulumi.ComponentResource):
         else:
             self.cluster_role = None
             self.cluster = aws.eks.Cluster.get(f"{name}-cluster", id=args.cluster_name, opts=child)
+
+        # NetworkPolicies are enforced on EKS only when the VPC CNI's network policy agent is on: the `vpc-cni`
+        # add-on's `enableNetworkPolicy` (aws/amazon-vpc-cni-k8s v1.23.0 `charts/aws-vpc-cni/values.yaml`
+        # `enableNetworkPolicy: "false"`, passed to aws-node as `--enable-network-policy`). Only for a created
+        # cluster: an adopted cluster's add-ons belong to whoever made it (README: turn it on there).
+        self.vpc_cni = None
+        if args.create:
+            self.vpc_cni = aws.eks.Addon(
+                f"{name}-vpc-cni", cluster_name=self.cluster.name, addon_name="vpc-cni",
+                configuration_values=json.dumps(VPC_CNI_CONFIGURATION),
+                resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
+                tags=tags, opts=child)
 
         # The configured name, carrying a dependency on the cluster: node groups built from it wait for the cluster.
         self.name = self.cluster.arn.apply(lambda _: args.cluster_name)
@@ -264,6 +286,8 @@ class InferenceEksCluster(pulumi.ComponentResource):
         self.system_node_group = None
         if args.system_node_group is not None:
             sys_args = args.system_node_group
+            self.system_launch_template = node_launch_template(f"{name}-system-launch-template",
+                                                               disk_size_gib=SYSTEM_DISK_GIB, tags=tags, opts=child)
             self.system_node_group = aws.eks.NodeGroup(
                 f"{name}-system-nodegroup",
                 cluster_name=self.name,
@@ -273,7 +297,8 @@ class InferenceEksCluster(pulumi.ComponentResource):
                 capacity_type="ON_DEMAND",
                 ami_type=SYSTEM_AMI_TYPE,
                 instance_types=list(sys_args.instance_types),
-                labels={SYSTEM_NODE_LABEL: "system"},
+                launch_template=node_group_launch_template(self.system_launch_template),
+                labels={SYSTEM_NODE_LABEL: SYSTEM_NODE_ROLE},
                 scaling_config=aws.eks.NodeGroupScalingConfigArgs(
                     min_size=sys_args.min_size, max_size=sys_args.max_size, desired_size=sys_args.min_size),
                 update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
@@ -300,7 +325,7 @@ class InferenceEksCluster(pulumi.ComponentResource):
             # Nothing is installed before there are nodes to run it (Helm waits for readiness), nor before the
             # admin roles (possibly the one running this) have their access.
             opts=child_options(self, opts, *([self.system_node_group] if self.system_node_group else []),
-                               *self.admin_access),
+                               *self.admin_access, *([self.vpc_cni] if self.vpc_cni else [])),
         )
         self.register_outputs({"name": self.name, "endpoint": self.endpoint, "oidcProviderArn": self.oidc_provider_arn,
                                "nodeRoleArn": self.node_role_arn, "autoscalerRoleArn": self.autoscaler_role_arn})

@@ -30,6 +30,8 @@ Behaviour:
   autoscaler discovers ASGs by tag, its IAM policy covers `nodegroup/<cluster>/*/*`, the ASG tags are set on the ASG
   the node group reports, and the expander's priorities match `asg_name_pattern(node_group_name)`. The group's
   `node_group_name` is therefore at most 36 characters (37 with the dash: the provider's limit for a prefix).
+- Nodes start from a launch template (components/aws/launch_template.py) that requires IMDSv2 with a hop limit
+  of 1, so pods cannot use the node role's credentials; the root volume (`disk_size_gib`) is set there.
 - AMI: `AL2023_x86_64_NVIDIA` (Amazon Linux 2023 with the NVIDIA driver and container toolkit; the device plugin
   comes from the cluster add-ons). The desired size belongs to the cluster autoscaler once the group exists:
   Pulumi sets it at creation and ignores it afterwards.
@@ -44,6 +46,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.instance_types import INSTANCE_TABLE, known_types
+from components.aws.launch_template import node_group_launch_template, node_launch_template
 from components.options import child_options
 from components.scheduling import (CAPACITY_LABEL, EKS_CAPACITY_LABEL, GPU_RESOURCE, GPU_TYPE_LABEL, CapacityType,
                                    gpu_taint, spot_taint)
@@ -248,6 +251,10 @@ class GpuNodeGroup(pulumi.ComponentResource):
         self.node_group_name_prefix = f"{self.node_group_name}-"
         self.min_size, self.max_size = args.min_size, args.max_size
 
+        # IMDSv2 only, hop limit 1, and the root volume (components/aws/launch_template.py): model code in pods
+        # cannot reach the node role's credentials.
+        self.launch_template = node_launch_template(f"{name}-launch-template", disk_size_gib=args.disk_size_gib,
+                                                    tags=args.tags, opts=child_options(self, opts))
         self.node_group = aws.eks.NodeGroup(
             f"{name}-nodegroup",
             cluster_name=args.cluster_name,
@@ -258,7 +265,7 @@ class GpuNodeGroup(pulumi.ComponentResource):
             capacity_type=args.capacity.eks_value,
             ami_type=GPU_AMI_TYPE,
             instance_types=list(self.instance_types),
-            disk_size=args.disk_size_gib,
+            launch_template=node_group_launch_template(self.launch_template),
             labels=self.labels,
             taints=[eks_taint(t) for t in self.taints],
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(min_size=args.min_size, max_size=args.max_size,

@@ -11,27 +11,52 @@ Behaviour:
   as secret in state); nothing here formats them into a string early.
 - The chart and the agent image (registry, repository and tag) are pinned to the same Karmada release
   (`components.versions.KARMADA_CHART`, `KARMADA_IMAGES`); in agent mode the chart runs no other image.
+- The agent runs only on system nodes (`node_selector`, default `inference-platform.io/node-role: system`) and
+  never on a GPU node (required node affinity: no `inference-platform.io/gpu-type` label): its credentials
+  must not share a node with model code. (chart karmada-io/karmada v1.18.2
+  `charts/karmada/templates/karmada-agent.yaml` reads `agent.nodeSelector`, `agent.affinity`,
+  `agent.podAnnotations`.)
+- The pod template carries a SHA-256 of the CA and client certificate (`agent.podAnnotations`): the chart keeps
+  them in the Secret `karmada-agent-kubeconfig` that the Deployment mounts, and a changed Secret alone does not
+  restart the pod; a changed annotation does, so a renewed certificate reaches the running agent.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+import hashlib
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.aws.eks_cluster import SYSTEM_NODE_LABEL, SYSTEM_NODE_ROLE
 from components.options import child_options
+from components.scheduling import GPU_TYPE_LABEL
 from components.versions import KARMADA_CHART, KARMADA_IMAGES
 
 AGENT_NAMESPACE = "karmada-system"
 RELEASE_TIMEOUT_S = 600
 AGENT_IMAGE = KARMADA_IMAGES["agent"]
+SYSTEM_NODE_SELECTOR = {SYSTEM_NODE_LABEL: SYSTEM_NODE_ROLE}
+CREDENTIALS_CHECKSUM = "inference-platform.io/credentials-sha256"
+# Never on a node that runs model code: every GPU node of the platform carries the GPU type label.
+NOT_ON_GPU_NODES = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+    {"matchExpressions": [{"key": GPU_TYPE_LABEL, "operator": "DoesNotExist"}]}]}}}
+
+
+def credentials_checksum(ca_crt: str, crt: str) -> str:
+    """SHA-256 over the CA and client certificates (public material; the key changes with the certificate)."""
+    return hashlib.sha256(f"{ca_crt}\n{crt}".encode()).hexdigest()
 
 
 def agent_values(cluster_name: pulumi.Input[str], cluster_endpoint: pulumi.Input[str],
                  karmada_server: pulumi.Input[str], ca_crt: pulumi.Input[str], crt: pulumi.Input[str],
-                 key: pulumi.Input[str]) -> dict:
+                 key: pulumi.Input[str], node_selector: Optional[Mapping[str, str]] = None) -> dict:
     """The chart's values for agent mode (keys as in karmada-io/karmada `charts/karmada/values.yaml`)."""
+    checksum = pulumi.Output.all(ca_crt, crt).apply(lambda v: credentials_checksum(v[0], v[1])) \
+        if isinstance(ca_crt, pulumi.Output) or isinstance(crt, pulumi.Output) else credentials_checksum(ca_crt, crt)
+    placement = {"nodeSelector": dict(SYSTEM_NODE_SELECTOR if node_selector is None else node_selector),
+                 "affinity": NOT_ON_GPU_NODES, "podAnnotations": {CREDENTIALS_CHECKSUM: checksum}}
     return {
         "installMode": "agent",
         "agent": {
@@ -42,6 +67,7 @@ def agent_values(cluster_name: pulumi.Input[str], cluster_endpoint: pulumi.Input
                       "pullPolicy": "IfNotPresent"},
             "replicaCount": 1,
             "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
+            **placement,
         },
     }
 
@@ -50,7 +76,9 @@ def agent_values(cluster_name: pulumi.Input[str], cluster_endpoint: pulumi.Input
 class KarmadaAgentArgs:
     """This member as Karmada will know it (`cluster_name`, its own API endpoint `cluster_endpoint`, informational in
     Pull mode), the Karmada API server to dial (`karmada_server`, https://), the Karmada CA (`ca_crt`) and the
-    member's client certificate and key (`crt`, `key`), all PEM. Pass credentials as secret Outputs."""
+    member's client certificate and key (`crt`, `key`), all PEM. Pass credentials as secret Outputs.
+    `node_selector`: the nodes the agent may run on (default: the system node group's label; `{}` for a cluster
+    without one: then only the GPU exclusion holds)."""
 
     cluster_name: pulumi.Input[str]
     cluster_endpoint: pulumi.Input[str]
@@ -58,6 +86,7 @@ class KarmadaAgentArgs:
     ca_crt: pulumi.Input[str]
     crt: pulumi.Input[str]
     key: pulumi.Input[str]
+    node_selector: Mapping[str, str] = field(default_factory=lambda: dict(SYSTEM_NODE_SELECTOR))
 
 
 class KarmadaAgent(pulumi.ComponentResource):
@@ -81,7 +110,7 @@ class KarmadaAgent(pulumi.ComponentResource):
             namespace=AGENT_NAMESPACE,
             values=agent_values(args.cluster_name, args.cluster_endpoint, args.karmada_server,
                                 pulumi.Output.secret(args.ca_crt), pulumi.Output.secret(args.crt),
-                                pulumi.Output.secret(args.key)),
+                                pulumi.Output.secret(args.key), args.node_selector),
             timeout=RELEASE_TIMEOUT_S,
             opts=child_options(self, opts, self.namespace),
             **KARMADA_CHART.release_source(),

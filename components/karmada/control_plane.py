@@ -17,10 +17,26 @@ Behaviour:
   `127.0.0.1`), plus the host of `api_endpoint` and `extra_sans`. Its key is RSA: the API server also signs
   service-account tokens with it.
 - Owning the CA is what lets the stack mint a client certificate for each Pull agent: CN
-  `system:karmada:agent:<member>`, O `system:karmada:agents`, the identity `karmadactl register` obtains through
-  its CSR, bound to the same narrow per-cluster roles `register` creates (the chart grants agents nothing).
-  Certificates are re-issued by `pulumi up` within `renew_before_hours` of expiry; the public stack then re-reads
-  them. The agent's own CSR-based rotation is not used.
+  `system:karmada:agent:<member>:<generation>`, O `system:karmada:agents`, bound to narrow per-cluster roles like
+  those `karmadactl register` creates, without any CSR right. Agents cannot renew themselves: the controller
+  manager's `agentcsrapproving` controller is off (`controllerManager.controllers: "*,-agentcsrapproving"`), and
+  the agent's role has no `certificatesigningrequests` rule (the chart binds
+  `certificatesigningrequests/selfclusteragent` to the group `system:karmada:agents`, which the approver would
+  honour: karmada-io/karmada v1.18.2 `charts/karmada/templates/_karmada_bootstrap_token_configuration.tpl`,
+  `pkg/controllers/certificate/approver/agent_csr_approving.go`).
+- Agent credentials change only with their generation (`agent_generations`, default 1): a new generation is a new
+  key (the key, request and certificate are new resources named `agent-<member>-g<generation>`), a new identity,
+  and RBAC that names only the new identity. Bumping it is both the renewal and the revocation: the old
+  certificate still authenticates until it expires (Kubernetes has no revocation list), but as a user no binding
+  names. Agent certificates have no early renewal, so `pulumi up` never re-signs an old key.
+- The internal etcd trusts the Karmada CA for clients (chart `templates/etcd.yaml` `--trusted-ca-file=
+  .../server-ca.crt`, which `templates/karmada-cert.yaml` fills from `certs.custom.caCrt`), so every
+  certificate this CA signs, an agent's too, would be an etcd client if it reached etcd. The chart offers no
+  separate etcd client CA short of `etcd.mode: external`; components/security/karmada_network.py admits only the
+  two API servers to etcd.
+- Every component pod carries a SHA-256 of the certificates it mounts (`<component>.podAnnotations`): renewed
+  certificates roll the pods (etcd, whose template reads no podAnnotations, restarts by hand). `certificate_expiry`
+  gives each certificate's expiry date for the stack to export.
 - The stack talks to the Karmada API server as CN `inference-platform:pulumi` in `system:masters`, through a
   kubeconfig built from the certificates: a secret Output from end to end. Its server is `api_endpoint`, which
   must be reachable from wherever `pulumi up` runs (the default, the in-cluster Service name, is reachable only
@@ -44,6 +60,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import ipaddress
 import json
 from dataclasses import dataclass, field
@@ -69,6 +86,13 @@ KARMADA_SYSTEM_LABEL = "karmada.io/system"
 # The client-certificate identity Karmada's pull agents carry (karmadactl register, pkg/util agent RBAC).
 AGENT_USER_PREFIX = "system:karmada:agent:"
 AGENT_GROUP = "system:karmada:agents"
+# karmada-io/karmada v1.18.2 cmd/controller-manager/app/controllermanager.go registers the CSR approver as
+# `agentcsrapproving`; pkg/controllers/context/context.go: "*" keeps the defaults, "-name" turns one off.
+CONTROLLERS = "*,-agentcsrapproving"
+CERT_CHECKSUM_ANNOTATION = "inference-platform.io/certificates-sha256"
+# Components whose pod template reads `<component>.podAnnotations` (chart values.yaml, v1.18.2).
+ANNOTATED_COMPONENTS = ("apiServer", "aggregatedApiServer", "controllerManager", "scheduler", "webhook",
+                        "metricsAdapter", "kubeControllerManager")
 ADMIN_COMMON_NAME = "inference-platform:pulumi"
 MASTERS_GROUP = "system:masters"
 FRONT_PROXY_CLIENT = "front-proxy-client"  # the chart's --requestheader-allowed-names
@@ -107,7 +131,9 @@ class KarmadaControlPlaneArgs:
     agents dial in `api_endpoint` or `extra_sans`). etcd keeps its data on a PersistentVolumeClaim of
     `etcd_storage_size` in `etcd_storage_class` (None: the cluster's default StorageClass). Certificates: CAs valid
     `ca_validity_hours` (10 years), leaf certificates `cert_validity_hours` (1 year), renewed by `pulumi up`
-    within `renew_before_hours` (30 days) of expiry. `values` is merged over the computed chart values.
+    within `renew_before_hours` (30 days) of expiry, except Pull agents' certificates, which change only with
+    their `agent_generations` entry (default 1; bump it to renew or revoke). `values` is merged over the computed
+    chart values.
     """
 
     api_endpoint: pulumi.Input[str] = DEFAULT_API_ENDPOINT
@@ -123,6 +149,7 @@ class KarmadaControlPlaneArgs:
     etcd_storage_size: str = "5Gi"
     image_registry: Optional[str] = None
     pull_members: tuple[str, ...] = ()
+    agent_generations: Mapping[str, int] = field(default_factory=dict)
     ca_validity_hours: int = 10 * 365 * 24
     cert_validity_hours: int = 365 * 24
     renew_before_hours: int = 30 * 24
@@ -146,6 +173,25 @@ class KarmadaControlPlaneArgs:
                              "API server")
         if self.apiserver_replicas < 1:
             raise ValueError("apiserver_replicas must be at least 1")
+        unknown = sorted(set(self.agent_generations) - set(self.pull_members))
+        if unknown:
+            raise ValueError(f"agent_generations: got {unknown!r}, expected only pull_members")
+        bad = {m: g for m, g in self.agent_generations.items() if not isinstance(g, int) or g < 1}
+        if bad:
+            raise ValueError(f"agent_generations: got {bad!r}, expected integers >= 1")
+
+    def agent_generation(self, member: str) -> int:
+        return self.agent_generations.get(member, 1)
+
+
+def agent_credentials_output(member: str) -> str:
+    """The private stack's output holding one member's agent credentials ({crt, key}, secret)."""
+    return f"karmadaAgentCredentials-{member}"
+
+
+def agent_identity(member: str, generation: int) -> str:
+    """The user name (certificate CN) of `member`'s agent at `generation`."""
+    return f"{AGENT_USER_PREFIX}{member}:{generation}"
 
 
 def api_endpoint_problem(endpoint: object, release: str = DEFAULT_RELEASE,
@@ -224,11 +270,22 @@ def kubeconfig(server: str, ca_pem: str, cert_pem: str, key_pem: str, user: str 
     })
 
 
-def agent_rbac(member: str) -> list[dict]:
-    """The RBAC `karmadactl register` creates on the Karmada API server for a Pull member's agent (Karmada
-    v1.18 `GenerateAgentRBACResources`): its own Cluster object and status, its cluster Secret in
-    `karmada-cluster`, the Works in its execution space, plus leases, events and reads it needs."""
-    user = {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": AGENT_USER_PREFIX + member}
+def agent_rbac(member: str, generation: int = 1) -> list[dict]:
+    """The RBAC `karmadactl register` creates on the Karmada API server for a Pull member's agent
+    (karmada-io/karmada v1.18.2 `pkg/karmadactl/register/register.go` `GenerateClusterRole` and friends), for the identity of `generation` only: its own Cluster object and
+    status, its cluster Secret in `karmada-cluster`, the Works in its execution space, plus leases, events and
+    reads it needs. No CertificateSigningRequest rights: agents cannot renew themselves.
+
+    `create` on clusters stays: the agent registers its Cluster itself, and a Cluster made beforehand by this
+    stack would be refused by the agent (v1.18.2 `pkg/util/cluster.go` `Validate`: a Cluster of the same name
+    whose `spec.id` is not the member's kube-system namespace UID makes registration fail), and RBAC cannot
+    restrict `create` by name. Nor can an admission policy: Cluster objects are served by
+    karmada-aggregated-apiserver, which runs no admission chain (`cmd/aggregated-apiserver/app/options/
+    options.go` builds its config without admission options). What keeps a forged Push Cluster from harvesting
+    a token is therefore on the Karmada side: the controllers' egress reaches only the declared members
+    (components/security/karmada_network.py), and the Push member's token reads no Secrets
+    (components/karmada/member.py)."""
+    user = {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": agent_identity(member, generation)}
     base = f"system:karmada:{member}:agent"
     es = EXECUTION_SPACE_PREFIX + member
     cluster_role = {
@@ -244,8 +301,6 @@ def agent_rbac(member: str) -> list[dict]:
              "verbs": ["get", "list", "watch"]},
             {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get"]},
             {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["get", "create", "update"]},
-            {"apiGroups": ["certificates.k8s.io"], "resources": ["certificatesigningrequests"],
-             "verbs": ["get", "create"]},
             {"apiGroups": [""], "resources": ["services"], "verbs": ["list", "watch"]},
             {"apiGroups": [""], "resources": ["events"], "verbs": ["patch", "create", "update"]},
         ],
@@ -395,9 +450,20 @@ class KarmadaControlPlane(pulumi.ComponentResource):
         self._agents: dict[str, _Certificate] = {}
         self.agent_rbac: dict[str, list[pulumi.CustomResource]] = {}
         for member in args.pull_members:
-            self._agents[member] = self._signed(f"agent-{member}", self.ca, common_name=AGENT_USER_PREFIX + member,
-                                                organization=AGENT_GROUP, uses=CLIENT_USES)
-            self.agent_rbac[member] = self._agent_rbac(member, on_karmada)
+            generation = args.agent_generation(member)
+            # A new generation is a new key, request and certificate (new resource names); never an early renewal
+            # that would re-sign the old key.
+            self._agents[member] = self._signed(f"agent-{member}-g{generation}", self.ca,
+                                                common_name=agent_identity(member, generation),
+                                                organization=AGENT_GROUP, uses=CLIENT_USES, early_renewal_hours=0)
+            self.agent_rbac[member] = self._agent_rbac(member, generation, on_karmada)
+
+        # Expiry (RFC 3339) of every certificate the stack mints, for the stack to export and alert on.
+        leaves = {"ca": self.ca, "front-proxy-ca": self.front_proxy_ca, "server": self.server,
+                  "front-proxy-client": self.front_proxy_client, "admin": self.admin,
+                  **{f"agent-{m}": c for m, c in self._agents.items()}}
+        self.certificate_expiry = pulumi.Output.all(
+            **{part: c.cert.validity_end_time for part, c in leaves.items()})
 
         self.register_outputs({"apiEndpoint": self.api_endpoint, "caCertificate": self.ca_certificate,
                                "release": self.release.name})
@@ -422,11 +488,11 @@ class KarmadaControlPlane(pulumi.ComponentResource):
                            f"{sorted(self._agents) or 'none'}") from None
         return pulumi.Output.secret(cert.cert_pem), cert.key_pem
 
-    def all_agent_credentials(self) -> pulumi.Output[dict]:
-        """{member: {"crt": PEM, "key": PEM}} for every Pull member, one secret Output (the shape the public
-        stacks read from the private stack's `karmadaAgentCredentials` export)."""
-        return pulumi.Output.secret({member: {"crt": cert.cert_pem, "key": cert.key_pem}
-                                     for member, cert in self._agents.items()})
+    def member_agent_credentials(self, member_name: str) -> pulumi.Output[dict]:
+        """{"crt": PEM, "key": PEM} of one Pull member, one secret Output (the private stack exports it per member
+        as `karmadaAgentCredentials-<member>`, so no export carries two members' keys)."""
+        cert, key = self.agent_credentials(member_name)
+        return pulumi.Output.secret({"crt": cert, "key": key})
 
     # -- children -------------------------------------------------------------------------------------------
 
@@ -448,7 +514,8 @@ class KarmadaControlPlane(pulumi.ComponentResource):
         return _Certificate(key, cert)
 
     def _signed(self, part: str, ca: _Certificate, *, common_name: str, uses: list[str],
-                organization: Optional[str] = None, dns_names=None, ip_addresses=None) -> _Certificate:
+                organization: Optional[str] = None, dns_names=None, ip_addresses=None,
+                early_renewal_hours: Optional[int] = None) -> _Certificate:
         key = self._key(part)
         request = tls.CertRequest(
             f"{self._name}-{part}-csr",
@@ -463,7 +530,7 @@ class KarmadaControlPlane(pulumi.ComponentResource):
             ca_cert_pem=pulumi.Output.secret(ca.cert_pem),  # not sensitive, but kept out of the render like the CA
             ca_private_key_pem=ca.key_pem,
             validity_period_hours=self._args.cert_validity_hours,
-            early_renewal_hours=self._args.renew_before_hours,
+            early_renewal_hours=self._args.renew_before_hours if early_renewal_hours is None else early_renewal_hours,
             allowed_uses=uses,
             opts=pulumi.ResourceOptions(parent=self))
         return _Certificate(key, cert)
@@ -484,11 +551,17 @@ class KarmadaControlPlane(pulumi.ComponentResource):
             }},
             "apiServer": {"replicaCount": args.apiserver_replicas,
                           "serviceType": chart_service_type(args.service_type)},
-            "controllerManager": {"featureGates": {"PropagateDeps": True}},
+            "controllerManager": {"featureGates": {"PropagateDeps": True}, "controllers": CONTROLLERS},
         }
         if args.node_port is not None:
             values["apiServer"]["nodePort"] = args.node_port
         values = _deep_merge(values, image_values(HOST_IMAGE_PATHS))
+        # Renewed certificates roll every component that mounts them (the chart's Secrets change, the pods would
+        # not): a checksum of the public certificates in each pod template.
+        checksum = pulumi.Output.all(self.ca.cert_pem, self.server.cert_pem, self.front_proxy_ca.cert_pem,
+                                     self.front_proxy_client.cert_pem).apply(certificates_checksum)
+        for component in ANNOTATED_COMPONENTS:
+            values.setdefault(component, {})["podAnnotations"] = {CERT_CHECKSUM_ANNOTATION: checksum}
         # Requests and limits for every control-plane pod (the chart sets none, or requests only).
         for component, resources in COMPONENT_RESOURCES.items():
             values.setdefault(component, {})["resources"] = resources
@@ -500,10 +573,11 @@ class KarmadaControlPlane(pulumi.ComponentResource):
             values["global"] = {"imageRegistry": args.image_registry}
         return _deep_merge(values, args.values)
 
-    def _agent_rbac(self, member: str, on_karmada: pulumi.ResourceOptions) -> list[pulumi.CustomResource]:
+    def _agent_rbac(self, member: str, generation: int,
+                    on_karmada: pulumi.ResourceOptions) -> list[pulumi.CustomResource]:
         created: list[pulumi.CustomResource] = []
         execution_space = None
-        for obj in agent_rbac(member):
+        for obj in agent_rbac(member, generation):
             kind, meta = obj["kind"], obj["metadata"]
             suffix = "-" + meta["name"].rsplit("-", 1)[-1] if kind in ("Role", "RoleBinding") else ""
             part = f"{self._name}-agent-{member}-{kind.lower()}{suffix}"
@@ -523,6 +597,11 @@ class KarmadaControlPlane(pulumi.ComponentResource):
                 created.append(k8s.rbac.v1.RoleBinding(part, metadata=meta, subjects=obj["subjects"],
                                                        role_ref=obj["roleRef"], opts=opts))
         return created
+
+
+def certificates_checksum(pems: Sequence[str]) -> str:
+    """SHA-256 over certificates (public material: each changes whenever its key or validity does)."""
+    return hashlib.sha256("\n".join(pems).encode()).hexdigest()
 
 
 def _unique(items: list[str]) -> list[str]:

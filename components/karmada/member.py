@@ -9,12 +9,18 @@ Children (all named `<component name>-<part>`):
   `Cluster` object (cluster.karmada.io/v1alpha1, served by karmada-aggregated-apiserver: no CRD) with
   `syncMode: Push`.
 
-Permissions on the member (least privilege that still works): `karmadactl join` binds `*/*/*`. Karmada does need
-to read everything — the cluster-status controller summarises nodes and pods, and the execution and
-work-status controllers start informers for whatever kinds it propagates — so reads stay cluster-wide. Writes
-are limited to the kinds this platform propagates (`write_rules`: namespaces, the objects an InferenceService
-depends on, and every serving.kserve.io kind); propagating another kind means adding it there, or its Work
-reports Forbidden. Non-resource access is limited to health and discovery endpoints.
+Permissions on the member (least privilege that still works): `karmadactl join` binds `*/*/*`. This token is what
+a forged Cluster object would harvest (issue 13), so it reads and writes only what Karmada touches:
+- reads of nodes and pods, cluster-wide (the cluster-status controller's informers: karmada-io/karmada v1.18.2
+  `pkg/controllers/status/cluster_status_controller.go` `nodeGVR`, `podGVR`), and of namespaces;
+- reads and writes of the kinds the platform propagates (`write_rules`), cluster-wide: the work-status
+  controller's informers watch every namespace (`pkg/util/fedinformer/genericmanager/single-cluster-manager.go`
+  `NewDynamicSharedInformerFactory`), so a namespaced grant would not do;
+- no Secrets at all: a cluster-wide Secret read would hand over every credential on the cluster (Karmada's CA
+  key included). The platform propagates no Secret (model pods read the S3 keys from a Secret each cluster's
+  owner creates); a policy that propagated one would see its Work fail with Forbidden.
+Propagating another kind means adding it to `write_rules`. Non-resource access is limited to health and discovery
+endpoints.
 
 The token is read back from the created Secret (pulumi-kubernetes waits until the token controller fills a
 `kubernetes.io/service-account-token` Secret) and stays a secret Output.
@@ -47,12 +53,15 @@ class WriteRule:
 
 
 # What the platform propagates: Namespaces (Karmada syncs them to every member), the dependencies of an
-# InferenceService (per the interpreter's GetDependencies: ServiceAccounts, Secrets, ConfigMaps, PVCs), Services,
-# and every KServe kind (InferenceService, ClusterServingRuntime, ...).
+# InferenceService (per the interpreter's GetDependencies: ServiceAccounts, ConfigMaps, PVCs; never Secrets, see
+# the module docstring), Services, and every KServe kind (InferenceService, ClusterServingRuntime, ...).
 DEFAULT_WRITE_RULES: tuple[WriteRule, ...] = (
-    WriteRule("", ("namespaces", "serviceaccounts", "secrets", "configmaps", "persistentvolumeclaims", "services")),
+    WriteRule("", ("namespaces", "serviceaccounts", "configmaps", "persistentvolumeclaims", "services")),
     WriteRule("serving.kserve.io", ("*",)),
 )
+# What the cluster-status controller reads besides the propagated kinds.
+STATUS_READS: tuple[WriteRule, ...] = (WriteRule("", ("nodes", "pods", "namespaces")),)
+FORBIDDEN_RESOURCES = frozenset({"secrets", "*"})
 # The cluster-status controller probes /readyz then /healthz; discovery reads /api and /apis.
 NON_RESOURCE_URLS = ("/readyz", "/healthz", "/livez", "/version", "/api", "/api/*", "/apis", "/apis/*")
 
@@ -79,6 +88,10 @@ class PushMemberArgs:
             raise ValueError(f"api_endpoint: got {self.api_endpoint!r}, expected an https:// URL")
         if not self.write_rules:
             raise ValueError("write_rules: Karmada needs to write at least the kinds it propagates")
+        core = [r for rule in self.write_rules if rule.api_group in ("", "*") for r in rule.resources]
+        if FORBIDDEN_RESOURCES & set(core):
+            raise ValueError(f"write_rules: got core resources {core!r}, expected no 'secrets' (or '*'): this "
+                             "token would read every Secret on the member")
 
 
 def member_rbac(cluster: str, namespace: str, write_rules: Sequence[WriteRule]) -> tuple[dict, dict, dict]:
@@ -87,8 +100,9 @@ def member_rbac(cluster: str, namespace: str, write_rules: Sequence[WriteRule]) 
     role_name = f"karmada-controller-manager:{sa_name}"
     service_account = {"apiVersion": "v1", "kind": "ServiceAccount",
                        "metadata": {"name": sa_name, "namespace": namespace}}
-    rules = [{"apiGroups": ["*"], "resources": ["*"], "verbs": list(READ_VERBS)}]
-    rules += [{"apiGroups": [r.api_group], "resources": list(r.resources), "verbs": list(WRITE_VERBS)}
+    rules = [{"apiGroups": [r.api_group], "resources": list(r.resources), "verbs": list(READ_VERBS)}
+             for r in STATUS_READS]
+    rules += [{"apiGroups": [r.api_group], "resources": list(r.resources), "verbs": READ_VERBS + WRITE_VERBS}
               for r in write_rules]
     rules.append({"nonResourceURLs": list(NON_RESOURCE_URLS), "verbs": ["get"]})
     role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": role_name},

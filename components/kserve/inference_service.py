@@ -4,6 +4,9 @@ Builders return the plain (camelCase) custom resources; `InferenceServiceModel` 
 `ModelDeployment`. Clients keep calling `http://<model>.<namespace>.svc.cluster.local/predictions/<model>`.
 
 Behaviour (mode = the deployment's KServe mode, always written to `serving.kserve.io/deploymentMode`):
+- TorchServe's `config.properties` is the platform's, not the artifact's: a ConfigMap
+  `<model>-serving-config-<checksum>` rendered from the declaration (as in Phase 1), mounted by the runtime from
+  the predictor's volume `torchserve-config`; a changed config changes the name, hence the predictor (rollout).
 - The InferenceService `<model>` runs the model's artifact with the platform runtime for its server
   (`platform-torchserve`, its GPU build for GPU models, or `platform-triton`), the declaration's resources, GPU node
   selector and tolerations, and the secure pod defaults of components/pod.py. Its labels mark it
@@ -57,6 +60,7 @@ Known limits (also in the report to the stack owner):
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
@@ -65,11 +69,11 @@ import pulumi_kubernetes as k8s
 
 from components import pod
 from components.options import child_options
-from components.kserve.runtimes import (CONTAINER_NAME, TORCHSERVE_GPU_RUNTIME, TORCHSERVE_RUNTIME,
+from components.kserve.runtimes import (CONFIG_VOLUME, CONTAINER_NAME, TORCHSERVE_GPU_RUNTIME, TORCHSERVE_RUNTIME,
                                         TRITON_HTTP_PORT, TRITON_RUNTIME)
 from components.torchserve.model import CPU_TARGET_PERCENT, SERVICE_PORT
 from models.spec import ABTest, Canary, Mirror, Model, Runtime
-from models.torchserve_config import INFERENCE_PORT
+from models.torchserve_config import INFERENCE_PORT, config_properties, serving_config_map_name
 from models.deployment import DeploymentMode, ModelDeployment
 
 ISVC_API = "serving.kserve.io/v1beta1"
@@ -89,6 +93,20 @@ COMPONENT = "inference-service"
 CANARY_NAME = "candidate"
 KNATIVE_LOCAL_GATEWAY = "knative-serving/knative-local-gateway"
 KNATIVE_LOCAL_GATEWAY_HOST = "knative-local-gateway.istio-system.svc.cluster.local"
+
+
+def serving_config_name(model: Model) -> str:
+    """`<model>-serving-config-<first 10 hex of the SHA-256 of config.properties>`."""
+    digest = hashlib.sha256(config_properties(model).encode()).hexdigest()[:10]
+    return f"{serving_config_map_name(model)}-{digest}"
+
+
+def serving_config_map(dep: ModelDeployment, namespace: str) -> dict:
+    """The ConfigMap with TorchServe's `config.properties` for `dep`'s model (the platform's, in every phase)."""
+    return {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": serving_config_name(dep.model), "namespace": namespace,
+                         "labels": pod.model_labels(dep.model, "serving-config")},
+            "data": {"config.properties": config_properties(dep.model)}}
 
 
 @dataclass(frozen=True)
@@ -156,6 +174,10 @@ def predictor(dep: ModelDeployment, storage_uri: str, *, mode: Optional[Deployme
         spec["nodeSelector"] = pod.node_selector(model)
     if pod.tolerations(model):
         spec["tolerations"] = pod.tolerations(model)
+    if dep.runtime is not Runtime.TRITON:
+        # The platform's config.properties (the runtime mounts this volume; the artifact's copy is never read).
+        # Its name carries its checksum, so a changed config is a changed predictor: a new revision / rollout.
+        spec["volumes"] = [{"name": CONFIG_VOLUME, "configMap": {"name": serving_config_name(model)}}]
     spec["model"] = {
         "modelFormat": {"name": model.framework.value},
         "runtime": runtime_name(dep),
@@ -409,7 +431,15 @@ class InferenceServiceModel(pulumi.ComponentResource):
                 metadata=obj.apply(lambda o: o["metadata"]), spec=obj.apply(lambda o: o["spec"]), opts=options)
 
         self.variants: dict[str, k8s.apiextensions.CustomResource] = {}
-        self.graph = self.mirror = self.service = self.header_route = None
+        self.graph = self.mirror = self.service = self.header_route = self.config_map = None
+        if dep.runtime is not Runtime.TRITON:
+            config = ns.apply(lambda n: serving_config_map(dep, n))
+            self.config_map = k8s.core.v1.ConfigMap(
+                f"{name}-serving-config", metadata=config.apply(lambda o: o["metadata"]),
+                data=config.apply(lambda o: o["data"]), opts=child_options(self, opts))
+            # No explicit ordering: a predictor pod whose ConfigMap is not there yet waits in ContainerCreating
+            # (the kubelet retries the mount), and Karmada propagates the ConfigMap as the InferenceService's
+            # dependency (interpreter GetDependencies: configMap volumes) whenever it appears.
         rollout = dep.model.rollout
         if isinstance(rollout, ABTest):
             for variant, uri in (("a", dep.model.storage_uri), ("b", rollout.b_uri)):

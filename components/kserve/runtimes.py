@@ -5,8 +5,9 @@ One builder per runtime returns the plain (camelCase) custom resource; `ClusterS
 Behaviour:
 - `platform-torchserve` is the default runtime for model format `pytorch` (autoSelect, priority 1). It runs the
   platform's standard TorchServe image exactly as Phase 1's Deployment does (same arguments, environment and
-  writable directories), except that `config.properties` comes from the artifact (`/mnt/models/config/`) instead
-  of a ConfigMap. `platform-torchserve-gpu` is the same with the GPU build; it is never auto-selected, the
+  writable directories, and `config.properties` from a platform-rendered ConfigMap mounted at `/etc/torchserve`:
+  each InferenceService supplies the volume `torchserve-config` (components/kserve/inference_service.py); the
+  artifact's own `config/` is never read, so the bucket cannot bind the management API or turn registration on). `platform-torchserve-gpu` is the same with the GPU build; it is never auto-selected, the
   InferenceService names it for GPU models.
 - `platform-triton` serves `/mnt/models` as a Triton model repository over HTTP 8080 and gRPC 9000 (protocols
   v2 and grpc-v2), with the arguments of KServe's own `kserve-tritonserver` runtime. It lists `pytorch` without
@@ -49,8 +50,10 @@ CONTAINER_NAME = "kserve-container"
 TRITON_HTTP_PORT = 8080
 TRITON_GRPC_PORT = 9000
 TRITON_METRICS_PORT = 8002
-# Same command line as Phase 1 (components/torchserve/model.py), config read from the artifact tree.
-TORCHSERVE_ARGS = tuple(torchserve_args(f"{MODELS_DIR}/config/config.properties"))
+# Same command line as Phase 1 (components/torchserve/model.py), config from the platform's ConfigMap.
+CONFIG_VOLUME = "torchserve-config"
+CONFIG_DIR = "/etc/torchserve"
+TORCHSERVE_ARGS = tuple(torchserve_args(f"{CONFIG_DIR}/config.properties"))
 TRITON_ARGS = ("tritonserver", f"--model-store={MODELS_DIR}", f"--grpc-port={TRITON_GRPC_PORT}",
                f"--http-port={TRITON_HTTP_PORT}", "--allow-grpc=true", "--allow-http=true")
 # Placeholder requests only: every InferenceService sets its model's own resources.
@@ -89,7 +92,8 @@ def torchserve_runtime(name: str = TORCHSERVE_RUNTIME, image: str = TORCHSERVE_I
         "readinessProbe": {**ping, "periodSeconds": 5, "failureThreshold": 3},
         "resources": DEFAULT_RESOURCES,
         "securityContext": pod.container_security_context(),
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, {"name": "logs", "mountPath": LOG_DIR}],
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, {"name": "logs", "mountPath": LOG_DIR},
+                         {"name": CONFIG_VOLUME, "mountPath": CONFIG_DIR, "readOnly": True}],
     }
     fmt = {"name": "pytorch", "autoSelect": auto_select}
     if auto_select:
