@@ -20,7 +20,8 @@ T4_SPOT = {"name": "t4-spot", "gpuType": "t4", "capacity": "spot", "maxSize": 2}
 def public_stack(groups=(A10G_SPOT, T4_SPOT, T4_ON_DEMAND), region="us-east-1", member="aws-use1"):
     """A member's own stack file (its config map), the one place its region and node groups are declared."""
     return {"aws:region": region, "platform:privateStack": "organization/inference-platform/private",
-            "platform:memberName": member, "platform:eks": {"subnetIds": ["subnet-0a1b2c3d4e5f60001"]},
+            "platform:memberName": member, "platform:eks": {"subnetIds": ["subnet-0a1b2c3d4e5f60001"],
+                                                                        "adminRoleArns": ["arn:aws:iam::123456789012:role/platform-deploy"]},
             "platform:gpuNodeGroups": [dict(g) for g in groups]}
 
 
