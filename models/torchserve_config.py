@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Optional
 
 from models.spec import Model
 
@@ -42,6 +43,44 @@ LOG_DIR = "/home/model-server/logs"
 # How the standard image runs TorchServe, in Phase 1 (config from a ConfigMap) and Phase 2 (config in the artifact).
 TORCHSERVE_ENV = {"LOG_LOCATION": LOG_DIR, "METRICS_LOCATION": LOG_DIR, "TEMP": "/tmp",
                   "JAVA_TOOL_OPTIONS": "-Djava.io.tmpdir=/tmp -XX:-UsePerfData"}
+
+
+# Readiness, run inside the serving container (exec probe), so the management API stays on loopback. TorchServe's
+# /ping does not say whether a model can answer: it is "Healthy" with no model registered and while every worker
+# crash-loops, until a worker has been recovering for maxRetryTimeoutInSec (5 min) (pytorch/serve v0.12.0
+# frontend/server/src/main/java/org/pytorch/serve/util/ApiUtils.java isModelHealthy, wlm/WorkerThread.java
+# isHealthy; measured: tests/test_torchserve_e2e.py). Ready here means what KServe's own TorchServe wrapper means
+# by it (pytorch/serve v0.12.0 kubernetes/kserve/kserve_wrapper/TorchserveModel.py load(): management
+# `GET /models/<name>`, a worker with status READY): every model named (or, with no name, every registered model,
+# at least one) has a READY worker. One line on stdout; exit 0 or 1. No `{{` in it: KServe renders a runtime's
+# container as a Go template (kserve v0.20.0 pkg/controller/v1beta1/inferenceservice/utils/utils.go
+# ReplacePlaceholders).
+_READY_CHECK = """\
+import json, sys, urllib.request
+base = sys.argv[1]
+def get(path):
+    with urllib.request.urlopen(base + path, timeout=2) as resp:
+        return json.load(resp)
+try:
+    names = sys.argv[2:] or [m["modelName"] for m in get("/models")["models"]]
+    not_ready = [n for n in names if not any(w["status"] == "READY" for w in get("/models/" + n)[0]["workers"])]
+except Exception as err:
+    print(f"not ready: {type(err).__name__}: {err}")
+    sys.exit(1)
+if not names or not_ready:
+    print("not ready: " + ("no model registered" if not names else "no READY worker for " + ", ".join(not_ready)))
+    sys.exit(1)
+print("ready: " + ", ".join(names))
+"""
+READY_TIMEOUT_S = 5  # the probe's timeoutSeconds: a Python start on a CPU-limited, busy pod, plus two requests
+
+
+def readiness_command(model_name: Optional[str] = None, management_port: int = MANAGEMENT_PORT,
+                      python: str = "python") -> list[str]:
+    """Exec-probe command: exits 0 only when `model_name` (or every registered model, at least one) has a READY
+    worker. `python` and the port are parameters only so tests can run the same command on loopback."""
+    return [python, "-c", _READY_CHECK, f"http://127.0.0.1:{management_port}",
+            *([model_name] if model_name else [])]
 
 
 def torchserve_args(config_path: str, model_store: str = MODEL_STORE) -> list[str]:

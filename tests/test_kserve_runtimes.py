@@ -44,7 +44,13 @@ def test_torchserve_runtime_runs_torchserve_like_phase_1_with_the_artifacts_conf
     assert c["env"] == phase1_container["env"]
     assert c["image"] == TORCHSERVE_IMAGE and c["name"] == "kserve-container"
     assert c["ports"] == [{"name": "http1", "containerPort": 8080, "protocol": "TCP"}]
-    assert c["readinessProbe"]["httpGet"] == {"path": "/ping", "port": 8080}
+    # Ready = the registered model has a READY worker (loopback management API, from inside the container); the
+    # same command as Phase 1's, without the model name: the runtime serves whichever model the artifact holds.
+    phase1_probe = phase1_container["readinessProbe"]
+    assert c["readinessProbe"] == {"exec": {"command": phase1_probe["exec"]["command"][:-1]}, "periodSeconds": 5,
+                                   "timeoutSeconds": 5, "failureThreshold": 3}
+    assert c["readinessProbe"]["exec"]["command"][3:] == ["http://127.0.0.1:8081"]
+    assert "{{" not in c["readinessProbe"]["exec"]["command"][2], "KServe renders the container as a Go template"
 
 
 def test_torchserve_is_the_default_for_pytorch_and_its_gpu_build_is_never_auto_selected():

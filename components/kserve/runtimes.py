@@ -35,8 +35,8 @@ from components.options import child_options
 
 from components import pod
 from components.versions import TORCHSERVE_GPU_IMAGE, TORCHSERVE_IMAGE, TRITON_IMAGE
-from models.torchserve_config import (INFERENCE_PORT, LOG_DIR, METRICS_PORT, MODEL_STORE, TORCHSERVE_ENV,
-                                      torchserve_args)
+from models.torchserve_config import (INFERENCE_PORT, LOG_DIR, METRICS_PORT, MODEL_STORE, READY_TIMEOUT_S,
+                                      TORCHSERVE_ENV, readiness_command, torchserve_args)
 
 API_VERSION = "serving.kserve.io/v1alpha1"
 KIND = "ClusterServingRuntime"
@@ -77,7 +77,6 @@ def _runtime(name: str, *, formats: list[dict], protocols: list[str], container:
 def torchserve_runtime(name: str = TORCHSERVE_RUNTIME, image: str = TORCHSERVE_IMAGE, *,
                        auto_select: bool = True) -> dict:
     """TorchServe alone (the platform image), serving `<storageUri>/model-store/<model>.mar` on 8080."""
-    ping = {"httpGet": {"path": "/ping", "port": INFERENCE_PORT}}
     container = {
         "name": CONTAINER_NAME,
         "image": image,
@@ -85,8 +84,13 @@ def torchserve_runtime(name: str = TORCHSERVE_RUNTIME, image: str = TORCHSERVE_I
         "env": [{"name": k, "value": v} for k, v in TORCHSERVE_ENV.items()],
         "ports": [{"name": "http1", "containerPort": INFERENCE_PORT, "protocol": "TCP"}],
         # Readiness only: a liveness probe would restart a server still loading a large model (Knative keeps a
-        # revision that never gets ready out of traffic and gives up after its progress deadline).
-        "readinessProbe": {**ping, "periodSeconds": 5, "failureThreshold": 3},
+        # revision that never gets ready out of traffic and gives up after its progress deadline). Ready = the
+        # registered model has a READY worker (models/torchserve_config.readiness_command; the runtime serves any
+        # model, and the platform's config loads exactly one). An exec probe stays on the container under Knative,
+        # which adds its own TCP probe in the queue-proxy (knative/serving knative-v1.21.1
+        # pkg/reconciler/revision/resources/queue.go applyReadinessProbeDefaults).
+        "readinessProbe": {"exec": {"command": readiness_command()}, "periodSeconds": 5,
+                           "timeoutSeconds": READY_TIMEOUT_S, "failureThreshold": 3},
         "resources": DEFAULT_RESOURCES,
         "securityContext": pod.container_security_context(),
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, {"name": "logs", "mountPath": LOG_DIR}],
