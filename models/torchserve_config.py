@@ -45,6 +45,13 @@ TORCHSERVE_ENV = {"LOG_LOCATION": LOG_DIR, "METRICS_LOCATION": LOG_DIR, "TEMP": 
                   "JAVA_TOOL_OPTIONS": "-Djava.io.tmpdir=/tmp -XX:-UsePerfData"}
 
 
+def torchserve_env(config_path: str) -> dict[str, str]:
+    """The serving container's environment. `TS_CONFIG_FILE` names the config file to TorchServe (it wins over
+    `--ts-config`: pytorch/serve v0.12.0 ts/model_server.py start) and, inherited by every worker, to the
+    handler, which sizes its threads from the worker count configured there (models/handler.py)."""
+    return {**TORCHSERVE_ENV, "TS_CONFIG_FILE": config_path}
+
+
 # Readiness, run inside the serving container (exec probe), so the management API stays on loopback. TorchServe's
 # /ping does not say whether a model can answer: it is "Healthy" with no model registered and while every worker
 # crash-loops, until a worker has been recovering for maxRetryTimeoutInSec (5 min) (pytorch/serve v0.12.0
@@ -126,6 +133,10 @@ def config_properties(model: Model, *, model_store: str = MODEL_STORE, inference
         f"load_models={mar_name(model)}",
         f"default_workers_per_model={model.workers}",
         "install_py_dep_per_model=false",
+        # Workers hand the handler the raw body: it checks nesting before parsing (models/handler.py), and
+        # TorchServe's own parse would log a traceback per bad body (pytorch/serve v0.12.0
+        # ts/protocol/otf_message_handler.py _retrieve_input_data; key read in ConfigManager.java).
+        "decode_input_request=false",
         "enable_envvars_config=false",
         f"models={json.dumps(snapshot, separators=(',', ':'), sort_keys=True)}",
     ]

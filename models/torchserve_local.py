@@ -100,8 +100,10 @@ class LocalTorchServe:
         cmd = [sys.executable, "-c", "from ts.model_server import start; start()", "--start", "--foreground",
                "--ncs", "--ts-config", str(self.workdir / "config" / "config.properties"),
                "--model-store", str(store)]
+        env = server_env(self.workdir)
+        env["TS_CONFIG_FILE"] = str(self.workdir / "config" / "config.properties")  # as the platform's pods do
         with open(self.log_path, "wb") as out:
-            self.proc = subprocess.Popen(cmd, cwd=self.workdir, env=server_env(self.workdir), stdin=subprocess.DEVNULL,
+            self.proc = subprocess.Popen(cmd, cwd=self.workdir, env=env, stdin=subprocess.DEVNULL,
                                          stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             self.wait_ready()

@@ -41,7 +41,14 @@ def test_torchserve_runtime_runs_torchserve_like_phase_1_with_the_artifacts_conf
     assert c["args"] == expected == ["torchserve", "--foreground", "--disable-token-auth", "--ncs",
                                      "--ts-config=/mnt/models/config/config.properties",
                                      "--model-store=/mnt/models/model-store"]
-    assert c["env"] == phase1_container["env"]
+    # The same environment, each naming its own config file to TorchServe and its workers (TS_CONFIG_FILE).
+    assert c["env"] == [{"name": "LOG_LOCATION", "value": "/home/model-server/logs"},
+                        {"name": "METRICS_LOCATION", "value": "/home/model-server/logs"},
+                        {"name": "TEMP", "value": "/tmp"},
+                        {"name": "JAVA_TOOL_OPTIONS", "value": "-Djava.io.tmpdir=/tmp -XX:-UsePerfData"},
+                        {"name": "TS_CONFIG_FILE", "value": "/mnt/models/config/config.properties"}]
+    phase1_env = [{"name": e["name"], "value": e["value"]} for e in phase1_container["env"]]
+    assert phase1_env == c["env"][:4] + [{"name": "TS_CONFIG_FILE", "value": "/etc/torchserve/config.properties"}]
     assert c["image"] == TORCHSERVE_IMAGE and c["name"] == "kserve-container"
     assert c["ports"] == [{"name": "http1", "containerPort": 8080, "protocol": "TCP"}]
     # Ready = the registered model has a READY worker (loopback management API, from inside the container); the

@@ -13,6 +13,7 @@ Needs Java 17 (TorchServe's frontend); skipped without it. About 20 s: two serve
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dataclasses
 import json
 import os
 import re
@@ -109,6 +110,59 @@ def test_bad_request_in_a_batch_gets_its_own_400(fraud):
         assert torch.allclose(torch.tensor(b["probabilities"]), expected, atol=1e-6)
     assert server.predict(b"not json")[0] == 400
     assert server.predict({"instances": [[0] * 8]})[0] == 400
+
+
+def post(url: str, body: bytes) -> tuple[int, str, dict]:
+    """POST `body` as JSON; (status, Content-Type, decoded JSON body)."""
+    req = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.headers.get("Content-Type"), json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers.get("Content-Type"), json.loads(err.read())
+
+
+def test_deeply_nested_body_fails_alone_in_its_batch(fraud):
+    """A 2 KB body of brackets used to raise RecursionError in the handler: 503 for the whole batch."""
+    model, module, server = fraud
+    deep = b"[" * 1024 + b"]" * 1024
+    good = [[0.05 * i] * 8 for i in range(14)]
+    bodies = [json.dumps(g).encode() for g in good[:5]] + [deep] + [json.dumps(g).encode() for g in good[5:]]
+    gate = threading.Barrier(len(bodies))
+
+    def one(body):
+        gate.wait()
+        return post(server.predict_url, body)
+
+    with cf.ThreadPoolExecutor(len(bodies)) as pool:
+        results = list(pool.map(one, bodies))
+    assert results[5] == (400, "application/json",
+                          {"error": "body nests deeper than the input's 1 dimensions (expected shape [8])"})
+    rest = results[:5] + results[6:]
+    assert [(status, ctype) for status, ctype, _ in rest] == [(200, "application/json")] * 14, rest
+    for (_, _, body), expected in zip(rest, expected_probs(module, good)):
+        assert torch.allclose(torch.tensor(body["probabilities"]), expected, atol=1e-6)
+    assert max(body["batch_size"] for _, _, body in rest) > 1, "the deep body was not batched with others"
+    # One level too deep for the rank, well within Python's recursion limit: the same 400.
+    assert post(server.predict_url, json.dumps([[0.0] * 8]).encode())[0] == 400
+
+
+def test_explanations_are_a_clean_501(fraud):
+    _, _, server = fraud
+    url = f"http://127.0.0.1:{server.inference_port}/explanations/fraud-scorer"
+    assert post(url, json.dumps([0.0] * 8).encode()) == (
+        501, "application/json", {"error": "explanations are not supported by this model; use /predictions"})
+
+
+def test_threads_follow_the_serving_config_not_the_archive(fraud, tmp_path):
+    """The archive was packaged for 2 workers; the pod's config says 1: the worker sizes its threads for 1."""
+    model, _, good = fraud
+    one_worker = dataclasses.replace(model, workers=1)
+    with LocalTorchServe(one_worker, tmp_path, mar=good.workdir / "model-store" / "fraud-scorer.mar") as server:
+        assert len(server.describe()["workers"]) == 1
+        log = server.log_path.read_text(errors="replace")
+    config = tmp_path / "config" / "config.properties"
+    assert f"shared by 1 workers, from {config} models.fraud-scorer.1.0.maxWorkers)" in log
 
 
 def test_declared_server_settings_apply(fraud):

@@ -36,7 +36,7 @@ from components.options import child_options
 from components import pod
 from components.versions import TORCHSERVE_GPU_IMAGE, TORCHSERVE_IMAGE, TRITON_IMAGE
 from models.torchserve_config import (INFERENCE_PORT, LOG_DIR, METRICS_PORT, MODEL_STORE, READY_TIMEOUT_S,
-                                      TORCHSERVE_ENV, readiness_command, torchserve_args)
+                                      readiness_command, torchserve_args, torchserve_env)
 
 API_VERSION = "serving.kserve.io/v1alpha1"
 KIND = "ClusterServingRuntime"
@@ -50,7 +50,8 @@ TRITON_HTTP_PORT = 8080
 TRITON_GRPC_PORT = 9000
 TRITON_METRICS_PORT = 8002
 # Same command line as Phase 1 (components/torchserve/model.py), config read from the artifact tree.
-TORCHSERVE_ARGS = tuple(torchserve_args(f"{MODELS_DIR}/config/config.properties"))
+TORCHSERVE_CONFIG = f"{MODELS_DIR}/config/config.properties"
+TORCHSERVE_ARGS = tuple(torchserve_args(TORCHSERVE_CONFIG))
 TRITON_ARGS = ("tritonserver", f"--model-store={MODELS_DIR}", f"--grpc-port={TRITON_GRPC_PORT}",
                f"--http-port={TRITON_HTTP_PORT}", "--allow-grpc=true", "--allow-http=true")
 # Placeholder requests only: every InferenceService sets its model's own resources.
@@ -81,7 +82,7 @@ def torchserve_runtime(name: str = TORCHSERVE_RUNTIME, image: str = TORCHSERVE_I
         "name": CONTAINER_NAME,
         "image": image,
         "args": list(TORCHSERVE_ARGS),
-        "env": [{"name": k, "value": v} for k, v in TORCHSERVE_ENV.items()],
+        "env": [{"name": k, "value": v} for k, v in torchserve_env(TORCHSERVE_CONFIG).items()],
         "ports": [{"name": "http1", "containerPort": INFERENCE_PORT, "protocol": "TCP"}],
         # Readiness only: a liveness probe would restart a server still loading a large model (Knative keeps a
         # revision that never gets ready out of traffic and gives up after its progress deadline). Ready = the

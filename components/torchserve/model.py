@@ -31,11 +31,12 @@ from components.namespace import CLIENT_NAMESPACE_LABEL
 from components.options import child_options
 from components.versions import STORAGE_INITIALIZER_IMAGE, TORCHSERVE_GPU_IMAGE, TORCHSERVE_IMAGE
 from models.spec import Model
-from models.torchserve_config import (INFERENCE_PORT, LOG_DIR, METRICS_PORT, READY_TIMEOUT_S, TORCHSERVE_ENV,
-                                      config_properties, readiness_command, torchserve_args)
+from models.torchserve_config import (INFERENCE_PORT, LOG_DIR, METRICS_PORT, READY_TIMEOUT_S, config_properties,
+                                      readiness_command, torchserve_args, torchserve_env)
 
 MODELS_DIR = "/mnt/models"
 CONFIG_DIR = "/etc/torchserve"
+CONFIG_FILE = f"{CONFIG_DIR}/config.properties"
 SERVICE_PORT = 80
 CPU_TARGET_PERCENT = 70
 
@@ -213,8 +214,8 @@ class TorchServeModel(pulumi.ComponentResource):
             containers=[k8s.core.v1.ContainerArgs(
                 name="torchserve",
                 image=image,
-                args=torchserve_args(f"{CONFIG_DIR}/config.properties"),
-                env=[k8s.core.v1.EnvVarArgs(name=k, value=v) for k, v in TORCHSERVE_ENV.items()],
+                args=torchserve_args(CONFIG_FILE),
+                env=[k8s.core.v1.EnvVarArgs(name=k, value=v) for k, v in torchserve_env(CONFIG_FILE).items()],
                 ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=INFERENCE_PORT),
                        k8s.core.v1.ContainerPortArgs(name="metrics", container_port=METRICS_PORT)],
                 resources=pod.resource_requirements(model),
