@@ -165,10 +165,11 @@ def package_torchserve(model: Model, out: Path, *, module=None, **config_kwargs)
 
 # Runtime name -> "module:function" packaging it, called as function(model, out_dir) -> Artifact. The CLI offers
 # exactly these keys; a runtime is imported only when used (so e.g. tritonclient is not needed to package for
-# TorchServe). Adding one is one entry, e.g. "triton": "models.triton_packaging:package_triton".
+# TorchServe). Adding one is one entry. Every runtime writes into its own part of the one artifact tree
+# (models/layout.py), so a model switches runtime without a new storage URI.
 RUNTIMES: dict[str, str] = {
     "torchserve": "models.packaging:package_torchserve",
-    "triton": "models.triton_packaging:package_triton",
+    "triton": "models.triton_packaging:package_triton_artifact",
 }
 
 

@@ -87,7 +87,9 @@ def test_triton_runtime_matches_kserves_tritonserver_arguments():
     rt = triton_runtime()
     c = container(rt)
     assert c["image"] == TRITON_IMAGE
-    assert c["args"] == ["tritonserver", "--model-store=/mnt/models", "--grpc-port=9000", "--http-port=8080",
+    # KServe's own runtime serves /mnt/models; the platform's serves the artifact's triton/ directory, so the
+    # TorchServe tree (config/, model-store/) can share the prefix (tests/test_triton_packaging.py, real Triton).
+    assert c["args"] == ["tritonserver", "--model-store=/mnt/models/triton", "--grpc-port=9000", "--http-port=8080",
                          "--allow-grpc=true", "--allow-http=true"]
     assert rt["spec"]["protocolVersions"] == ["v2", "grpc-v2"]
     assert {"name": "pytorch", "autoSelect": False} in rt["spec"]["supportedModelFormats"]

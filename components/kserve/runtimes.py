@@ -8,7 +8,7 @@ Behaviour:
   writable directories), except that `config.properties` comes from the artifact (`/mnt/models/config/`) instead
   of a ConfigMap. `platform-torchserve-gpu` is the same with the GPU build; it is never auto-selected, the
   InferenceService names it for GPU models.
-- `platform-triton` serves `/mnt/models` as a Triton model repository over HTTP 8080 and gRPC 9000 (protocols
+- `platform-triton` serves `/mnt/models/triton` as a Triton model repository over HTTP 8080 and gRPC 9000 (protocols
   v2 and grpc-v2), with the arguments of KServe's own `kserve-tritonserver` runtime. It lists `pytorch` without
   autoSelect, so it is used only when an InferenceService names it.
 - Containers are secure by default (components/pod.py): no privilege escalation, every capability dropped, a
@@ -35,6 +35,7 @@ from components.options import child_options
 
 from components import pod
 from components.versions import TORCHSERVE_GPU_IMAGE, TORCHSERVE_IMAGE, TRITON_IMAGE
+from models.layout import TRITON_REPOSITORY_DIR
 from models.torchserve_config import (INFERENCE_PORT, LOG_DIR, METRICS_PORT, MODEL_STORE, READY_TIMEOUT_S,
                                       readiness_command, torchserve_args, torchserve_env)
 
@@ -52,7 +53,9 @@ TRITON_METRICS_PORT = 8002
 # Same command line as Phase 1 (components/torchserve/model.py), config read from the artifact tree.
 TORCHSERVE_CONFIG = f"{MODELS_DIR}/config/config.properties"
 TORCHSERVE_ARGS = tuple(torchserve_args(TORCHSERVE_CONFIG))
-TRITON_ARGS = ("tritonserver", f"--model-store={MODELS_DIR}", f"--grpc-port={TRITON_GRPC_PORT}",
+# The repository is the artifact's `triton/` directory, not the prefix: Triton fails on the TorchServe tree's
+# `config/` and `model-store/` beside it (models/layout.py).
+TRITON_ARGS = ("tritonserver", f"--model-store={MODELS_DIR}/{TRITON_REPOSITORY_DIR}", f"--grpc-port={TRITON_GRPC_PORT}",
                f"--http-port={TRITON_HTTP_PORT}", "--allow-grpc=true", "--allow-http=true")
 # Placeholder requests only: every InferenceService sets its model's own resources.
 DEFAULT_RESOURCES = {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"cpu": "1", "memory": "2Gi"}}
@@ -111,7 +114,8 @@ def torchserve_gpu_runtime(image: str = TORCHSERVE_GPU_IMAGE) -> dict:
 
 
 def triton_runtime(name: str = TRITON_RUNTIME, image: str = TRITON_IMAGE) -> dict:
-    """Triton serving `/mnt/models` as its model repository (`<model>/config.pbtxt`, `<model>/1/model.pt`)."""
+    """Triton serving `/mnt/models/triton` as its model repository (`<model>/config.pbtxt`, `<model>/1/model.pt`),
+    the part of the artifact `python -m models package --runtime triton` writes."""
     container = {
         "name": CONTAINER_NAME,
         "image": image,
