@@ -168,7 +168,7 @@ def test_gpu_model_gets_limits_node_selector_and_toleration(gpu_render):
     assert spec["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "2"
     assert spec["nodeSelector"] == {GPU_TYPE_LABEL: "a10g"}
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in spec["tolerations"]
-    assert spec["containers"][0]["image"].endswith("-gpu-1")
+    assert spec["containers"][0]["image"].endswith("-gpu-2")
 
 
 def test_autoscaler_and_disruption_budget_follow_the_declaration(cpu_render):
