@@ -47,9 +47,10 @@ class Image:
 
 
 TORCHSERVE_VERSION = "0.12.0"
-# The standard image built from images/torchserve/Dockerfile; the suffix counts platform rebuilds of one release.
-TORCHSERVE_IMAGE = f"registry.internal/inference-platform/torchserve:{TORCHSERVE_VERSION}-cpu-1"
-TORCHSERVE_GPU_IMAGE = f"registry.internal/inference-platform/torchserve:{TORCHSERVE_VERSION}-gpu-1"
+# The standard image built from images/torchserve/Dockerfile; the suffix counts platform rebuilds of one release
+# (2: PyYAML and the GPU metrics dependencies installed, a build check that serves a model).
+TORCHSERVE_IMAGE = f"registry.internal/inference-platform/torchserve:{TORCHSERVE_VERSION}-cpu-2"
+TORCHSERVE_GPU_IMAGE = f"registry.internal/inference-platform/torchserve:{TORCHSERVE_VERSION}-gpu-2"
 KSERVE_VERSION = "v0.20.0"
 # KServe's storage initializer: the same fetcher (s3://, https://, gs://) in Phase 1 init containers and Phase 2.
 STORAGE_INITIALIZER_IMAGE = f"kserve/storage-initializer:{KSERVE_VERSION}"

@@ -7,7 +7,8 @@ Phase 1 Deployment mounts):
     DIR/model-store/NAME.mar          torch-model-archiver archive:
         NAME.pt                       the factory's module, TorchScript (torch.jit.trace on one example row)
         handler.py                    `models/handler.py`, the platform's one handler for every model
-        model_meta.json               {"name", "input_shape", "labels", "workers"} read by the handler
+        model_meta.json               {"name", "input_shape", "labels"} read by the handler (the worker
+                                      count comes from the serving config, not the archive)
         MAR-INF/MANIFEST.json         model name NAME, version MODEL_VERSION, handler handler.py
 
 The archive carries its handler (the TorchServe packaging convention), so the server image needs nothing of
@@ -130,7 +131,7 @@ def write_mar(model: Model, module, model_store: Path) -> Path:
         serialized = torchscript(model, module, work / f"{model.name}.pt")
         meta = work / META_FILE
         meta.write_text(json.dumps({"name": model.name, "input_shape": list(model.source.input_shape),
-                                    "labels": list(model.source.labels), "workers": model.workers},
+                                    "labels": list(model.source.labels)},
                                    indent=2) + "\n", encoding="utf-8")
         handler = work / "handler.py"
         shutil.copyfile(HANDLER_FILE, handler)
@@ -164,10 +165,11 @@ def package_torchserve(model: Model, out: Path, *, module=None, **config_kwargs)
 
 # Runtime name -> "module:function" packaging it, called as function(model, out_dir) -> Artifact. The CLI offers
 # exactly these keys; a runtime is imported only when used (so e.g. tritonclient is not needed to package for
-# TorchServe). Adding one is one entry, e.g. "triton": "models.triton_packaging:package_triton".
+# TorchServe). Adding one is one entry. Every runtime writes into its own part of the one artifact tree
+# (models/layout.py), so a model switches runtime without a new storage URI.
 RUNTIMES: dict[str, str] = {
     "torchserve": "models.packaging:package_torchserve",
-    "triton": "models.triton_packaging:package_triton",
+    "triton": "models.triton_packaging:package_triton_artifact",
 }
 
 

@@ -3,8 +3,10 @@
 Talks HTTP/REST with `tritonclient.http`, so it works against Triton, KServe's v2 runtimes and any other server of
 the protocol. In order it checks: server live, server ready, model ready, model metadata (one FP32 input whose
 shape is the declared `input_shape` behind a variable batch dimension, when the model is in the catalog), then
-sends one deterministic batch of 2 (standard normal, fixed seed) as JSON tensors and compares the answer with the
-local PyTorch module built from the catalog declaration's factory.
+sends one deterministic batch (standard normal, fixed seed) as JSON tensors and compares the answer with the
+local PyTorch module built from the catalog declaration's factory. The batch holds 2 rows, or fewer when the
+server's model config allows fewer (`max_batch_size` from `/v2/models/<name>/config`, Triton's extension of the
+protocol; Triton refuses a batch above it); a server without that endpoint gets 1 row.
 
 Tolerance: `numpy.allclose(served, local, rtol=1e-3, atol=1e-3 * max(1, max|local|))` by default: the absolute
 part scales with the size of the outputs (logits here reach ~35), because a GPU's error does. Measured on an
@@ -30,7 +32,7 @@ from urllib.parse import urlsplit
 RTOL = 1e-3
 ATOL = 1e-3
 TIMEOUT_S = 30.0
-BATCH = 2
+BATCH = 2  # rows sent, at most: more than one exercises the batch dimension
 SEED = 0
 
 
@@ -73,7 +75,16 @@ def _pick(tensors: list, preferred: str, kind: str) -> dict:
     return next((t for t in tensors if t.get("name") == preferred), tensors[0])
 
 
-def _input_batch(metadata: dict, model) -> tuple[str, "object"]:
+def _batch_size(client, name: str) -> int:
+    """min(BATCH, the served model's max_batch_size), or 1 when the server does not say (no config endpoint)."""
+    try:
+        config = client.get_model_config(name)
+    except Exception:  # noqa: BLE001 - InferenceServerException: not Triton, or no config extension
+        return 1
+    return max(1, min(BATCH, int(config.get("max_batch_size") or 1)))
+
+
+def _input_batch(metadata: dict, model, batch: int) -> tuple[str, "object"]:
     """(input name, deterministic FP32 batch) from the metadata, checked against the declaration if any."""
     import numpy as np
 
@@ -88,7 +99,7 @@ def _input_batch(metadata: dict, model) -> tuple[str, "object"]:
         raise SmokeFailure(f"input {name} has shape {shape}, the catalog declares "
                            f"{[-1, *model.source.input_shape]}")
     row = [1 if d == -1 else d for d in row]
-    x = np.random.default_rng(SEED).standard_normal((BATCH, *row), dtype=np.float32)
+    x = np.random.default_rng(SEED).standard_normal((batch, *row), dtype=np.float32)
     return name, x
 
 
@@ -141,7 +152,7 @@ def _checks(url: str, name: str, rtol: float, atol: float, timeout: float, catal
         if not client.is_model_ready(name):
             raise SmokeFailure(f"model is not ready (/v2/models/{name}/ready): not loaded, still loading or failed")
         metadata = client.get_model_metadata(name)
-        input_name, x = _input_batch(metadata, model)
+        input_name, x = _input_batch(metadata, model, _batch_size(client, name))
         out_meta = _pick(metadata.get("outputs") or [], "OUTPUT__0", "output")
         request = httpclient.InferInput(input_name, list(x.shape), "FP32")
         request.set_data_from_numpy(x, binary_data=False)  # plain JSON tensors: every v2 server accepts them
@@ -153,8 +164,8 @@ def _checks(url: str, name: str, rtol: float, atol: float, timeout: float, catal
     if served is None:
         raise SmokeFailure(f"response has no output {out_meta['name']}")
     served = served.astype(np.float32, copy=False)
-    if served.shape[:1] != (BATCH,):
-        raise SmokeFailure(f"output {out_meta['name']} has shape {list(served.shape)} for a batch of {BATCH}")
+    if served.shape[:1] != x.shape[:1]:
+        raise SmokeFailure(f"output {out_meta['name']} has shape {list(served.shape)} for a batch of {len(x)}")
     if not np.all(np.isfinite(served)):
         raise SmokeFailure(f"output {out_meta['name']} has non-finite values")
     if model is None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Optional
 
 from models.spec import Model
 
@@ -43,6 +44,51 @@ LOG_DIR = "/home/model-server/logs"
 # How the standard image runs TorchServe, in Phase 1 (config from a ConfigMap) and Phase 2 (config in the artifact).
 TORCHSERVE_ENV = {"LOG_LOCATION": LOG_DIR, "METRICS_LOCATION": LOG_DIR, "TEMP": "/tmp",
                   "JAVA_TOOL_OPTIONS": "-Djava.io.tmpdir=/tmp -XX:-UsePerfData"}
+
+
+def torchserve_env(config_path: str) -> dict[str, str]:
+    """The serving container's environment. `TS_CONFIG_FILE` names the config file to TorchServe (it wins over
+    `--ts-config`: pytorch/serve v0.12.0 ts/model_server.py start) and, inherited by every worker, to the
+    handler, which sizes its threads from the worker count configured there (models/handler.py)."""
+    return {**TORCHSERVE_ENV, "TS_CONFIG_FILE": config_path}
+
+
+# Readiness, run inside the serving container (exec probe), so the management API stays on loopback. TorchServe's
+# /ping does not say whether a model can answer: it is "Healthy" with no model registered and while every worker
+# crash-loops, until a worker has been recovering for maxRetryTimeoutInSec (5 min) (pytorch/serve v0.12.0
+# frontend/server/src/main/java/org/pytorch/serve/util/ApiUtils.java isModelHealthy, wlm/WorkerThread.java
+# isHealthy; measured: tests/test_torchserve_e2e.py). Ready here means what KServe's own TorchServe wrapper means
+# by it (pytorch/serve v0.12.0 kubernetes/kserve/kserve_wrapper/TorchserveModel.py load(): management
+# `GET /models/<name>`, a worker with status READY): every model named (or, with no name, every registered model,
+# at least one) has a READY worker. One line on stdout; exit 0 or 1. No `{{` in it: KServe renders a runtime's
+# container as a Go template (kserve v0.20.0 pkg/controller/v1beta1/inferenceservice/utils/utils.go
+# ReplacePlaceholders).
+_READY_CHECK = """\
+import json, sys, urllib.request
+base = sys.argv[1]
+def get(path):
+    with urllib.request.urlopen(base + path, timeout=2) as resp:
+        return json.load(resp)
+try:
+    names = sys.argv[2:] or [m["modelName"] for m in get("/models")["models"]]
+    not_ready = [n for n in names if not any(w["status"] == "READY" for w in get("/models/" + n)[0]["workers"])]
+except Exception as err:
+    print(f"not ready: {type(err).__name__}: {err}")
+    sys.exit(1)
+if not names or not_ready:
+    print("not ready: " + ("no model registered" if not names else "no READY worker for " + ", ".join(not_ready)))
+    sys.exit(1)
+print("ready: " + ", ".join(names))
+"""
+READY_TIMEOUT_S = 5  # the probe's timeoutSeconds: a Python start on a CPU-limited, busy pod, plus two requests
+
+
+def readiness_command(model_name: Optional[str] = None, management_port: int = MANAGEMENT_PORT,
+                      python: str = "python") -> list[str]:
+    """Exec-probe command: exits 0 only when `model_name` (or every registered model, at least one) has a READY
+    worker. `python` and the port are parameters only so tests can run the same command on loopback."""
+    return [python, "-c", _READY_CHECK, f"http://127.0.0.1:{management_port}",
+            *([model_name] if model_name else [])]
 
 
 def torchserve_args(config_path: str, model_store: str = MODEL_STORE) -> list[str]:
@@ -94,6 +140,10 @@ def config_properties(model: Model, *, model_store: str = MODEL_STORE, inference
         f"load_models={mar_name(model)}",
         f"default_workers_per_model={model.workers}",
         "install_py_dep_per_model=false",
+        # Workers hand the handler the raw body: it checks nesting before parsing (models/handler.py), and
+        # TorchServe's own parse would log a traceback per bad body (pytorch/serve v0.12.0
+        # ts/protocol/otf_message_handler.py _retrieve_input_data; key read in ConfigManager.java).
+        "decode_input_request=false",
         "enable_envvars_config=false",
         f"models={json.dumps(snapshot, separators=(',', ':'), sort_keys=True)}",
     ]

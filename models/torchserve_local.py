@@ -67,12 +67,14 @@ class LocalTorchServe:
     Use as a context manager, or call `start()` / `stop()`. `model` may be a variant of a catalog model
     (e.g. `dataclasses.replace(model, batching=Batching(1, 0))`): the config is generated from it.
     If `mar` is given it is copied into the store instead of packaging `module` / the model's factory.
+    `start()` waits until every declared worker is READY, or with `wait_for_workers=False` only until the server
+    answers /ping (for artifacts whose workers are not expected to get ready).
     """
 
     def __init__(self, model: Model, workdir: os.PathLike, *, module=None, mar: Optional[os.PathLike] = None,
-                 ready_timeout_s: float = 60.0) -> None:
+                 ready_timeout_s: float = 60.0, wait_for_workers: bool = True) -> None:
         self.model, self.workdir, self.module, self.mar = model, Path(workdir), module, mar
-        self.ready_timeout_s = ready_timeout_s
+        self.ready_timeout_s, self.wait_for_workers = ready_timeout_s, wait_for_workers
         self.proc: Optional[subprocess.Popen] = None
         self.inference_port = self.management_port = self.metrics_port = 0
         self.log_path = self.workdir / "torchserve.out"
@@ -98,8 +100,10 @@ class LocalTorchServe:
         cmd = [sys.executable, "-c", "from ts.model_server import start; start()", "--start", "--foreground",
                "--ncs", "--ts-config", str(self.workdir / "config" / "config.properties"),
                "--model-store", str(store)]
+        env = server_env(self.workdir)
+        env["TS_CONFIG_FILE"] = str(self.workdir / "config" / "config.properties")  # as the platform's pods do
         with open(self.log_path, "wb") as out:
-            self.proc = subprocess.Popen(cmd, cwd=self.workdir, env=server_env(self.workdir), stdin=subprocess.DEVNULL,
+            self.proc = subprocess.Popen(cmd, cwd=self.workdir, env=env, stdin=subprocess.DEVNULL,
                                          stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             self.wait_ready()
@@ -109,12 +113,15 @@ class LocalTorchServe:
         return self
 
     def wait_ready(self) -> None:
-        """Until /ping is healthy and every declared worker of the model is READY."""
+        """Until every declared worker of the model is READY (or, without `wait_for_workers`, /ping answers)."""
         deadline = time.monotonic() + self.ready_timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"TorchServe exited with {self.proc.returncode}:\n{self.log_tail()}")
             try:
+                if not self.wait_for_workers:
+                    self.ping()
+                    return
                 workers = self.describe()["workers"]
                 if len(workers) >= self.model.workers and all(w["status"] == "READY" for w in workers):
                     return
@@ -154,6 +161,14 @@ class LocalTorchServe:
     @property
     def predict_url(self) -> str:
         return f"http://127.0.0.1:{self.inference_port}/predictions/{self.model.name}"
+
+    def ping(self) -> tuple[int, dict]:
+        """GET /ping on the inference API: (HTTP status, decoded JSON body)."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.inference_port}/ping", timeout=5) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read())
 
     def describe(self) -> dict:
         url = f"http://127.0.0.1:{self.management_port}/models/{self.model.name}"

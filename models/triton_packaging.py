@@ -10,8 +10,9 @@ Triton is the phase-3 runtime, so everything here renders the declaration as it 
   `google.protobuf.text_format`, never a string template, so every field name and enum is checked by the
   schema Triton itself parses. Tensor names follow the PyTorch backend's `<NAME>__<index>` convention.
 
-KServe's Triton runtime serves `/mnt/models` as the model repository, so the `storage_uri` prefix the platform
-points at must hold `<name>/config.pbtxt` and `<name>/1/model.pt`, i.e. the contents of `out_dir`.
+`package_triton` writes a repository; `package_triton_artifact` (the `--runtime triton` packager) writes it under
+the artifact's `triton/` directory (models/layout.py), which the platform's Triton runtime serves
+(`--model-store=/mnt/models/triton`), so the TorchServe tree and the Triton repository share one storage prefix.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from pathlib import Path
 from google.protobuf import text_format
 
 from models.errors import DeclarationError
+from models.layout import TRITON_REPOSITORY_DIR
 from models.spec import Model, Phase
 
 # Importing model_config_pb2 pulls in tritonclient.grpc, whose generated code needs a protobuf runtime it was
@@ -170,3 +172,12 @@ def package_triton(model: Model, out_dir: str | os.PathLike, *, module=None):
     config_file = model_dir / CONFIG_FILENAME
     config_file.write_text(config_text(config), encoding="utf-8")
     return Artifact(root=Path(out_dir), files=(config_file, weights))
+
+
+def package_triton_artifact(model: Model, out: str | os.PathLike, *, module=None):
+    """The Triton part of a model's artifact: `package_triton` into `out/triton/` (models/layout.py), beside the
+    TorchServe tree. Returns a `models.packaging.Artifact` rooted at `out`."""
+    from models.packaging import Artifact
+
+    written = package_triton(model, Path(out) / TRITON_REPOSITORY_DIR, module=module)
+    return Artifact(root=Path(out), files=written.files)

@@ -39,10 +39,22 @@ def test_torchserve_runtime_runs_torchserve_like_phase_1_with_the_platforms_conf
     assert c["args"] == phase1_container["args"] == ["torchserve", "--foreground", "--disable-token-auth", "--ncs",
                                                      "--ts-config=/etc/torchserve/config.properties",
                                                      "--model-store=/mnt/models/model-store"]
-    assert c["env"] == phase1_container["env"]
+    # The same environment, naming the platform's config file to TorchServe and its workers (TS_CONFIG_FILE).
+    assert c["env"] == [{"name": "LOG_LOCATION", "value": "/home/model-server/logs"},
+                        {"name": "METRICS_LOCATION", "value": "/home/model-server/logs"},
+                        {"name": "TEMP", "value": "/tmp"},
+                        {"name": "JAVA_TOOL_OPTIONS", "value": "-Djava.io.tmpdir=/tmp -XX:-UsePerfData"},
+                        {"name": "TS_CONFIG_FILE", "value": "/etc/torchserve/config.properties"}]
+    assert [{"name": e["name"], "value": e["value"]} for e in phase1_container["env"]] == c["env"]
     assert c["image"] == TORCHSERVE_IMAGE and c["name"] == "kserve-container"
     assert c["ports"] == [{"name": "http1", "containerPort": 8080, "protocol": "TCP"}]
-    assert c["readinessProbe"]["httpGet"] == {"path": "/ping", "port": 8080}
+    # Ready = the registered model has a READY worker (loopback management API, from inside the container); the
+    # same command as Phase 1's, without the model name: the runtime serves whichever model the artifact holds.
+    phase1_probe = phase1_container["readinessProbe"]
+    assert c["readinessProbe"] == {"exec": {"command": phase1_probe["exec"]["command"][:-1]}, "periodSeconds": 5,
+                                   "timeoutSeconds": 5, "failureThreshold": 3}
+    assert c["readinessProbe"]["exec"]["command"][3:] == ["http://127.0.0.1:8081"]
+    assert "{{" not in c["readinessProbe"]["exec"]["command"][2], "KServe renders the container as a Go template"
 
 
 def test_torchserve_is_the_default_for_pytorch_and_its_gpu_build_is_never_auto_selected():
@@ -75,7 +87,9 @@ def test_triton_runtime_matches_kserves_tritonserver_arguments():
     rt = triton_runtime()
     c = container(rt)
     assert c["image"] == TRITON_IMAGE
-    assert c["args"] == ["tritonserver", "--model-store=/mnt/models", "--grpc-port=9000", "--http-port=8080",
+    # KServe's own runtime serves /mnt/models; the platform's serves the artifact's triton/ directory, so the
+    # TorchServe tree (config/, model-store/) can share the prefix (tests/test_triton_packaging.py, real Triton).
+    assert c["args"] == ["tritonserver", "--model-store=/mnt/models/triton", "--grpc-port=9000", "--http-port=8080",
                          "--allow-grpc=true", "--allow-http=true"]
     assert rt["spec"]["protocolVersions"] == ["v2", "grpc-v2"]
     assert {"name": "pytorch", "autoSelect": False} in rt["spec"]["supportedModelFormats"]

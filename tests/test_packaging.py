@@ -94,7 +94,7 @@ def test_mar_manifest_handler_and_meta(packaged):
         assert manifest["runtime"] == "python"
         assert zf.read("handler.py") == HANDLER_FILE.read_bytes()
         assert json.loads(zf.read("model_meta.json")) == {"name": "fraud-scorer", "input_shape": [8],
-                                                          "labels": ["legit", "review", "fraud"], "workers": 2}
+                                                          "labels": ["legit", "review", "fraud"]}
         scripted = torch.jit.load(io.BytesIO(zf.read("fraud-scorer.pt")))
     module = build_module(model)
     for batch in (1, 5, 16):  # traced with batch 2: nothing batch-size-specific baked in
@@ -109,7 +109,7 @@ def test_handler_has_one_class_and_needs_only_ts_and_torch():
     source = HANDLER_FILE.read_text()
     assert len(re.findall(r"^class ", source, flags=re.M)) == 1
     imports = set(re.findall(r"^(?:from|import) ([\w.]+)", source, flags=re.M))
-    assert imports <= {"__future__", "json", "logging", "os", "torch", "ts.torch_handler.base_handler"}
+    assert imports <= {"__future__", "json", "logging", "os", "re", "torch", "ts.torch_handler.base_handler"}
 
 
 @pytest.mark.parametrize("factory,shape,classes", [("models.examples.tabular:build_model", (8,), 3),

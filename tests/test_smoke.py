@@ -8,6 +8,7 @@ a model the server does not have, and a one-line FAIL without traceback when not
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -20,11 +21,12 @@ import torch
 from models.packaging import build_module
 from models.registry import load_catalog
 from models.smoke import smoke
+from models.spec import Batching
 from models.triton_packaging import package_triton
 from tests.triton_server import TritonServer, free_port, python_backend_repo, require_dist
 
 REPO = Path(__file__).resolve().parent.parent
-TABULAR, CNN, UNCATALOGUED = "fraud-scorer", "digit-reader", "uncatalogued-mlp"
+TABULAR, CNN, UNCATALOGUED, UNBATCHED = "fraud-scorer", "digit-reader", "uncatalogued-mlp", "fraud-scorer-b1"
 
 
 def run_smoke(url: str, model: str, *extra: str) -> subprocess.CompletedProcess:
@@ -37,6 +39,11 @@ def one_line(proc: subprocess.CompletedProcess) -> str:
     assert len(lines) == 1, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     return lines[0]
+
+
+def unbatched(catalog):
+    """The tabular model declared with max_batch_size 1 (a correct model that takes one row per request)."""
+    return dataclasses.replace(catalog[TABULAR], name=UNBATCHED, batching=Batching(max_batch_size=1, max_delay_ms=1))
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +60,8 @@ def server(tmp_path_factory, catalog):
         package_triton(catalog[name], tmp / "packaged")
         python_backend_repo(tmp / "packaged" / name, tmp / "repo")
     python_backend_repo(tmp / "packaged" / TABULAR, tmp / "repo", name=UNCATALOGUED)
+    package_triton(unbatched(catalog), tmp / "packaged")
+    python_backend_repo(tmp / "packaged" / UNBATCHED, tmp / "repo")
     with TritonServer(tmp / "repo", tmp) as triton:
         yield triton
 
@@ -80,6 +89,21 @@ def test_pass_for_the_right_model(server, model):
     assert proc.returncode == 0, line
     assert line.startswith(f"PASS {model} at {server.url}: ")
     assert "matches the local module" in line
+
+
+def test_pass_for_a_model_with_max_batch_size_1(server, catalog):
+    """Triton refuses a batch above max_batch_size: the smoke check used to send 2 rows whatever the model took."""
+    with urllib.request.urlopen(f"{server.url}/v2/models/{UNBATCHED}/config", timeout=10) as response:
+        assert json.load(response)["max_batch_size"] == 1
+    result = smoke(server.url, UNBATCHED, catalog={UNBATCHED: unbatched(catalog)})
+    assert result.ok, result.line
+    assert result.line.startswith(f"PASS {UNBATCHED} at {server.url}: live, ready, OUTPUT__0 [1, 3] matches the "
+                                  "local module")
+
+
+def test_a_batchable_model_gets_two_rows(server):
+    line = one_line(run_smoke(server.url, TABULAR))
+    assert "OUTPUT__0 [2, 3] matches the local module" in line
 
 
 def test_triton_serves_the_generated_batching_config(server):

@@ -99,11 +99,22 @@ def test_management_api_is_never_exposed(cpu_render):
     assert allowed == {8080, 8082} and policy["policyTypes"] == ["Ingress"]
 
 
-def test_probes_hit_ping_and_metrics_are_scrapable(cpu_render):
+def test_probes_and_metrics_are_scrapable(cpu_render):
+    """Startup and liveness ask the server (/ping on the named port http); readiness asks whether the model has a
+    READY worker, from inside the container (the command itself is run against real servers in
+    tests/test_torchserve_e2e.py)."""
     deployment = cpu_render.find("Deployment", "fraud-scorer")
     container = deployment["spec"]["template"]["spec"]["containers"][0]
-    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-        assert container[probe]["httpGet"]["path"] == "/ping"
+    assert container["startupProbe"] == {"httpGet": {"path": "/ping", "port": "http"}, "periodSeconds": 5,
+                                         "failureThreshold": 60}
+    assert container["livenessProbe"] == {"httpGet": {"path": "/ping", "port": "http"}, "periodSeconds": 10,
+                                          "failureThreshold": 6}
+    readiness = container["readinessProbe"]
+    assert set(readiness) == {"exec", "periodSeconds", "timeoutSeconds", "failureThreshold"}
+    assert (readiness["periodSeconds"], readiness["timeoutSeconds"], readiness["failureThreshold"]) == (5, 5, 3)
+    command = readiness["exec"]["command"]
+    assert command[:2] == ["python", "-c"] and command[3:] == ["http://127.0.0.1:8081", "fraud-scorer"]
+    assert '"READY"' in command[2] and "{{" not in command[2]
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]
     assert annotations["prometheus.io/scrape"] == "true" and annotations["prometheus.io/port"] == "8082"
 
@@ -157,7 +168,7 @@ def test_gpu_model_gets_limits_node_selector_and_toleration(gpu_render):
     assert spec["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "2"
     assert spec["nodeSelector"] == {GPU_TYPE_LABEL: "a10g"}
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in spec["tolerations"]
-    assert spec["containers"][0]["image"].endswith("-gpu-1")
+    assert spec["containers"][0]["image"].endswith("-gpu-2")
 
 
 def test_autoscaler_and_disruption_budget_follow_the_declaration(cpu_render):

@@ -164,6 +164,76 @@ def test_cli_packages_for_triton(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "models", "package", CPU_MODEL, "--out", str(tmp_path),
                            "--runtime", "triton"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == [str(tmp_path / CPU_MODEL / "config.pbtxt"),
-                                   str(tmp_path / CPU_MODEL / "1" / "model.pt")]
-    assert parse_config_pbtxt((tmp_path / CPU_MODEL / "config.pbtxt").read_text()).max_batch_size == 16
+    assert proc.stdout.split() == [str(tmp_path / "triton" / CPU_MODEL / "config.pbtxt"),
+                                   str(tmp_path / "triton" / CPU_MODEL / "1" / "model.pt")]
+    assert parse_config_pbtxt((tmp_path / "triton" / CPU_MODEL / "config.pbtxt").read_text()).max_batch_size == 16
+
+
+# -- one storage prefix for both runtimes: `runtime: triton` and back without a new artifact --------------------
+
+def served_copy(repository: Path, target: Path) -> Path:
+    """`repository` as the tests' Triton can serve it: model directories switched to the Python backend
+    (tests/triton_server.py), every other entry copied as it is."""
+    import shutil
+
+    from tests.triton_server import python_backend_repo
+
+    target.mkdir(parents=True)
+    for entry in repository.iterdir():
+        if (entry / "config.pbtxt").is_file():
+            python_backend_repo(entry, target)
+        elif entry.is_dir():
+            shutil.copytree(entry, target / entry.name)
+        else:
+            shutil.copy2(entry, target / entry.name)
+    return target
+
+
+def runtime_repository(artifact_root: Path) -> Path:
+    """Where the platform's Triton runtime finds its repository in an artifact KServe mounts at /mnt/models."""
+    from components.kserve.runtimes import triton_runtime
+
+    [container] = triton_runtime()["spec"]["containers"]
+    [store] = [a.split("=", 1)[1] for a in container["args"] if a.startswith("--model-store=")]
+    assert store.startswith("/mnt/models")
+    return artifact_root / store[len("/mnt/models"):].lstrip("/")
+
+
+def test_both_runtimes_share_one_artifact_prefix(tmp_path):
+    """`models package` for TorchServe and for Triton into one prefix: the Triton runtime's repository holds only
+    the model, a real Triton serves it, and the TorchServe tree is untouched."""
+    from models.packaging import package
+    from models.smoke import smoke
+    from tests.triton_server import TritonServer, require_dist
+
+    require_dist()
+    prefix = tmp_path / "prefix"
+    package(CPU_MODEL, prefix, runtime="torchserve")
+    package(CPU_MODEL, prefix, runtime="triton")
+    files = sorted(p.relative_to(prefix).as_posix() for p in prefix.rglob("*") if p.is_file())
+    assert files == ["config/config.properties", f"model-store/{CPU_MODEL}.mar",
+                     f"triton/{CPU_MODEL}/1/model.pt", f"triton/{CPU_MODEL}/config.pbtxt"]
+    repository = runtime_repository(prefix)
+    assert repository == prefix / "triton"
+    with TritonServer(served_copy(repository, tmp_path / "served"), tmp_path) as triton:
+        result = smoke(triton.url, CPU_MODEL)
+    assert result.ok, result.line
+
+
+def test_triton_fails_on_the_torchserve_tree(tmp_path):
+    """Why the repository is not the prefix itself: Triton 2.51 refuses to start on `config/` and `model-store/`."""
+    from models.packaging import package
+    from tests.triton_server import TritonServer, require_dist
+
+    require_dist()
+    prefix = tmp_path / "prefix"
+    package(CPU_MODEL, prefix, runtime="torchserve")
+    package_triton(load_catalog()[CPU_MODEL], prefix)  # the old layout: the model beside config/ and model-store/
+    server = TritonServer(served_copy(prefix, tmp_path / "served"), tmp_path)
+    with pytest.raises(RuntimeError) as err:
+        server.start()
+    assert str(err.value).startswith("tritonserver exited with 1:")
+    assert "error: creating server: Internal - failed to load all models" in str(err.value)
+    log = server.log.read_text(errors="replace")
+    for directory in ("config", "model-store"):
+        assert f"Poll failed for model directory '{directory}': failed to open text file for read" in log

@@ -9,7 +9,7 @@ Behaviour:
   each InferenceService supplies the volume `torchserve-config` (components/kserve/inference_service.py); the
   artifact's own `config/` is never read, so the bucket cannot bind the management API or turn registration on). `platform-torchserve-gpu` is the same with the GPU build; it is never auto-selected, the
   InferenceService names it for GPU models.
-- `platform-triton` serves `/mnt/models` as a Triton model repository over HTTP 8080 and gRPC 9000 (protocols
+- `platform-triton` serves `/mnt/models/triton` as a Triton model repository over HTTP 8080 and gRPC 9000 (protocols
   v2 and grpc-v2), with the arguments of KServe's own `kserve-tritonserver` runtime. It lists `pytorch` without
   autoSelect, so it is used only when an InferenceService names it.
 - Containers are secure by default (components/pod.py): no privilege escalation, every capability dropped, a
@@ -36,8 +36,9 @@ from components.options import child_options
 
 from components import pod
 from components.versions import TORCHSERVE_GPU_IMAGE, TORCHSERVE_IMAGE, TRITON_IMAGE
-from models.torchserve_config import (INFERENCE_PORT, LOG_DIR, METRICS_PORT, MODEL_STORE, TORCHSERVE_ENV,
-                                      torchserve_args)
+from models.layout import TRITON_REPOSITORY_DIR
+from models.torchserve_config import (INFERENCE_PORT, LOG_DIR, METRICS_PORT, MODEL_STORE, READY_TIMEOUT_S,
+                                      readiness_command, torchserve_args, torchserve_env)
 
 API_VERSION = "serving.kserve.io/v1alpha1"
 KIND = "ClusterServingRuntime"
@@ -53,8 +54,11 @@ TRITON_METRICS_PORT = 8002
 # Same command line as Phase 1 (components/torchserve/model.py), config from the platform's ConfigMap.
 CONFIG_VOLUME = "torchserve-config"
 CONFIG_DIR = "/etc/torchserve"
-TORCHSERVE_ARGS = tuple(torchserve_args(f"{CONFIG_DIR}/config.properties"))
-TRITON_ARGS = ("tritonserver", f"--model-store={MODELS_DIR}", f"--grpc-port={TRITON_GRPC_PORT}",
+TORCHSERVE_CONFIG = f"{CONFIG_DIR}/config.properties"
+TORCHSERVE_ARGS = tuple(torchserve_args(TORCHSERVE_CONFIG))
+# The repository is the artifact's `triton/` directory, not the prefix: Triton fails on the TorchServe tree's
+# `config/` and `model-store/` beside it (models/layout.py).
+TRITON_ARGS = ("tritonserver", f"--model-store={MODELS_DIR}/{TRITON_REPOSITORY_DIR}", f"--grpc-port={TRITON_GRPC_PORT}",
                f"--http-port={TRITON_HTTP_PORT}", "--allow-grpc=true", "--allow-http=true")
 # Placeholder requests only: every InferenceService sets its model's own resources.
 DEFAULT_RESOURCES = {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"cpu": "1", "memory": "2Gi"}}
@@ -80,16 +84,20 @@ def _runtime(name: str, *, formats: list[dict], protocols: list[str], container:
 def torchserve_runtime(name: str = TORCHSERVE_RUNTIME, image: str = TORCHSERVE_IMAGE, *,
                        auto_select: bool = True) -> dict:
     """TorchServe alone (the platform image), serving `<storageUri>/model-store/<model>.mar` on 8080."""
-    ping = {"httpGet": {"path": "/ping", "port": INFERENCE_PORT}}
     container = {
         "name": CONTAINER_NAME,
         "image": image,
         "args": list(TORCHSERVE_ARGS),
-        "env": [{"name": k, "value": v} for k, v in TORCHSERVE_ENV.items()],
+        "env": [{"name": k, "value": v} for k, v in torchserve_env(TORCHSERVE_CONFIG).items()],
         "ports": [{"name": "http1", "containerPort": INFERENCE_PORT, "protocol": "TCP"}],
         # Readiness only: a liveness probe would restart a server still loading a large model (Knative keeps a
-        # revision that never gets ready out of traffic and gives up after its progress deadline).
-        "readinessProbe": {**ping, "periodSeconds": 5, "failureThreshold": 3},
+        # revision that never gets ready out of traffic and gives up after its progress deadline). Ready = the
+        # registered model has a READY worker (models/torchserve_config.readiness_command; the runtime serves any
+        # model, and the platform's config loads exactly one). An exec probe stays on the container under Knative,
+        # which adds its own TCP probe in the queue-proxy (knative/serving knative-v1.21.1
+        # pkg/reconciler/revision/resources/queue.go applyReadinessProbeDefaults).
+        "readinessProbe": {"exec": {"command": readiness_command()}, "periodSeconds": 5,
+                           "timeoutSeconds": READY_TIMEOUT_S, "failureThreshold": 3},
         "resources": DEFAULT_RESOURCES,
         "securityContext": pod.container_security_context(),
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, {"name": "logs", "mountPath": LOG_DIR},
@@ -110,7 +118,8 @@ def torchserve_gpu_runtime(image: str = TORCHSERVE_GPU_IMAGE) -> dict:
 
 
 def triton_runtime(name: str = TRITON_RUNTIME, image: str = TRITON_IMAGE) -> dict:
-    """Triton serving `/mnt/models` as its model repository (`<model>/config.pbtxt`, `<model>/1/model.pt`)."""
+    """Triton serving `/mnt/models/triton` as its model repository (`<model>/config.pbtxt`, `<model>/1/model.pt`),
+    the part of the artifact `python -m models package --runtime triton` writes."""
     container = {
         "name": CONTAINER_NAME,
         "image": image,

@@ -10,6 +10,9 @@ Behaviour:
   (s3://, https://) in an init container, or mounted read-only from the claim (pvc://), as KServe does.
 - Only the inference port (8080) and the metrics port (8082) leave the pod, and the NetworkPolicy admits them
   only from client namespaces and the monitoring namespace; the management API listens on loopback.
+- Readiness is "the model has a READY worker" (an exec probe asking the loopback management API), not TorchServe's
+  /ping, which is healthy with no model and while workers crash-loop: a pod with a missing or corrupt artifact never
+  turns Ready, so a rollout (maxUnavailable 0) keeps the old pods. Startup and liveness stay on /ping (the server).
 - The pod template carries a checksum of config.properties, so a batching or worker change rolls the pods.
 - The HPA scales on CPU (70 % of requests) between the declaration's bounds; Phase 1 keeps at least one replica.
   The Deployment leaves `replicas` unset, so an update never resets what the HPA chose.
@@ -28,11 +31,12 @@ from components.namespace import CLIENT_NAMESPACE_LABEL
 from components.options import child_options
 from components.versions import STORAGE_INITIALIZER_IMAGE, TORCHSERVE_GPU_IMAGE, TORCHSERVE_IMAGE
 from models.spec import Model
-from models.torchserve_config import (INFERENCE_PORT, LOG_DIR, METRICS_PORT, TORCHSERVE_ENV, config_properties,
-                                      torchserve_args)
+from models.torchserve_config import (INFERENCE_PORT, LOG_DIR, METRICS_PORT, READY_TIMEOUT_S, config_properties,
+                                      readiness_command, torchserve_args, torchserve_env)
 
 MODELS_DIR = "/mnt/models"
 CONFIG_DIR = "/etc/torchserve"
+CONFIG_FILE = f"{CONFIG_DIR}/config.properties"
 SERVICE_PORT = 80
 CPU_TARGET_PERCENT = 70
 
@@ -210,14 +214,18 @@ class TorchServeModel(pulumi.ComponentResource):
             containers=[k8s.core.v1.ContainerArgs(
                 name="torchserve",
                 image=image,
-                args=torchserve_args(f"{CONFIG_DIR}/config.properties"),
-                env=[k8s.core.v1.EnvVarArgs(name=k, value=v) for k, v in TORCHSERVE_ENV.items()],
+                args=torchserve_args(CONFIG_FILE),
+                env=[k8s.core.v1.EnvVarArgs(name=k, value=v) for k, v in torchserve_env(CONFIG_FILE).items()],
                 ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=INFERENCE_PORT),
                        k8s.core.v1.ContainerPortArgs(name="metrics", container_port=METRICS_PORT)],
                 resources=pod.resource_requirements(model),
                 security_context=pod.container_security_context(),
                 startup_probe=k8s.core.v1.ProbeArgs(http_get=ping, period_seconds=5, failure_threshold=60),
-                readiness_probe=k8s.core.v1.ProbeArgs(http_get=ping, period_seconds=5, failure_threshold=3),
+                # Ready = the model has a READY worker, asked of the loopback management API from inside the
+                # container (/ping is healthy with no model and while workers crash-loop: models/torchserve_config).
+                readiness_probe=k8s.core.v1.ProbeArgs(
+                    exec_=k8s.core.v1.ExecActionArgs(command=readiness_command(model.name)),
+                    period_seconds=5, timeout_seconds=READY_TIMEOUT_S, failure_threshold=3),
                 liveness_probe=k8s.core.v1.ProbeArgs(http_get=ping, period_seconds=10, failure_threshold=6),
                 volume_mounts=[models_mount,
                                k8s.core.v1.VolumeMountArgs(name="config", mount_path=CONFIG_DIR, read_only=True),
