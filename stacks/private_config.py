@@ -21,6 +21,7 @@ from components.karmada.control_plane import (CLUSTER_SECRETS_NAMESPACE, DEFAULT
 from components.karmada.placement import BucketMirror, mirror_for, overflow_members, served_uris, spot_members
 from components.kserve.platform import (CERT_MANAGER_NAMESPACE, ISTIO_NAMESPACE, KNATIVE_OPERATOR_NAMESPACE,
                                         KNATIVE_SERVING_NAMESPACE, KSERVE_NAMESPACE)
+from stacks import handover
 from stacks.config_reader import DNS_LABEL, DNS_SUBDOMAIN, REGION, Section
 
 
@@ -129,7 +130,7 @@ def _members(items: list, cluster_name: str) -> tuple[Member, ...]:
     return tuple(members)
 
 
-_MODEL_KEYS = ("phase", "runtime", "deploymentMode", "minReplicas", "maxReplicas", "canaryPercent")
+_MODEL_KEYS = ("phase", "runtime", "deploymentMode", "minReplicas", "maxReplicas", "canaryPercent", handover.KEY)
 
 
 def _deployment(name: str, raw: object, catalog: Mapping[str, Model], stack_phase: Phase,
@@ -158,9 +159,14 @@ def _deployment(name: str, raw: object, catalog: Mapping[str, Model], stack_phas
             model = dataclasses.replace(model, scaling=dataclasses.replace(model.scaling, **scaling_changes))
         if "canaryPercent" in s.data:
             percent = s.int("canaryPercent", maximum=100)
-            if not isinstance(model.rollout, Canary):
-                raise ConfigError(where, "canaryPercent", percent, "only for a model whose declaration has a Canary")
-            model = dataclasses.replace(model, rollout=dataclasses.replace(model.rollout, traffic_percent=percent))
+            if not isinstance(model.rollout, Canary) and (percent != 0 or mode is not DeploymentMode.KNATIVE):
+                raise ConfigError(where, "canaryPercent", percent, "only for a model whose declaration has a Canary "
+                                  "(or 0 in Knative mode: the rollback's tidy-up, which keeps the previous revision "
+                                  "pinned while the declaration's own artifact rolls out)")
+            if isinstance(model.rollout, Canary):
+                model = dataclasses.replace(model, rollout=dataclasses.replace(model.rollout, traffic_percent=percent))
+            else:  # the declaration's own artifact as a 0 % candidate: KServe keeps routing to the last revision
+                model = dataclasses.replace(model, rollout=Canary(candidate_uri=model.storage_uri, traffic_percent=0))
     except DeclarationError as err:
         raise ConfigError(where, err.field, err.value, err.expected) from None
 
@@ -184,12 +190,17 @@ def _deployment(name: str, raw: object, catalog: Mapping[str, Model], stack_phas
             raise ConfigError(where, "deploymentMode", mode.value, f"'Knative' for {kind} uses the Istio routes of "
                               "Knative mode)")
         if (mode is DeploymentMode.KNATIVE and phase is Phase.HYBRID and isinstance(model.rollout, Canary)
-                and model.workload_class is not WorkloadClass.CRITICAL and 0 < model.rollout.traffic_percent < 100):
+                and model.workload_class is not WorkloadClass.CRITICAL and model.rollout.traffic_percent < 100):
             raise ConfigError(where, "phase", phase.value, "'kserve' (or class 'critical', or deploymentMode "
                               "'Standard') while a Knative canary runs: a Knative canary splits traffic against the "
                               "revision a cluster served before, and a public member that takes the model for the "
                               "first time has none, so it would send it all to the candidate")
-    return ModelDeployment(model=model, phase=phase, runtime=runtime, mode=mode)
+    step = handover.read_hand_over(s, model, phase, runtime, mode)
+    phase_one = None
+    if step in handover.PHASE_ONE_STEPS:  # the Phase 1 pods as phase 1 rendered them, with the same overrides
+        phase_one = _deployment(name, {k: v for k, v in s.data.items() if k in ("minReplicas", "maxReplicas")}
+                                | {"phase": Phase.TORCHSERVE.value}, catalog, stack_phase, default_mode).model
+    return ModelDeployment(model=model, phase=phase, runtime=runtime, mode=mode, hand_over=step, phase_one=phase_one)
 
 
 def _check_replica_bounds(where: str, model: Model, changes: Mapping[str, int]) -> None:
@@ -284,6 +295,7 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
     pools = _gpu_pools("platform:gpuPools", top.list("gpuPools", []))
     for dep in deployments:
         _check_gpu_fit(pools, members, dep)
+        handover.check_private_fit(f"platform:models.{dep.name}", dep.model, dep.hand_over, pools)
         if s3_endpoint:
             _check_mirrored(dep, members, mirrors)
     return PrivateStackConfig(

@@ -16,9 +16,11 @@ Placement (`plan_model_placement`, created on the Karmada API server by `ModelPl
   member runs the model and scales it from zero with its own autoscaler. Not Divided: Karmada would divide by
   the GPU nodes that exist, and a Spot pool at zero nodes has none, so the model would never be scheduled. No
   application failover: every eligible member already runs it, and a member waiting for Spot capacity must not
-  be evicted for it. Spot exists only as GPU pools, so a CPU batch model is refused.
+  be evicted for it. Spot exists only as GPU pools, so a CPU batch model is refused. With `keep_private` (a
+  phase 2 → 3 hand-over) the private member keeps its copy as well.
 - Every policy has `propagateDeps`, so the Secrets, ServiceAccounts and ConfigMaps the InferenceService
-  references follow it (and move with it on failover).
+  references follow it (and move with it on failover). A Standard-mode model's policy resolves conflicts by
+  Overwrite, so Karmada takes over a Service `<model>` a Phase 1 hand-over left behind.
 
 Overrides (one OverridePolicy per model, InferenceService only — every overrider applies to every selected
 resource), one rule per public member the model may reach:
@@ -118,7 +120,8 @@ class ModelPlacementArgs:
     """Place `deployment` (its InferenceService is `<model name>` in `namespace` on the Karmada API server) on
     `private_cluster` and the public `members`, by phase and workload class; `bucket_mirrors` rewrite the
     storage URI per public member. Failover for elastic models: `elastic_failover` (1,200 s unhealthy,
-    Gracefully, 600 s grace)."""
+    Gracefully, 600 s grace). `keep_private`: a batch model keeps its private copy too (a phase 2 → 3 hand-over,
+    stacks/handover.py: Karmada drops a cluster's copy as soon as the placement leaves it)."""
 
     deployment: ModelDeployment
     namespace: str
@@ -126,6 +129,7 @@ class ModelPlacementArgs:
     members: tuple[Member, ...] = ()
     bucket_mirrors: tuple[BucketMirror, ...] = ()
     elastic_failover: p.ApplicationFailover = ELASTIC_FAILOVER
+    keep_private: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,7 +195,7 @@ def _model_selectors(model: Model, namespace: str) -> tuple[p.ResourceSelector, 
 
 def served_uris(dep: ModelDeployment) -> dict[str, str]:
     """JSON pointer -> storage URI, for every artifact the model's main InferenceService serves as rendered."""
-    stable, candidate, _ = canary_split(dep.model)
+    stable, candidate, _ = canary_split(dep.model, dep.mode)
     if candidate is None:
         return {STORAGE_URI_PATH: stable}
     if dep.mode is DeploymentMode.KNATIVE:  # the predictor runs the candidate; KServe keeps the last revision
@@ -227,7 +231,8 @@ def _placement(args: ModelPlacementArgs) -> tuple[p.Placement, Optional[p.Applic
         raise PlacementError(f"model {model.name!r}: workload class 'batch' runs on public Spot capacity only, "
                              "and no member has a Spot pool that holds it (members: "
                              + (", ".join(m.name for m in args.members) or "none") + ")")
-    placement = p.Placement(affinity=p.ClusterAffinity(tuple(m.name for m in public)),
+    keep = (private,) if args.keep_private else ()
+    placement = p.Placement(affinity=p.ClusterAffinity((*keep, *(m.name for m in public))),
                             replica_scheduling=p.ReplicaScheduling.duplicated())
     return placement, None, public
 
@@ -264,9 +269,13 @@ def plan_model_placement(args: ModelPlacementArgs) -> PlacementPlan:
                              "'critical') until the rollout ends")
     labels = {**POLICY_LABELS, CLASS_LABEL: model.workload_class.value}
     selector = _isvc_selector(model, args.namespace)
+    # Standard mode: Service `<model>` may already exist on the private member, retained from a Phase 1 hand-over
+    # with the template's own spec (components/handover.py); Karmada takes it over only with Overwrite.
     spec = p.PropagationSpec(resource_selectors=_model_selectors(model, args.namespace), placement=placement,
                              propagate_deps=True,
-                             failover=failover)
+                             failover=failover,
+                             conflict_resolution=p.ConflictResolution.OVERWRITE
+                             if args.deployment.mode is DeploymentMode.STANDARD else p.ConflictResolution.ABORT)
     propagation = p.propagation_policy(model.name, args.namespace, spec, labels=labels)
     overrides: tuple[dict, ...] = ()
     if public:
