@@ -10,9 +10,13 @@ after the InferenceService exists, while nothing there routes the host until the
 Pulumi's deletion of "its" Service at the end of the update leaves the name unanswered until KServe's next
 reconcile (it does not watch a Service it does not own).
 
-So the hand-over holds the name itself, in three updates (stack file `handOver`, README "Moving a model"):
+So the hand-over holds the name itself, in four updates (stack file `handOver`, README "Moving a model"):
 
 Knative mode
+- `prepare`: the route below is built (backend Service, bridge VirtualService, the gateway admitted to the pods)
+  while Service `<model>` still reaches the pods directly: Istio pushes it to the gateway after a debounce
+  (istio 1.30.3 pilot/pkg/features/tuning.go: PILOT_DEBOUNCE_AFTER 100 ms, up to PILOT_DEBOUNCE_MAX 10 s), so
+  it is there before anything resolves the name to the gateway.
 - `bridge`: Pulumi turns Service `<model>` into exactly the spec KServe writes (`external_name_spec`), so KServe's
   copy changes nothing, and keeps it on `pulumi destroy`/removal (retain_on_delete) so it can let go later. The
   Phase 1 pods get a ClusterIP Service `<model>-torchserve`; a VirtualService `<model>-bridge` for the client host
@@ -121,6 +125,9 @@ def hostname_hand_over(dep: ModelDeployment, namespace: str,
                        bridge: Optional[pulumi.Resource] = None) -> HostnameHandOver:
     """How the Phase 1 component holds Service `<model>` at this step (`bridge`: the HandOverBridge, Knative)."""
     labels = {HAND_OVER_LABEL: dep.hand_over.value}
+    if dep.hand_over is HandOver.PREPARE:  # the gateway is admitted and the route built; the name is untouched
+        return HostnameHandOver(service_spec=None, service_labels={}, gateway_peer=(GATEWAY_NAMESPACE,
+                                                                                   GATEWAY_POD_LABELS))
     if dep.mode is DeploymentMode.KNATIVE:
         return HostnameHandOver(service_spec=external_name_spec(), service_labels=labels,
                                 gateway_peer=(GATEWAY_NAMESPACE, GATEWAY_POD_LABELS),
@@ -133,8 +140,8 @@ def hostname_hand_over(dep: ModelDeployment, namespace: str,
 
 @dataclass(frozen=True)
 class HandOverBridgeArgs:
-    """`model` in `namespace`, handed over in Knative mode at `step` (`bridge` or `cutOver`); create it with the
-    provider of the cluster that runs the Phase 1 pods, after the Istio CRDs (`opts.depends_on`)."""
+    """`model` in `namespace`, handed over in Knative mode at `step` (`prepare`, `bridge` or `cutOver`); create it
+    with the provider of the cluster that runs the Phase 1 pods, after the Istio CRDs (`opts.depends_on`)."""
 
     model: Model
     namespace: str
@@ -152,7 +159,7 @@ class HandOverBridge(pulumi.ComponentResource):
         self.backend = k8s.core.v1.Service(f"{name}-backend", metadata=svc["metadata"], spec=svc["spec"],
                                            opts=child_options(self, opts))
         self.virtual_service = None
-        if args.step is HandOver.BRIDGE:
+        if args.step in (HandOver.PREPARE, HandOver.BRIDGE):
             obj = bridge_virtual_service(args.model, args.namespace)
             self.virtual_service = k8s.apiextensions.CustomResource(
                 f"{name}-virtual-service", api_version=obj["apiVersion"], kind=obj["kind"], metadata=obj["metadata"],

@@ -19,11 +19,13 @@ class DeploymentMode(enum.Enum):
 
 class HandOver(enum.Enum):
     """A model part-way through a move that must not drop a request (stacks/handover.py has the rules, README the
-    sequences). `bridge`: phase 1 → 2, the Phase 1 pods answer the hostname while the InferenceService comes up;
+    sequences). `prepare`: phase 1 → 2 (Knative), the route to the Phase 1 pods through the gateway is built;
+    `bridge`: the hostname goes through it to the Phase 1 pods while the InferenceService comes up;
     `cutOver`: the hostname answers from the InferenceService, the Phase 1 pods still run (nothing routes to them
     once the mesh has the change); `keepPrivate`: phase 2 → 3 of a batch model, the private member keeps its copy
     while the public members' copies come up."""
 
+    PREPARE = "prepare"
     BRIDGE = "bridge"
     CUT_OVER = "cutOver"
     KEEP_PRIVATE = "keepPrivate"

@@ -10,7 +10,8 @@ below; this module judges them instead (README "Moving a model" has the sequence
   InferenceService Ready since the update that created it) or from `bridge`/`cutOver` in Standard mode (the shared
   Service keeps the predictor's pods). The bridge and the Phase 1 pods leaving in one update is flagged: a proxy
   that has not yet received the route change still sends to pods being deleted.
-- A Service `<model>` turned into a pointer at the gateway with no bridge route there: 404 until KServe routes it.
+- A Service `<model>` turned into a pointer at the gateway with no bridge route there (or one created in the same
+  update, which the gateway may not have yet): 404 until KServe routes it.
 - Knative canaries (kserve v0.20.0 reconcilers/knative/ksvc_reconciler.go): a predictor spec changed while its
   `canaryTrafficPercent` goes away routes 100 % to the latest *ready* revision — the old candidate — until the new
   one is Ready; an InferenceService created with a canary has no previous revision and sends it all to the
@@ -124,8 +125,11 @@ def gateway_pointer_without_route(c, before: Optional[StackRender], after: Optio
     name = (((res_after or {}).get("inputs") or {}).get("metadata") or {}).get("name")
     if name != c.model or spec_after.get("type") != "ExternalName" or spec_before.get("type") == "ExternalName":
         return None
-    if has_bridge(after, c.model):
+    if has_bridge(before, c.model) and has_bridge(after, c.model):
         return None
+    if has_bridge(after, c.model):
+        return (f"Service {c.model} points at the gateway in the update that creates the bridge route there: Istio "
+                "debounces pushes (up to 10 s), so the gateway may answer 404 meanwhile; set handOver: prepare first")
     return (f"Service {c.model} now points at the gateway, where no route serves its host until KServe's predictor "
             "is Ready (404); the bridge VirtualService must exist first")
 

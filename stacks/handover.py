@@ -3,7 +3,8 @@
 A move that must not drop a request takes more than one `pulumi up`, because what comes next must be Ready before
 what serves now goes (README "Moving a model without a gap" has the sequences and the worst cases):
 
-- phase 1 → 2: `{phase: kserve, handOver: bridge}`, then `handOver: cutOver`, then no `handOver`. Only from
+- phase 1 → 2: `{phase: kserve, handOver: prepare}` (Knative mode only), `handOver: bridge`, `handOver: cutOver`,
+  then no `handOver` (Standard mode: `bridge`, then no `handOver`; `cutOver` changes nothing there). Only from
   phase 1, so only at phase `kserve`, for a declaration without a rollout (phase 1 has none; add it after the
   cut-over), and in Standard mode only for the TorchServe runtime (the Phase 1 pods and the predictor share one
   Service and its target port).
@@ -22,7 +23,7 @@ from models.spec import Model, Phase, Runtime, WorkloadClass
 from stacks.config_reader import Section
 
 KEY = "handOver"
-PHASE_ONE_STEPS = (HandOver.BRIDGE, HandOver.CUT_OVER)
+PHASE_ONE_STEPS = (HandOver.PREPARE, HandOver.BRIDGE, HandOver.CUT_OVER)
 
 
 def read_hand_over(s: Section, model: Model, phase: Phase, runtime: Runtime,
@@ -32,13 +33,16 @@ def read_hand_over(s: Section, model: Model, phase: Phase, runtime: Runtime,
     if step is None:
         return None
     where = s.where
-    if step in (HandOver.BRIDGE, HandOver.CUT_OVER):
+    if step in PHASE_ONE_STEPS:
         if phase is not Phase.KSERVE:
             raise ConfigError(where, KEY, step.value, f"only with phase 'kserve' (got {phase.value!r}): '{step.value}' "
                               "hands a Phase 1 model over to its InferenceService on the private cluster")
         if model.rollout is not None:
             raise ConfigError(where, KEY, step.value, f"a declaration without a rollout during the hand-over (it has "
                               f"a {type(model.rollout).__name__}): add the rollout after the cut-over")
+        if step is HandOver.PREPARE and mode is not DeploymentMode.KNATIVE:
+            raise ConfigError(where, KEY, step.value, "deploymentMode 'Knative' ('prepare' builds the gateway route "
+                              "of a Knative hand-over; a Standard-mode one starts at 'bridge')")
         if mode is DeploymentMode.STANDARD and runtime is not Runtime.TORCHSERVE:
             raise ConfigError(where, KEY, step.value, "runtime 'torchserve' for a Standard-mode hand-over (the "
                               "Phase 1 pods and the predictor answer through one Service on one target port)")

@@ -43,7 +43,7 @@ def placement_args(cfg: PrivateStackConfig) -> dict[str, ModelPlacementArgs]:
                                          members=cfg.members if dep.phase is Phase.HYBRID else (),
                                          bucket_mirrors=cfg.bucket_mirrors,
                                          keep_private=dep.hand_over is HandOver.KEEP_PRIVATE)
-            for dep in cfg.models if dep.phase is not Phase.TORCHSERVE}
+            for dep in cfg.models if dep.phase is not Phase.TORCHSERVE and dep.hand_over is not HandOver.PREPARE}
 
 
 def plan_placements(cfg: PrivateStackConfig) -> dict[str, ModelPlacementArgs]:
@@ -137,7 +137,9 @@ def build(cfg: PrivateStackConfig, placements: Mapping[str, ModelPlacementArgs])
 
     plans = {}
     for dep in cfg.models:
-        if dep.phase is Phase.TORCHSERVE:
+        if dep.phase is Phase.TORCHSERVE or dep.hand_over is HandOver.PREPARE:
+            if dep.name in phase_one:  # `prepare`: the Phase 1 pods still hold the name alone
+                hostnames[dep.name] = phase_one[dep.name].hostname
             continue
         # The policy first, so Karmada propagates the InferenceService the moment it exists (Pulumi then waits for
         # its predictor, reported back through the interpreter's status aggregation).

@@ -47,12 +47,12 @@ def pod_selector(model: Model) -> dict[str, str]:
 @dataclass(frozen=True)
 class HostnameHandOver:
     """How Service `<model>` is held while the model is handed over to KServe (components/handover.py builds this
-    and says why): the Service gets `service_spec` and `service_labels` instead of its Phase 1 ones, is kept in the
+    and says why): the Service gets `service_spec` and `service_labels` instead of its Phase 1 ones (None: it stays), is kept in the
     cluster when Pulumi lets go of it (retain_on_delete: KServe or Karmada takes it over), and changes only after
     `depends_on` and this component's NetworkPolicy (and, with `pod_labels`, the pods' rollout); the pods also
     carry `pod_labels`; `gateway_peer` (namespace name, pod labels) is admitted to the inference port."""
 
-    service_spec: Mapping
+    service_spec: Optional[Mapping]
     service_labels: Mapping[str, str]
     pod_labels: Mapping[str, str] = field(default_factory=dict)
     gateway_peer: Optional[tuple[str, Mapping[str, str]]] = None
@@ -173,7 +173,7 @@ class TorchServeModel(pulumi.ComponentResource):
             opts=child,
         )
 
-        if hand_over is None:
+        if hand_over is None or hand_over.service_spec is None:
             self.service = k8s.core.v1.Service(
                 f"{name}-service",
                 metadata=meta(model.name),
