@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Optional
 
 from models.spec import GpuType, Model, Phase, Runtime
 
@@ -14,6 +15,20 @@ class DeploymentMode(enum.Enum):
 
     KNATIVE = "Knative"
     STANDARD = "Standard"
+
+
+class HandOver(enum.Enum):
+    """A model part-way through a move that must not drop a request (stacks/handover.py has the rules, README the
+    sequences). `prepare`: phase 1 → 2 (Knative), the route to the Phase 1 pods through the gateway is built;
+    `bridge`: the hostname goes through it to the Phase 1 pods while the InferenceService comes up;
+    `cutOver`: the hostname answers from the InferenceService, the Phase 1 pods still run (nothing routes to them
+    once the mesh has the change); `keepPrivate`: phase 2 → 3 of a batch model, the private member keeps its copy
+    while the public members' copies come up."""
+
+    PREPARE = "prepare"
+    BRIDGE = "bridge"
+    CUT_OVER = "cutOver"
+    KEEP_PRIVATE = "keepPrivate"
 
 
 class CapacityType(enum.Enum):
@@ -60,6 +75,9 @@ class ModelDeployment:
     phase: Phase
     runtime: Runtime
     mode: DeploymentMode
+    hand_over: Optional[HandOver] = None
+    # During a phase 1 → 2 hand-over: the model exactly as phase 1 served it (its Phase 1 pods still run).
+    phase_one: Optional[Model] = None
 
     @property
     def name(self) -> str:

@@ -10,6 +10,9 @@ Separately it lists what endangers serving, and exits 3 if anything does:
 - an object that serves a model (Deployment, Service, InferenceService, InferenceGraph, VirtualService, HTTPRoute)
   deleted or replaced while no serving object of that model is created in the same change (a secondary route or
   shadow may go while the model keeps the object that holds its hostname);
+- a model move that drops requests by the pinned upstreams' behaviour (stacks/diff_handover.py): phase 1 → 2
+  outside the hand-over steps, a Knative canary rolled back or created in one step, a model placed on clusters
+  that share none with its old ones;
 - a stateful resource replaced or deleted (EKS cluster, Karmada control-plane release, CRD-installing release,
   private keys and self-signed CAs, namespaces, volume claims, CRDs);
 - a protected resource (`protect`) changed, replaced or deleted.
@@ -29,6 +32,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from models.errors import PlatformError
+from stacks import diff_handover as hand_over
 from stacks import diff_rules as rules
 from stacks.diff_render import HELM_RELEASE, STACK_REFERENCE, StackRender, is_kubernetes_object, load_renders, model_facts
 
@@ -356,7 +360,15 @@ def findings(changes: list[Change], renders_before: dict[str, StackRender],
                     (inputs.get("metadata") or {}).get("name") == model and (stack, key) not in gone:
                 holders_after.add(model)
     for c in changes:
-        if c.action in ("delete", "replace") and c.kind in rules.SERVING_KINDS and c.model:
+        before, after = renders_before.get(c.stack), renders_after.get(c.stack)
+        moved = hand_over.judge_phase_one(c, before, after, gone) if c.kind in rules.SERVING_KINDS else None
+        for message in (moved, hand_over.gateway_pointer_without_route(c, before, after),
+                        hand_over.judge_canary(c, before, after)):
+            if message:
+                out.append(Finding("serving", c.stack, c.cluster, c.label, f"serves model {c.model}: {message}"))
+        if moved is not None:
+            pass  # a Phase 1 → 2 move: judged above, the successor rule below does not hold for it
+        elif c.action in ("delete", "replace") and c.kind in rules.SERVING_KINDS and c.model:
             holds_name = (c.object or "").rsplit("/", 1)[-1] == c.model
             if c.model in created_for:
                 pass  # its successor is created in this change (e.g. Phase 1 Deployment → InferenceService)
@@ -375,6 +387,9 @@ def findings(changes: list[Change], renders_before: dict[str, StackRender],
         if "protected" in c.notes or any(n.startswith("protected:") for n in c.notes):
             out.append(Finding("protected", c.stack, c.cluster, c.label,
                                f"protected resource {c.action}d: `pulumi up` refuses until protect is lifted"))
+    for stack in renders_after:
+        for model, message in hand_over.disjoint_placements(stack, renders_before.get(stack), renders_after[stack]):
+            out.append(Finding("serving", stack, "karmada", f"model {model}", message))
     return out
 
 

@@ -14,6 +14,7 @@ from typing import Mapping
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.handover import HandOverBridge, HandOverBridgeArgs, hostname_hand_over
 from components.karmada.control_plane import (KarmadaControlPlane, KarmadaControlPlaneArgs,
                                               agent_credentials_output)
 from components.karmada.member import PushMember, PushMemberArgs
@@ -25,7 +26,7 @@ from components.kserve.runtimes import ClusterServingRuntimes
 from components.namespace import InferenceNamespace, InferenceNamespaceArgs
 from components.storage import MODEL_READER, ModelReader, ModelReaderArgs
 from components.torchserve.model import TorchServeModel, TorchServeModelArgs
-from models.deployment import DeploymentMode
+from models.deployment import DeploymentMode, HandOver
 from models.registry import load_catalog
 from models.spec import Phase
 from stacks.private_config import PrivateStackConfig, read_private_config
@@ -103,8 +104,29 @@ def build(cfg: PrivateStackConfig, plan: PrivatePlan) -> None:
     karmada_namespace = InferenceNamespace("karmada-models", InferenceNamespaceArgs(
         name=cfg.namespace, karmada_template=True), opts=karmada.karmada_options())
 
+    # Phase 1 → 2 hand-overs: the Phase 1 component (same name, so Pulumi updates it in place) holds `<model>`
+    # until the InferenceService serves; components/handover.py says how, README "Moving a model" when.
+    phase_one: dict[str, TorchServeModel] = {}
     for dep in cfg.models:
-        if dep.phase is Phase.TORCHSERVE:
+        if dep.phase_one is None:
+            continue
+        bridge = None
+        if dep.mode is DeploymentMode.KNATIVE:
+            bridge = HandOverBridge(f"{dep.name}-hand-over", HandOverBridgeArgs(
+                model=dep.model, namespace=cfg.namespace, step=dep.hand_over),
+                opts=pulumi.ResourceOptions(provider=cluster, depends_on=[namespace, *kserve.ready,
+                                                                          *([kserve.istio_base] if kserve.istio_base
+                                                                            else [])]))
+        phase_one[dep.name] = TorchServeModel(dep.name, TorchServeModelArgs(
+            model=dep.phase_one, namespace=cfg.namespace, service_account_name=MODEL_READER,
+            credentials_secret=cfg.storage_credentials_secret, s3_endpoint=cfg.s3_endpoint,
+            hand_over=hostname_hand_over(dep, cfg.namespace, bridge)),
+            opts=pulumi.ResourceOptions(provider=cluster, depends_on=[namespace, reader]))
+
+    for dep in cfg.models:
+        if dep.phase is Phase.TORCHSERVE or dep.hand_over is HandOver.PREPARE:
+            if dep.name in phase_one:  # `prepare`: the Phase 1 pods still hold the name alone
+                hostnames[dep.name] = phase_one[dep.name].hostname
             continue
         # The policy first, so Karmada propagates the InferenceService the moment it exists (Pulumi then waits for
         # its predictor, reported back through the interpreter's status aggregation).
@@ -115,9 +137,10 @@ def build(cfg: PrivateStackConfig, plan: PrivatePlan) -> None:
         served = InferenceServiceModel(dep.name, InferenceServiceModelArgs(
             deployment=dep, namespace=cfg.namespace, mesh_provider=cluster, service_account_name=MODEL_READER,
             await_ready=cfg.cluster_name in plan.placements[dep.name].clusters,
-            mesh_depends_on=[namespace, *kserve.ready, *([kserve.istio_base] if kserve.istio_base else [])]),
+            mesh_depends_on=[namespace, *kserve.ready, *([kserve.istio_base] if kserve.istio_base else [])],
+            hostname_service=dep.phase_one is None),
             opts=karmada.karmada_options(karmada_crds, karmada_namespace, runtimes, karmada.interpreter, placement,
-                                         member.cluster))
+                                         member.cluster, *([phase_one[dep.name]] if dep.name in phase_one else [])))
         hostnames[dep.name] = served.hostname
 
     pulumi.export("modelHostnames", hostnames)

@@ -25,6 +25,7 @@ from components.karmada.control_plane import (CLUSTER_SECRETS_NAMESPACE, DEFAULT
 from components.karmada.placement import BucketMirror
 from components.kserve.platform import (CERT_MANAGER_NAMESPACE, ISTIO_NAMESPACE, KNATIVE_OPERATOR_NAMESPACE,
                                         KNATIVE_SERVING_NAMESPACE, KSERVE_NAMESPACE)
+from stacks import handover
 from stacks.config_reader import DNS_LABEL, DNS_SUBDOMAIN, REGION, Section
 from stacks.public_config import PublicStackConfig, read_public_config
 
@@ -178,7 +179,7 @@ def _members(items: list, cluster_name: str, stack_files: Callable[[str], Mappin
     return tuple(members), configs
 
 
-_MODEL_KEYS = ("phase", "runtime", "deploymentMode", "minReplicas", "maxReplicas", "canaryPercent")
+_MODEL_KEYS = ("phase", "runtime", "deploymentMode", "minReplicas", "maxReplicas", "canaryPercent", handover.KEY)
 
 
 def _deployment(name: str, raw: object, catalog: Mapping[str, Model], stack_phase: Phase,
@@ -207,9 +208,14 @@ def _deployment(name: str, raw: object, catalog: Mapping[str, Model], stack_phas
             model = dataclasses.replace(model, scaling=dataclasses.replace(model.scaling, **scaling_changes))
         if "canaryPercent" in s.data:
             percent = s.int("canaryPercent", maximum=100)
-            if not isinstance(model.rollout, Canary):
-                raise ConfigError(where, "canaryPercent", percent, "only for a model whose declaration has a Canary")
-            model = dataclasses.replace(model, rollout=dataclasses.replace(model.rollout, traffic_percent=percent))
+            if not isinstance(model.rollout, Canary) and (percent != 0 or mode is not DeploymentMode.KNATIVE):
+                raise ConfigError(where, "canaryPercent", percent, "only for a model whose declaration has a Canary "
+                                  "(or 0 in Knative mode: the rollback's tidy-up, which keeps the previous revision "
+                                  "pinned while the declaration's own artifact rolls out)")
+            if isinstance(model.rollout, Canary):
+                model = dataclasses.replace(model, rollout=dataclasses.replace(model.rollout, traffic_percent=percent))
+            else:  # the declaration's own artifact as a 0 % candidate: KServe keeps routing to the last revision
+                model = dataclasses.replace(model, rollout=Canary(candidate_uri=model.storage_uri, traffic_percent=0))
     except DeclarationError as err:
         raise ConfigError(where, err.field, err.value, err.expected) from None
 
@@ -232,7 +238,12 @@ def _deployment(name: str, raw: object, catalog: Mapping[str, Model], stack_phas
             kind = "a mirrored model (mirroring" if isinstance(model.rollout, Mirror) else "an A/B test (its header route"
             raise ConfigError(where, "deploymentMode", mode.value, f"'Knative' for {kind} uses the Istio routes of "
                               "Knative mode)")
-    return ModelDeployment(model=model, phase=phase, runtime=runtime, mode=mode)
+    step = handover.read_hand_over(s, model, phase, runtime, mode)
+    phase_one = None
+    if step in handover.PHASE_ONE_STEPS:  # the Phase 1 pods as phase 1 rendered them, with the same overrides
+        phase_one = _deployment(name, {k: v for k, v in s.data.items() if k in ("minReplicas", "maxReplicas")}
+                                | {"phase": Phase.TORCHSERVE.value}, catalog, stack_phase, default_mode).model
+    return ModelDeployment(model=model, phase=phase, runtime=runtime, mode=mode, hand_over=step, phase_one=phase_one)
 
 
 def _check_replica_bounds(where: str, model: Model, changes: Mapping[str, int]) -> None:
@@ -346,6 +357,8 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
         raise ConfigError(storage.where, "s3Endpoint", s3_endpoint, "a port between 1 and 65535")
     mirrors = _bucket_mirrors(top.list("bucketMirrors", []))
     pools = _gpu_pools("platform:gpuPools", top.list("gpuPools", []))
+    for dep in deployments:
+        handover.check_private_fit(f"platform:models.{dep.name}", dep.model, dep.hand_over, pools)
     return PrivateStackConfig(
         phase=phase,
         cluster_name=cluster_name,

@@ -14,6 +14,7 @@ from typing import Mapping
 from components.karmada.contract import MemberContract
 from components.karmada.placement import (ModelPlacementArgs, ModelPlacementError, PlacementError, PlacementPlan,
                                           mirror_for, plan_model_placement, served_uris)
+from models.deployment import HandOver
 from models.errors import ConfigError
 from models.spec import Phase
 from stacks.private_config import PrivateStackConfig
@@ -34,7 +35,8 @@ def _plan_model(cfg: PrivateStackConfig, dep) -> PlacementPlan:
     args = ModelPlacementArgs(deployment=dep, namespace=cfg.namespace, private_cluster=cfg.cluster_name,
                               private_pools=cfg.gpu_pools,
                               members=cfg.members if dep.phase is Phase.HYBRID else (),
-                              bucket_mirrors=cfg.bucket_mirrors)
+                              bucket_mirrors=cfg.bucket_mirrors,
+                              keep_private=dep.hand_over is HandOver.KEEP_PRIVATE)
     try:
         plan = plan_model_placement(args)
     except ModelPlacementError as err:
@@ -58,7 +60,9 @@ def _plan_model(cfg: PrivateStackConfig, dep) -> PlacementPlan:
 
 def plan_private(cfg: PrivateStackConfig) -> PrivatePlan:
     """Plan every model and every member (raises ConfigError, one line, before any resource exists)."""
-    placements = {dep.name: _plan_model(cfg, dep) for dep in cfg.models if dep.phase is not Phase.TORCHSERVE}
+    # A model at `handOver: prepare` is still served by Phase 1 alone: nothing goes through Karmada yet.
+    placements = {dep.name: _plan_model(cfg, dep) for dep in cfg.models
+                  if dep.phase is not Phase.TORCHSERVE and dep.hand_over is not HandOver.PREPARE}
     contracts = {}
     for member in cfg.members:
         member_cfg = cfg.member_stacks[member.name]

@@ -43,13 +43,15 @@ def changed_config(old: str, new: str) -> str:
 # -- Real renders ------------------------------------------------------------------------------------------------
 
 
-def test_phase_1_to_2_move_is_safe_and_shows_the_successor(tmp_path, base_dir, capsys):
+def test_phase_1_to_2_in_one_update_is_flagged_and_shows_the_successor(tmp_path, base_dir, capsys):
+    """Without the hand-over steps (tests/test_handover.py) the move drops requests: flagged, successor shown."""
     after = render_to(tmp_path / "after", "private", changed_config(
         "fx-pricer: {phase: torchserve}", "fx-pricer: {phase: kserve}"))
     code, out, _ = run_diff(capsys, "--from", str(base_dir), "--to", str(after), "--format", "json")
     report = json.loads(out)
-    assert code == 0 and report["exitCode"] == 0 and report["unsafe"] is False
-    assert report["findings"] == []
+    assert code == 3 and report["exitCode"] == 3 and report["unsafe"] is True
+    assert [f["label"] for f in report["findings"]] == ["Deployment inference/fx-pricer (fx-pricer-deployment)",
+                                                        "Service inference/fx-pricer (fx-pricer-service)"]
     actions = {(c["key"], c["action"]) for c in report["changes"]}
     assert ("kubernetes:apps/v1:Deployment::fx-pricer-deployment", "delete") in actions
     assert ("kubernetes:core/v1:Service::fx-pricer-service", "delete") in actions

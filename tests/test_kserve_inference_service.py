@@ -192,17 +192,35 @@ def test_namespace_may_be_an_output_and_the_hostname_is_stable():
 
 
 @pytest.mark.parametrize("mode", ["Knative", "Standard"])
-def test_canary_at_0_and_100_renders_exactly_the_rolled_back_and_promoted_states(mode):
+def test_canary_at_100_renders_exactly_the_promoted_state(mode):
     base = deployment("fraud-scorer", mode=mode)
     candidate = "s3://ml-artifacts/fraud-scorer/v4"
-    at = {p: inference_service(with_rollout(base, Canary(candidate_uri=candidate, traffic_percent=p)), NS)
-          for p in (0, 100)}
-    rolled_back = inference_service(with_rollout(base, None), NS)
+    at_100 = inference_service(with_rollout(base, Canary(candidate_uri=candidate, traffic_percent=100)), NS)
     promoted = inference_service(dataclasses.replace(base, model=dataclasses.replace(
         base.model, storage_uri=candidate, rollout=None)), NS)
-    assert at[0] == rolled_back and at[100] == promoted
-    for obj in (at[0], at[100]):
-        assert "canary" not in obj["spec"] and "canaryTrafficPercent" not in obj["spec"]["predictor"]
+    assert at_100 == promoted
+    assert "canary" not in at_100["spec"] and "canaryTrafficPercent" not in at_100["spec"]["predictor"]
+
+
+def test_standard_canary_at_0_renders_exactly_the_rolled_back_state():
+    base = deployment("fraud-scorer", mode="Standard")
+    at_0 = inference_service(with_rollout(base, Canary(candidate_uri="s3://ml-artifacts/fraud-scorer/v4",
+                                                       traffic_percent=0)), NS)
+    assert at_0 == inference_service(with_rollout(base, None), NS)
+    assert "canary" not in at_0["spec"]
+
+
+def test_knative_canary_at_0_keeps_the_candidate_spec_with_all_traffic_on_the_previous_revision():
+    """Dropping the canary fields would make a new revision and route 100 % to the latest ready one, the candidate
+    (kserve v0.20.0 ksvc_reconciler.go); at 0 % the spec stays the candidate's and KServe routes the rest, 100 %,
+    to the last rolled-out revision."""
+    base = deployment("fraud-scorer", mode="Knative")
+    candidate = "s3://ml-artifacts/fraud-scorer/v4"
+    at_0 = inference_service(with_rollout(base, Canary(candidate_uri=candidate, traffic_percent=0)), NS)
+    at_10 = inference_service(with_rollout(base, Canary(candidate_uri=candidate, traffic_percent=10)), NS)
+    assert at_0["spec"]["predictor"]["canaryTrafficPercent"] == 0
+    assert at_0["spec"]["predictor"]["model"]["storageUri"] == candidate
+    assert {**at_10["spec"]["predictor"], "canaryTrafficPercent": 0} == at_0["spec"]["predictor"]
 
 
 def test_knative_canary_runs_the_candidate_with_canary_traffic_percent(digit_reader):

@@ -188,8 +188,11 @@ def test_ab_test_in_standard_mode_is_rejected():
 def test_knative_canary_that_may_reach_a_new_public_member_is_rejected():
     err = fails(config(models={"digit-reader": {}}), "platform:models.digit-reader", "phase", "hybrid")
     assert "revision" in str(err)
-    # fine on the private cluster, where it ran before
-    check(config(models={"digit-reader": {"phase": "kserve"}}))
+    # at 0 % (rollback's first step) the candidate's spec still runs with canaryTrafficPercent: refused too
+    fails(config(models={"digit-reader": {"canaryPercent": 0}}), "platform:models.digit-reader", "phase", "hybrid")
+    # fine on the private cluster, or once promoted
+    for settings in ({"phase": "kserve"}, {"canaryPercent": 100}, {"phase": "kserve", "canaryPercent": 0}):
+        check(config(models={"digit-reader": settings}))
 
 
 def test_a_model_spanning_clusters_needs_standard_mode():

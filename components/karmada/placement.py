@@ -21,9 +21,11 @@ Placement (`plan_model_placement`, created on the Karmada API server by `ModelPl
   member runs the model and scales it from zero with its own autoscaler. Not Divided: Karmada would divide by
   the GPU nodes that exist, and a Spot pool at zero nodes has none, so the model would never be scheduled. No
   application failover: every eligible member already runs it, and a member waiting for Spot capacity must not
-  be evicted for it. Spot exists only as GPU pools, so a CPU batch model is refused.
+  be evicted for it. Spot exists only as GPU pools, so a CPU batch model is refused. With `keep_private` (a
+  phase 2 → 3 hand-over) the private member keeps its copy as well.
 - Every policy has `propagateDeps`, so the Secrets, ServiceAccounts and ConfigMaps the InferenceService
-  references follow it (and move with it on failover).
+  references follow it (and move with it on failover). A Standard-mode model's policy resolves conflicts by
+  Overwrite, so Karmada takes over a Service `<model>` a Phase 1 hand-over left behind.
 
 Overrides (one OverridePolicy per model, InferenceService only — every overrider applies to every selected
 resource), one rule per public member the model may reach:
@@ -134,7 +136,8 @@ class ModelPlacementArgs:
     `private_cluster` (whose GPU nodes are `private_pools`) and the public `members`, by phase and workload
     class; `bucket_mirrors` rewrite the
     storage URI per public member. Failover for elastic models: `elastic_failover` (1,200 s unhealthy,
-    Gracefully, 600 s grace)."""
+    Gracefully, 600 s grace). `keep_private`: a batch model keeps its private copy too (a phase 2 → 3 hand-over,
+    stacks/handover.py: Karmada drops a cluster's copy as soon as the placement leaves it)."""
 
     deployment: ModelDeployment
     namespace: str
@@ -143,6 +146,7 @@ class ModelPlacementArgs:
     members: tuple[Member, ...] = ()
     bucket_mirrors: tuple[BucketMirror, ...] = ()
     elastic_failover: p.ApplicationFailover = ELASTIC_FAILOVER
+    keep_private: bool = False
 
 
 @dataclass(frozen=True)
@@ -217,7 +221,7 @@ def _model_selectors(model: Model, namespace: str) -> tuple[p.ResourceSelector, 
 
 def served_uris(dep: ModelDeployment) -> dict[str, str]:
     """JSON pointer -> storage URI, for every artifact the model's main InferenceService serves as rendered."""
-    stable, candidate, _ = canary_split(dep.model)
+    stable, candidate, _ = canary_split(dep.model, dep.mode)
     if candidate is None:
         return {STORAGE_URI_PATH: stable}
     if dep.mode is DeploymentMode.KNATIVE:  # the predictor runs the candidate; KServe keeps the last revision
@@ -278,7 +282,8 @@ def _placement(args: ModelPlacementArgs) -> tuple[p.Placement, Optional[p.Applic
                                   f"{_gpu_text(model)} (batch work runs on public Spot only); members: " +
                                   (", ".join(f"{m.name} offers {_describe(m.gpu_pools)}" for m in args.members)
                                    or "none"))
-    placement = p.Placement(affinity=p.ClusterAffinity(tuple(m.name for m in public)),
+    keep = (private,) if args.keep_private else ()
+    placement = p.Placement(affinity=p.ClusterAffinity((*keep, *(m.name for m in public))),
                             replica_scheduling=p.ReplicaScheduling.duplicated())
     return placement, None, public
 
@@ -292,8 +297,10 @@ def _check_public(dep: ModelDeployment, public: list[Member], spans: bool) -> No
                                   f"exists only on the private cluster, but class {model.workload_class.value!r} "
                                   f"places the model on public members ({where})")
     if isinstance(model.rollout, (ABTest, Mirror)) or (
-            isinstance(model.rollout, Canary) and (spans or dep.mode is DeploymentMode.KNATIVE)
-            and 0 < model.rollout.traffic_percent < 100):
+            # A Knative canary at 0 % still runs the candidate as the predictor (rollback pins the previous
+            # revision, components/kserve/inference_service.py canary_split), so it counts until promoted.
+            isinstance(model.rollout, Canary) and model.rollout.traffic_percent < 100
+            and (dep.mode is DeploymentMode.KNATIVE or (spans and model.rollout.traffic_percent > 0))):
         kind = type(model.rollout).__name__
         raise ModelPlacementError(model.name, "phase", dep.phase.value, f"'kserve' (or class 'critical') while its "
                                   f"{kind} runs: class {model.workload_class.value!r} at phase 'hybrid' may place it "
@@ -357,8 +364,12 @@ def plan_model_placement(args: ModelPlacementArgs) -> PlacementPlan:
             placement=p.Placement(affinity=p.ClusterAffinity(placement.cluster_names()),
                                   replica_scheduling=p.ReplicaScheduling.duplicated()))
         service_policy = p.propagation_policy(f"{model.name}-service", args.namespace, service_spec, labels=labels)
+    # Standard mode: Service `<model>` may already exist on the private member, retained from a Phase 1 hand-over
+    # with the template's own spec (components/handover.py); Karmada takes it over only with Overwrite.
     spec = p.PropagationSpec(resource_selectors=selectors, placement=placement, propagate_deps=True,
-                             failover=failover)
+                             failover=failover,
+                             conflict_resolution=p.ConflictResolution.OVERWRITE
+                             if args.deployment.mode is DeploymentMode.STANDARD else p.ConflictResolution.ABORT)
     propagation = p.propagation_policy(model.name, args.namespace, spec, labels=labels)
     overrides: tuple[dict, ...] = ()
     if public:

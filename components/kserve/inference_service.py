@@ -28,8 +28,9 @@ Behaviour (mode = the deployment's KServe mode, always written to `serving.kserv
   the candidate (`<model>-candidate-predictor`) with `trafficPercent`; the entry carries only the candidate's name
   and model (KServe's webhook refuses canary autoscaling fields; the controller copies the rest from the stable
   predictor and runs fixed replicas in proportion to the traffic). In both modes 100 % renders exactly the
-  promoted end state (candidate as the artifact, no canary fields) and 0 % the rolled-back one (stable artifact,
-  no canary fields).
+  promoted end state (candidate as the artifact, no canary fields). 0 %: in Standard mode the rolled-back state
+  (stable artifact, no canary fields); in Knative mode the candidate at `canaryTrafficPercent: 0`, all traffic on
+  the previous revision (see `canary_split`).
 - A/B test: InferenceServices `<model>-a` (the model's artifact) and `<model>-b` (B's) and an InferenceGraph
   `<model>` whose root Splitter sends `b_weight` % of requests to B's predictor and the rest to A's, both at the
   runtime's predict path. The graph takes the name `<model>`, so the hostname stays. Header pinning: an Istio
@@ -206,11 +207,18 @@ def standard_canary_predictor(dep: ModelDeployment, candidate_uri: str) -> dict:
                       "storageUri": candidate_uri}}
 
 
-def canary_split(model: Model) -> tuple[str, Optional[str], Optional[int]]:
+def canary_split(model: Model, mode: DeploymentMode = DeploymentMode.STANDARD
+                 ) -> tuple[str, Optional[str], Optional[int]]:
     """(stable artifact, candidate artifact or None, candidate's percent or None) for the model's rollout.
-    0 % is the rolled-back state and 100 % the promoted one: both without a candidate."""
+    100 % is the promoted state: the candidate as the artifact, no canary. 0 % in Standard mode is the rolled-back
+    state (no canary: the stable predictor never stopped). 0 % in Knative mode keeps the candidate as the
+    predictor's spec with `canaryTrafficPercent: 0`: dropping the canary there would make a new revision and
+    route 100 % to the latest *ready* one — the candidate — until it is Ready (kserve v0.20.0
+    pkg/controller/v1beta1/inferenceservice/reconcilers/knative/ksvc_reconciler.go: without canaryTrafficPercent
+    the only traffic target is `latestRevision: true`, 100 %; with it, the rest goes to the status'
+    LatestRolledoutRevision), so rollback pins the previous revision first (README "Rollouts")."""
     rollout = model.rollout
-    if not isinstance(rollout, Canary) or rollout.traffic_percent <= 0:
+    if not isinstance(rollout, Canary) or (rollout.traffic_percent <= 0 and mode is not DeploymentMode.KNATIVE):
         return model.storage_uri, None, None
     if rollout.traffic_percent >= 100:
         return rollout.candidate_uri, None, None
@@ -231,7 +239,7 @@ def inference_service(dep: ModelDeployment, namespace: str, *, name: Optional[st
     name = name or dep.name
     candidate = percent = None
     if storage_uri is None:
-        storage_uri, candidate, percent = canary_split(model)
+        storage_uri, candidate, percent = canary_split(model, mode)
     labels = pod.model_labels(model, COMPONENT)
     if variant:
         labels[VARIANT_LABEL] = variant
@@ -377,7 +385,10 @@ def hostname_service(dep: ModelDeployment, namespace: str) -> dict:
     port = TRITON_HTTP_PORT if dep.runtime is Runtime.TRITON else INFERENCE_PORT
     return {
         "apiVersion": "v1", "kind": "Service",
-        "metadata": {"name": dep.name, "namespace": namespace, "labels": pod.model_labels(dep.model, COMPONENT)},
+        # Created on the Karmada API server, which runs no endpoints controller: Pulumi's Service await would watch
+        # for endpoints until its 10-minute timeout (pulumi-kubernetes v4.32.0 provider/pkg/await/service.go).
+        "metadata": {"name": dep.name, "namespace": namespace, "labels": pod.model_labels(dep.model, COMPONENT),
+                     "annotations": {SKIP_AWAIT: "true"}},
         "spec": {"type": "ClusterIP", "selector": {"app": f"isvc.{dep.name}-predictor"},
                  "ports": [{"name": "http", "port": SERVICE_PORT, "targetPort": port, "protocol": "TCP"}]},
     }
@@ -392,7 +403,8 @@ class InferenceServiceModelArgs:
     `cold_start`: Knative settings for GPU scale-from-zero. Optional `service_account_name` for the predictor pods.
     `await_ready`: whether Pulumi waits for the InferenceServices' PredictorReady. The stack passes False for a
     model no Push member hosts: only Pull members, which join Karmada after the update that exports their
-    credentials, could make it ready, so waiting would time out that very update."""
+    credentials, could make it ready, so waiting would time out that very update.
+    `hostname_service=False`: no Standard-mode Service `<model>` (a Phase 1 hand-over holds the name meanwhile)."""
 
     deployment: ModelDeployment
     namespace: pulumi.Input[str]
@@ -401,6 +413,7 @@ class InferenceServiceModelArgs:
     await_ready: bool = True
     mesh_provider: Optional[k8s.Provider] = None
     mesh_depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
+    hostname_service: bool = True
 
 
 class InferenceServiceModel(pulumi.ComponentResource):
@@ -460,7 +473,7 @@ class InferenceServiceModel(pulumi.ComponentResource):
                 cluster_local=True, **common))
         else:
             self.inference_service = create("isvc", lambda n: inference_service(dep, n, **common))
-            if dep.mode is DeploymentMode.STANDARD:
+            if dep.mode is DeploymentMode.STANDARD and args.hostname_service:
                 svc = ns.apply(lambda n: hostname_service(dep, n))
                 self.service = k8s.core.v1.Service(
                     f"{name}-service", metadata=svc.apply(lambda o: o["metadata"]),

@@ -87,9 +87,12 @@ class KServeCrds(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("platform:kserve:KServeCrds", name, None, opts)
         args = args or KServeCrdsArgs()
+        # The chart (kserve/kserve v0.20.0 charts/kserve-crd/templates/*.yaml) ships its CRDs as templates without
+        # `helm.sh/resource-policy: keep`, so uninstalling the release deletes the CRDs and with them every
+        # InferenceService. Pulumi never uninstalls it: on destroy or removal the release is left in place.
         self.release = release(f"{name}-kserve-crd", KSERVE_CRD_CHART, release_name="kserve-crd",
                                namespace=args.namespace, values={}, timeout=TIMEOUT_S["kserve"],
-                               opts=child_options(self, opts))
+                               opts=child_options(self, opts, retain_on_delete=True))
         self.register_outputs({"release": self.release.name})
 
 

@@ -14,14 +14,16 @@ Behaviour:
   /ping, which is healthy with no model and while workers crash-loop: a pod with a missing or corrupt artifact never
   turns Ready, so a rollout (maxUnavailable 0) keeps the old pods. Startup and liveness stay on /ping (the server).
 - The pod template carries a checksum of config.properties, so a batching or worker change rolls the pods.
+- During a hand-over to KServe (`hand_over`, built by components/handover.py) Service `<model>` takes the spec the
+  hand-over gives it, in place and after what it depends on, and is retained when Pulumi lets go of it.
 - The HPA scales on CPU (70 % of requests) between the declaration's bounds; Phase 1 keeps at least one replica.
   The Deployment leaves `replicas` unset, so an update never resets what the HPA chose.
 """
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -41,6 +43,26 @@ SERVICE_PORT = 80
 CPU_TARGET_PERCENT = 70
 
 
+def pod_selector(model: Model) -> dict[str, str]:
+    """The labels the Service, disruption budget and network policy select the model's Phase 1 pods by."""
+    return {"app.kubernetes.io/name": model.name, "app.kubernetes.io/component": "predictor"}
+
+
+@dataclass(frozen=True)
+class HostnameHandOver:
+    """How Service `<model>` is held while the model is handed over to KServe (components/handover.py builds this
+    and says why): the Service gets `service_spec` and `service_labels` instead of its Phase 1 ones (None: it stays), is kept in the
+    cluster when Pulumi lets go of it (retain_on_delete: KServe or Karmada takes it over), and changes only after
+    `depends_on` and this component's NetworkPolicy (and, with `pod_labels`, the pods' rollout); the pods also
+    carry `pod_labels`; `gateway_peer` (namespace name, pod labels) is admitted to the inference port."""
+
+    service_spec: Optional[Mapping]
+    service_labels: Mapping[str, str]
+    pod_labels: Mapping[str, str] = field(default_factory=dict)
+    gateway_peer: Optional[tuple[str, Mapping[str, str]]] = None
+    depends_on: Sequence[pulumi.Resource] = ()
+
+
 @dataclass(frozen=True)
 class TorchServeModelArgs:
     """`model` as this stack serves it. `image` defaults to the standard TorchServe image (its GPU build for GPU
@@ -57,6 +79,7 @@ class TorchServeModelArgs:
     credentials_secret: Optional[str] = None
     s3_endpoint: Optional[str] = None
     metrics_namespace: str = "monitoring"
+    hand_over: Optional[HostnameHandOver] = None
 
 
 class TorchServeModel(pulumi.ComponentResource):
@@ -70,7 +93,9 @@ class TorchServeModel(pulumi.ComponentResource):
         model, ns = args.model, args.namespace
         child = child_options(self, opts)
         labels = pod.model_labels(model, "predictor")
-        selector = {"app.kubernetes.io/name": model.name, "app.kubernetes.io/component": "predictor"}
+        selector = pod_selector(model)
+        hand_over = args.hand_over
+        pod_labels = {**labels, **(hand_over.pod_labels if hand_over else {})}
         properties = config_properties(model)
         config_hash = hashlib.sha256(properties.encode()).hexdigest()[:16]
 
@@ -94,7 +119,7 @@ class TorchServeModel(pulumi.ComponentResource):
                     rolling_update=k8s.apps.v1.RollingUpdateDeploymentArgs(max_surge=1, max_unavailable=0)),
                 template=k8s.core.v1.PodTemplateSpecArgs(
                     metadata=k8s.meta.v1.ObjectMetaArgs(
-                        labels=labels,
+                        labels=pod_labels,
                         annotations={"inference-platform.io/config-sha256": config_hash,
                                      "prometheus.io/scrape": "true", "prometheus.io/port": str(METRICS_PORT),
                                      "prometheus.io/path": "/metrics"}),
@@ -102,18 +127,6 @@ class TorchServeModel(pulumi.ComponentResource):
                 ),
             ),
             opts=child_options(self, opts, self.config_map),
-        )
-
-        self.service = k8s.core.v1.Service(
-            f"{name}-service",
-            metadata=meta(model.name),
-            spec=k8s.core.v1.ServiceSpecArgs(
-                type="ClusterIP",
-                selector=selector,
-                ports=[k8s.core.v1.ServicePortArgs(name="http", port=SERVICE_PORT, target_port="http"),
-                       k8s.core.v1.ServicePortArgs(name="metrics", port=METRICS_PORT, target_port="metrics")],
-            ),
-            opts=child,
         )
 
         self.autoscaler = k8s.autoscaling.v2.HorizontalPodAutoscaler(
@@ -153,7 +166,7 @@ class TorchServeModel(pulumi.ComponentResource):
                         from_=[k8s.networking.v1.NetworkPolicyPeerArgs(pod_selector=k8s.meta.v1.LabelSelectorArgs()),
                                k8s.networking.v1.NetworkPolicyPeerArgs(
                                    namespace_selector=k8s.meta.v1.LabelSelectorArgs(
-                                       match_labels={CLIENT_NAMESPACE_LABEL: "true"}))]),
+                                       match_labels={CLIENT_NAMESPACE_LABEL: "true"}))] + self._gateway_peers(args)),
                     k8s.networking.v1.NetworkPolicyIngressRuleArgs(
                         ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=METRICS_PORT, protocol="TCP")],
                         from_=[k8s.networking.v1.NetworkPolicyPeerArgs(
@@ -164,8 +177,39 @@ class TorchServeModel(pulumi.ComponentResource):
             opts=child,
         )
 
+        if hand_over is None or hand_over.service_spec is None:
+            self.service = k8s.core.v1.Service(
+                f"{name}-service",
+                metadata=meta(model.name),
+                spec=k8s.core.v1.ServiceSpecArgs(
+                    type="ClusterIP",
+                    selector=selector,
+                    ports=[k8s.core.v1.ServicePortArgs(name="http", port=SERVICE_PORT, target_port="http"),
+                           k8s.core.v1.ServicePortArgs(name="metrics", port=METRICS_PORT, target_port="metrics")],
+                ),
+                opts=child,
+            )
+        else:  # the same resource, so Pulumi updates it in place: the name never stops resolving
+            after = [self.network_policy, *hand_over.depends_on] + ([self.deployment] if hand_over.pod_labels else [])
+            self.service = k8s.core.v1.Service(
+                f"{name}-service",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=model.name, namespace=ns,
+                                                    labels={**labels, **hand_over.service_labels}),
+                spec=dict(hand_over.service_spec),
+                opts=child_options(self, opts, *after, retain_on_delete=True),
+            )
+
         self.hostname = pulumi.Output.concat(model.name, ".", ns, ".svc.cluster.local")
         self.register_outputs({"hostname": self.hostname, "deployment": self.deployment.metadata.name})
+
+    @staticmethod
+    def _gateway_peers(args: TorchServeModelArgs) -> list[k8s.networking.v1.NetworkPolicyPeerArgs]:
+        if args.hand_over is None or args.hand_over.gateway_peer is None:
+            return []
+        namespace, pod_labels = args.hand_over.gateway_peer
+        return [k8s.networking.v1.NetworkPolicyPeerArgs(
+            namespace_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={"kubernetes.io/metadata.name": namespace}),
+            pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=dict(pod_labels)))]
 
     @staticmethod
     def _pod_spec(model: Model, args: TorchServeModelArgs) -> k8s.core.v1.PodSpecArgs:
