@@ -11,7 +11,9 @@ import pytest
 from models.errors import ConfigError
 from models.registry import load_catalog
 from stacks.__main__ import ROOT, documents, main, render_stack, write_output
-from stacks.private_config import read_private_config
+from stacks.private_config import read_private_config as read_config
+from stacks.private_plan import plan_private
+from tests.test_private_config import public_stack
 
 PRIVATE_TEXT = (ROOT / "Pulumi.private.yaml").read_text()
 FX_PHASE_1 = "fx-pricer: {phase: torchserve}"
@@ -106,6 +108,7 @@ def test_knative_bridge_holds_the_name_as_kserve_would_and_routes_it_to_the_phas
     changes = {c["key"]: c for c in report["changes"]}
     assert actions(report) == {
         "kubernetes:core/v1:Service::fx-pricer-service": "update",
+        "kubernetes:core/v1:ConfigMap::fx-pricer-serving-config": "add",
         "kubernetes:policy.karmada.io/v1alpha1:PropagationPolicy::fx-pricer-placement-propagation": "add",
         "kubernetes:serving.kserve.io/v1beta1:InferenceService::fx-pricer-isvc": "add",
     }  # the Deployment is untouched: its pods keep serving
@@ -207,6 +210,7 @@ def test_standard_bridge_shares_service_between_phase_1_pods_and_the_predictor(r
     assert actions(report) == {
         "kubernetes:apps/v1:Deployment::fx-pricer-deployment": "update",
         "kubernetes:core/v1:Service::fx-pricer-service": "update",
+        "kubernetes:core/v1:ConfigMap::fx-pricer-serving-config": "add",
         "kubernetes:policy.karmada.io/v1alpha1:PropagationPolicy::fx-pricer-placement-propagation": "add",
         "kubernetes:serving.kserve.io/v1beta1:InferenceService::fx-pricer-isvc": "add"}
     resources = json.loads((standard(renders, "bridge") / "resources.json").read_text())["resources"]
@@ -358,10 +362,15 @@ def test_batch_moved_to_public_members_directly_is_flagged(renders, capsys):
 
 
 def values(models: dict, phase: str = "hybrid", pools=({"gpuType": "t4", "gpuCount": 1},)) -> dict:
-    return {"phase": phase, "namespace": "inference", "gpuPools": list(pools),
-            "members": [{"name": "aws-use1", "region": "us-east-1",
-                         "gpuPools": [{"gpuType": "a10g", "gpuCount": 1, "capacity": "spot"}]}],
+    return {"phase": phase, "namespace": "inference", "gpuPools": list(pools), "members": ["public"],
             "models": models}
+
+
+def read_private_config(values: dict, catalog) -> object:
+    """The stack's whole check, as `pulumi up` runs it: config, then the plan; the member is the test member (A10G and T4 Spot, T4 on-demand)."""
+    cfg = read_config(values, catalog, stack_files=lambda name: {"public": public_stack()}[name])
+    plan_private(cfg)
+    return cfg
 
 
 @pytest.mark.parametrize("model,settings,expected", [
