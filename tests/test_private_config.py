@@ -190,9 +190,11 @@ def test_knative_canary_that_may_reach_a_new_public_member_is_rejected():
     assert "revision" in str(err)
     # at 0 % (rollback's first step) the candidate's spec still runs with canaryTrafficPercent: refused too
     fails(config(models={"digit-reader": {"canaryPercent": 0}}), "platform:models.digit-reader", "phase", "hybrid")
-    # fine on the private cluster, or once promoted
-    for settings in ({"phase": "kserve"}, {"canaryPercent": 100}, {"phase": "kserve", "canaryPercent": 0}):
+    # fine on the private cluster (once promoted at phase 3 it is a Knative model spanning clusters: refused as such)
+    for settings in ({"phase": "kserve"}, {"phase": "kserve", "canaryPercent": 0}):
         check(config(models={"digit-reader": settings}))
+    fails(config(models={"digit-reader": {"canaryPercent": 100}}), "platform:models.digit-reader", "deploymentMode",
+          "'Knative'")
 
 
 def test_a_model_spanning_clusters_needs_standard_mode():
