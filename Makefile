@@ -2,7 +2,7 @@
 # what each needs on first use. Three requirement sets, one venv, one stamp each (see README, Set-up):
 #   requirements.txt         the Pulumi program (what `pulumi install` installs too)     make render, preview, up
 #   requirements-models.txt  model tooling: torch, TorchServe, the Triton client         make package
-#   requirements-test.txt    pytest, lupa, actionlint, zizmor                            make test (all three)
+#   requirements-test.txt    pytest, lupa, actionlint + shellcheck, zizmor               make test (all three)
 # Every transitive package is pinned in constraints.txt (`make constraints` regenerates it from PyPI).
 PYTHON ?= python3
 VENV   := .venv

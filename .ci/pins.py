@@ -8,7 +8,7 @@ Why: a developer machine or a CI image may offer local wheels (a `+cpu` torch, a
 constraints file) that users do not have; a pin that resolves only there breaks `make render` everywhere else.
 So pip runs with every package-source setting dropped: no pip configuration file (`PIP_CONFIG_FILE` set to the
 null device, which makes pip skip all of them), no `PIP_*` variable except the transport ones below, and
-`--index-url` set to PyPI. Kept: `PIP_CERT` (a TLS-inspecting proxy's CA), `PIP_PROXY`, `PIP_TIMEOUT`,
+`--index-url` set to pip's default, PyPI. Kept: `PIP_CERT` (a TLS-inspecting proxy's CA), `PIP_PROXY`, `PIP_TIMEOUT`,
 `PIP_DEFAULT_TIMEOUT`, `PIP_RETRIES`: they change how pip reaches PyPI, not what it may install.
 
 The sets (one resolution each, as they are installed):
@@ -37,9 +37,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from pip._internal.models.index import PyPI  # pip's own default index: what a machine without pip config uses
+
 ROOT = Path(__file__).resolve().parent.parent
-PUBLIC_INDEX = "https://pypi.org/simple"
-PUBLIC_FILES = "https://files.pythonhosted.org/"
+PUBLIC_INDEX = PyPI.simple_url
+PUBLIC_FILES = f"https://{PyPI.file_storage_domain}/"
 TRANSPORT_SETTINGS = ("PIP_CERT", "PIP_PROXY", "PIP_TIMEOUT", "PIP_DEFAULT_TIMEOUT", "PIP_RETRIES")
 PINNED_FOR = ("3.11", "Linux", "x86_64")
 SKIP = 77  # exit status: no index reachable, nothing checked
