@@ -42,7 +42,9 @@ $(MODELS_STAMP): requirements-models.txt constraints.txt $(PROGRAM_STAMP)
 	@if [ -n "$(TORCH_INDEX)" ]; then \
 		echo "torch: the CPU build from $(TORCH_INDEX)"; \
 		$(PIP) install --quiet --no-deps --retries 1 --timeout 30 --index-url "$(TORCH_INDEX)" -c constraints.txt torch \
-		|| echo "torch: $(TORCH_INDEX) did not serve it; PyPI's build instead (CUDA on Linux x86_64)"; \
+			> $(VENV)/torch-install.log 2>&1 \
+		|| echo "torch: $(TORCH_INDEX) did not serve it (see $(VENV)/torch-install.log); PyPI's build instead" \
+		        "(CUDA on Linux x86_64)"; \
 	fi
 	$(PIP) install --quiet -r requirements-models.txt
 	touch $@
