@@ -1,4 +1,4 @@
-"""`python -m stacks render STACK --out DIR [--config-file PATH]`: the offline render.
+"""`python -m stacks render STACK --out DIR [--config-file PATH] [--allow-missing-crds]`: the offline render.
 
 Runs the real stack program under the SDK's mocks (no CLI, no credentials) and writes
 - `DIR/resources.json`: every registered resource in declaration order (type, name, parent, target cluster,
@@ -6,8 +6,10 @@ Runs the real stack program under the SDK's mocks (no CLI, no credentials) and w
 - `DIR/manifests/CLUSTER.yaml`: every Kubernetes object for that cluster, applyable, in declaration order;
 - `DIR/releases/CLUSTER.yaml`: the Helm releases for that cluster (chart, version, repository, values);
 then prints a summary. Every object is validated first (built-in kinds: kubernetes-validate strict, Kubernetes
-1.31; custom resources: their upstream CRD schema from ../shared/crds, unknown fields rejected). A bad stack
-config or declaration exits 2 naming the field; an invalid rendered object exits 1; either way nothing is written.
+1.31; custom resources: their upstream CRD schema from ../shared/crds or $PLATFORM_CRDS_DIR, unknown fields
+rejected). A bad stack config or declaration exits 2 naming the field; an invalid rendered object exits 1; no CRD
+folder exits 2 saying how to get one (`--allow-missing-crds` renders anyway and counts the unchecked custom
+resources); in every failure nothing is written.
 DIR is written all or nothing: the render goes to a temporary directory beside it that then replaces it (files of an
 earlier render go with it); a DIR holding anything a render does not write is refused (exit 2) and left alone.
 A stack that references another (public → private) gets that stack's outputs by rendering it first.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -28,7 +31,7 @@ import yaml
 
 from models.errors import ConfigError, PlatformError
 from stacks.render import HELM_RELEASE, Render, SECRET_MARK, run_program
-from stacks.validation import ValidationFailed, validate_render
+from stacks.validation import UNCHECKED_NO_CRDS, CRDsMissing, ValidationFailed, validate_render
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -242,10 +245,17 @@ def cmd_render(args: argparse.Namespace) -> int:
         print(f"error: {mistake}", file=sys.stderr)
         return 2
     try:
-        report = validate_render(render)
+        report = validate_render(render, allow_missing_crds=args.allow_missing_crds)
+    except CRDsMissing as err:
+        print(f"error: {err}; nothing written", file=sys.stderr)
+        return 2
     except ValidationFailed as err:
         print(f"error: rendered objects are invalid (a platform bug):\n{err}", file=sys.stderr)
         return 1
+    unchecked = sum(int(n) for n in re.findall(rf"(\d+) (?:unchecked |{re.escape(UNCHECKED_NO_CRDS)})", report))
+    if unchecked:
+        print(f"warning: {unchecked} custom resources went unchecked: no CRD for them (--allow-missing-crds)",
+              file=sys.stderr)
     try:
         write_output(args.out, documents(render))
     except (OSError, OutputRefused) as err:
@@ -257,13 +267,35 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+DESCRIPTION = """\
+Offline tools over the platform's Pulumi stacks: no Pulumi CLI, no cluster, no cloud credentials.
+
+render STACK --out DIR  runs the real stack program (Pulumi.STACK.yaml) under the Pulumi SDK's mocks, validates
+                        every Kubernetes object it would create (built-in kinds against Kubernetes 1.31's strict
+                        schema, custom resources against their upstream CRDs from ../shared/crds or
+                        $PLATFORM_CRDS_DIR) and writes DIR/resources.json, DIR/manifests/CLUSTER.yaml and
+                        DIR/releases/CLUSTER.yaml, all or nothing.
+
+Exit codes: 0 done; 1 a rendered object is invalid (a platform bug); 2 a mistake in a stack file or declaration
+(one line naming the field), no CRD folder, or an --out that is not a render directory."""
+
+EXAMPLES = """\
+example:
+  python -m stacks render private --out build/render/private
+  python -m stacks render public --out build/render/public --config-file my-public.yaml"""
+
+
 def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m stacks", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m stacks", description=DESCRIPTION, epilog=EXAMPLES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     render = sub.add_parser("render", help="render a stack offline under the SDK's mocks")
     render.add_argument("stack", help="stack name, e.g. private or public")
     render.add_argument("--out", type=Path, required=True, help="output directory")
     render.add_argument("--config-file", type=Path, help="stack file to use instead of Pulumi.STACK.yaml")
+    render.add_argument("--allow-missing-crds", action="store_true",
+                        help="without a CRD folder, render anyway and report how many custom resources went "
+                             "unchecked (default: exit 2 saying how to get the CRDs)")
     diff = sub.add_parser(
         "diff", help="what a change does to each stack, offline; exit 3 if it endangers serving",
         formatter_class=argparse.RawDescriptionHelpFormatter,

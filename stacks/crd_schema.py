@@ -8,8 +8,18 @@ Strict like the API server's strict field validation: wherever an object schema 
 `properties`, has no `additionalProperties` and is not `x-kubernetes-preserve-unknown-fields`,
 unknown fields are errors. `x-kubernetes-int-or-string` accepts an integer or a string,
 `nullable: true` accepts null, the top-level `metadata` (and that of embedded resources) is
-checked as ObjectMeta. Not checked: CEL rules (`x-kubernetes-validations`), `format`, list-map
-key uniqueness, defaults.
+checked as ObjectMeta. Not checked: CEL rules (`x-kubernetes-validations`), list-map key
+uniqueness, defaults.
+
+`format`, as the API server checks it (kubernetes/apiextensions-apiserver v0.31.0,
+pkg/apiserver/validation/formats.go: a CRD's format outside `supportedFormats` is stripped; the
+rest go to kube-openapi's strfmt.Default, and only for string values): `date-time` and `byte`,
+the two supported formats the CRDs here use, with the same rules (see `FORMATS`). And one check
+stricter than the API server: `int32` / `int64` bounds. The API server strips those formats and
+stores any integer, but the controllers decode these fields into Go int32 / int64, so a value
+out of range is accepted by `kubectl apply` and then breaks the controller's reconcile.
+`UNCHECKED_FORMATS` lists the formats the API server ignores; a CRD using any other format fails
+loudly (`UnknownFormat`) instead of passing unchecked.
 
 API (no pytest here; the render CLI and tests both use it):
 
@@ -21,7 +31,8 @@ API (no pytest here; the render CLI and tests both use it):
     check(obj, crds_dir=None) -> str                              # for the render's report
     known_kinds(crds_dir=None) -> set[tuple[str, str]]            # (apiVersion, kind)
 
-Errors: CrdSchemaError, and its subclasses CRDsUnavailable, CRDNotFound, CustomResourceInvalid.
+Errors: CrdSchemaError, and its subclasses CRDsUnavailable, CRDNotFound, CustomResourceInvalid,
+UnknownFormat. `missing_crds_message(n)` is the one line the render prints without a CRD folder.
 
 Parsed files and compiled validators are cached per file (keyed by path and mtime) and per
 CRD version, so validating many objects costs one YAML parse per CRD file touched.
@@ -30,15 +41,17 @@ CRD version, so validating many objects costs one YAML parse per CRD file touche
 from __future__ import annotations
 
 import copy
+import datetime
 import difflib
 import functools
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import yaml
-from jsonschema import Draft7Validator
+from jsonschema import Draft7Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
 ENV_VAR = "PLATFORM_CRDS_DIR"
@@ -57,6 +70,22 @@ class CRDsUnavailable(CrdSchemaError, FileNotFoundError):
 
 class CRDNotFound(CrdSchemaError, LookupError):
     """No CRD in the folder defines this apiVersion and kind."""
+
+
+class UnknownFormat(CrdSchemaError, ValueError):
+    """A CRD uses a `format` this module neither checks nor knows the API server to ignore."""
+
+
+def missing_crds_message(custom_resources: int, crds_dir: Path | None = None, kinds: Iterable[str] = ()) -> str:
+    """One line: which CRDs are missing (the whole folder, or `kinds` from `crds_dir`), how to get them, and how to
+    render without them."""
+    if crds_dir is None:
+        what = (f"no CRD folder to validate {custom_resources} custom resources against: neither {DEFAULT_CRDS_DIR} "
+                f"nor ${ENV_VAR} is a folder")
+    else:
+        what = f"no CRD under {crds_dir} defines {', '.join(sorted(kinds))} ({custom_resources} custom resources)"
+    return (f"{what}; fetch the pinned upstream CRDs with `.ci/fetch-crds DIR` and set {ENV_VAR}=DIR, or pass "
+            "--allow-missing-crds to render them unchecked")
 
 
 @dataclass(frozen=True)
@@ -253,11 +282,76 @@ def strict_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
     return _strict(copy.deepcopy(dict(schema)), resource_root=True)
 
 
+# --- formats ------------------------------------------------------------------------------
+
+# kube-openapi 70dd3763d340 (the version apiextensions-apiserver v0.31.0 requires), pkg/validation/strfmt/time.go
+# IsDateTime: lower-cased, split at "t"; the first part a date (date.go IsDate: Go's time.Parse("2006-01-02"),
+# a real calendar day), the second matched by DateTimePattern, then hour <= 23, minute and second <= 59.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TIME = re.compile(r"([0-9]{2}):([0-9]{2}):([0-9]{2})(.[0-9]+)?(z|([+-][0-9]{2}:[0-9]{2}))")
+# strfmt/default.go registers "byte" with govalidator.IsBase64 (asaskevich/govalidator f61b66f89f4a, patterns.go).
+_BASE64 = re.compile(r"(?:[A-Za-z0-9+\/]{4})*(?:[A-Za-z0-9+\/]{2}==|[A-Za-z0-9+\/]{3}=|[A-Za-z0-9+\/]{4})")
+INT_BOUNDS = {"int32": (-2**31, 2**31 - 1), "int64": (-2**63, 2**63 - 1)}
+# Formats the API server strips from a CRD (not in apiextensions-apiserver v0.31.0 formats.go supportedFormats)
+# and that are not checked here either; int32/int64 are stripped too, but checked here (module docstring).
+UNCHECKED_FORMATS = frozenset({"double", "float", "string", "int-or-string"})
+
+
+def _is_date(text: str) -> bool:
+    if not _DATE.fullmatch(text):
+        return False
+    try:  # Go's year 0 exists and is a leap year like 2000; Python's calendar starts at 1
+        datetime.date(int(text[:4]) or 2000, int(text[5:7]), int(text[8:]))
+    except ValueError:
+        return False
+    return True
+
+
+def _is_date_time(text: str) -> bool:
+    parts = text.lower().split("t")
+    if len(text) < 4 or len(parts) < 2 or not _is_date(parts[0]):
+        return False
+    match = _TIME.fullmatch(parts[1])
+    return bool(match) and match[1] <= "23" and match[2] <= "59" and match[3] <= "59"
+
+
+FORMATS = FormatChecker(formats=())
+FORMATS.checks("date-time")(lambda v: not isinstance(v, str) or _is_date_time(v))
+FORMATS.checks("datetime")(lambda v: not isinstance(v, str) or _is_date_time(v))
+FORMATS.checks("byte")(lambda v: not isinstance(v, str) or bool(_BASE64.fullmatch(v)))
+for _name, (_low, _high) in INT_BOUNDS.items():
+    FORMATS.checks(_name)(lambda v, low=_low, high=_high:
+                          not isinstance(v, int) or isinstance(v, bool) or low <= v <= high)
+
+_FORMAT_HINTS = {"date-time": "an RFC 3339 date-time such as 2026-01-31T12:00:00Z",
+                 "datetime": "an RFC 3339 date-time such as 2026-01-31T12:00:00Z",
+                 "byte": "base64 (format byte)",
+                 **{name: f"format {name}: {low}..{high}" for name, (low, high) in INT_BOUNDS.items()}}
+
+
+def formats_in(schema: Any) -> set[str]:
+    """Every `format` value anywhere in a schema."""
+    found: set[str] = set()
+    if isinstance(schema, dict):
+        if isinstance(schema.get("format"), str):
+            found.add(schema["format"])
+        for value in schema.values():
+            found |= formats_in(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            found |= formats_in(value)
+    return found
+
+
 @functools.lru_cache(maxsize=None)
 def _validator(path: str, mtime_ns: int, api_version: str, kind: str) -> Draft7Validator:
     for key, _name, schema in _parse(path, mtime_ns):
         if key == (api_version, kind):
-            return Draft7Validator(strict_schema(schema))
+            unknown = sorted(formats_in(schema) - set(FORMATS.checkers) - UNCHECKED_FORMATS)
+            if unknown:
+                raise UnknownFormat(f"{path}: {api_version} {kind} uses format {', '.join(unknown)}, which "
+                                    "stacks/crd_schema.py neither checks nor lists as ignored by the API server")
+            return Draft7Validator(strict_schema(schema), format_checker=FORMATS)
     raise CRDNotFound(f"{path} no longer defines {api_version} {kind}")
 
 
@@ -287,6 +381,9 @@ def _describe(error: ValidationError) -> SchemaError:
         unknown = sorted(k for k in error.instance if k not in allowed)
         if unknown:
             return SchemaError(_readable(error.absolute_path), "; ".join(_unknown_field(k, allowed) for k in unknown))
+    if error.validator == "format" and error.validator_value in _FORMAT_HINTS:
+        return SchemaError(_readable(error.absolute_path),
+                           f"{error.instance!r} is not {_FORMAT_HINTS[error.validator_value]}")
     if error.context:
         deepest = best_match(error.context)
         if deepest is not None and list(deepest.absolute_path) != list(error.absolute_path):
@@ -330,15 +427,13 @@ CHECKED = "custom resources (CRD schema, strict)"
 def check(obj: Mapping[str, Any], crds_dir: str | os.PathLike[str] | None = None) -> str:
     """Validate one rendered object for stacks.validation; return what happened, as a report label.
 
-    Raises CustomResourceInvalid when the object does not match its CRD. An object no CRD
-    here defines (Karmada's Cluster is served by an aggregated API server, for one), or any
-    object when there is no CRD folder, is not passed silently: the label says it was not
-    checked, and which kind.
+    Raises CustomResourceInvalid when the object does not match its CRD, and CRDsUnavailable when
+    there is no CRD folder (the render decides what that means: `stacks.validation`). An object
+    no CRD here defines (Karmada's Cluster is served by an aggregated API server, for one) is not
+    passed silently: the label says it was not checked, and which kind.
     """
     try:
         validate_custom_resource(obj, crds_dir)
-    except CRDsUnavailable:
-        return "unchecked custom resources (no CRD folder)"
     except CRDNotFound:
         return f"unchecked {obj.get('apiVersion')} {obj.get('kind')} (no CRD here)"
     return CHECKED

@@ -2,7 +2,9 @@
 
 Built-in kinds: kubernetes-validate's strict schema for Kubernetes 1.31 (unknown fields are errors).
 Custom resources: the `openAPIV3Schema` of their upstream CRD in ../shared/crds (see `stacks.crd_schema`),
-unknown fields rejected. Objects of a kind with no schema available are reported, never silently passed.
+unknown fields rejected. Objects of a kind with no schema available are reported, never silently passed; without
+any CRD folder the render stops (CRDsMissing, one line saying how to get them) unless the caller explicitly allows
+it, and then the report counts the custom resources that went unchecked.
 """
 from __future__ import annotations
 
@@ -18,6 +20,13 @@ KUBERNETES_VERSION = "1.31"
 
 class ValidationFailed(Exception):
     pass
+
+
+class CRDsMissing(Exception):
+    """No CRD folder, custom resources to check, and no permission to leave them unchecked."""
+
+
+UNCHECKED_NO_CRDS = "custom resources NOT checked (no CRD folder; --allow-missing-crds)"
 
 
 def _describe(obj: dict) -> str:
@@ -61,12 +70,17 @@ def duplicate_objects(render: Render) -> list[str]:
     return problems
 
 
-def validate_render(render: Render) -> str:
-    """Validate every object; return a one-line report, raise ValidationFailed listing every invalid object."""
+def validate_render(render: Render, allow_missing_crds: bool = False) -> str:
+    """Validate every object; return a one-line report, raise ValidationFailed listing every invalid object.
+
+    Without a CRD folder, or with one that lacks the CRD of a rendered custom resource: raise CRDsMissing, unless
+    `allow_missing_crds`; then the report says how many custom resources went unchecked, and which."""
     from stacks import crd_schema
 
     counts: Counter = Counter()
     errors = duplicate_objects(render)
+    crds_dir = crd_schema.find_crds_dir()
+    no_crd: Counter = Counter()  # custom resources whose kind no CRD in the folder defines
     for obj in render.objects():
         try:
             if validate_builtin(obj):
@@ -79,12 +93,21 @@ def validate_render(render: Render) -> str:
                     raise ValidationFailed(f"{_describe(obj)}: " + "; ".join(problems))
                 counts["Karmada Cluster (field check)"] += 1
                 continue
-            outcome = crd_schema.check(obj)
+            if crds_dir is None:
+                counts[UNCHECKED_NO_CRDS] += 1
+                continue
+            outcome = crd_schema.check(obj, crds_dir)
             counts[outcome] += 1
+            if outcome != crd_schema.CHECKED:
+                no_crd[f"{obj.get('apiVersion')} {obj.get('kind')}"] += 1
         except ValidationFailed as err:
             errors.append(str(err))
         except crd_schema.CrdSchemaError as err:
             errors.append(f"{_describe(obj)}: {err}")
+    if counts[UNCHECKED_NO_CRDS] and not allow_missing_crds:
+        raise CRDsMissing(crd_schema.missing_crds_message(counts[UNCHECKED_NO_CRDS]))
+    if no_crd and not allow_missing_crds:
+        raise CRDsMissing(crd_schema.missing_crds_message(sum(no_crd.values()), crds_dir, no_crd))
     if errors:
         raise ValidationFailed("\n".join(errors))
     return ", ".join(f"{n} {k}" for k, n in counts.items()) or "no objects"
