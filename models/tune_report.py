@@ -95,6 +95,7 @@ def plot(path: Path, points: Iterable[Point], concurrency: int, marked: Sequence
          objective_ms: Optional[float], title: str) -> Path:
     """req/s against p99 at `concurrency`: every search point, plus the `marked` (role, point) pairs."""
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")  # files only, no display
     from matplotlib import pyplot as plt
@@ -106,15 +107,19 @@ def plot(path: Path, points: Iterable[Point], concurrency: int, marked: Sequence
         c = p.config
         ax.annotate(f"{c.max_batch_size}/{c.max_delay_ms}/{c.workers}", (p.p99_ms, p.rps), fontsize=7,
                     color="0.35", xytext=(4, 3), textcoords="offset points")
-    styles = {"pick": ("*", "tab:red", 220), "declared": ("s", "tab:blue", 80), "batch 1": ("^", "tab:green", 80)}
+    # (marker, colour, size, z-order): the pick on top when it is also the declared configuration
+    styles = {"pick": ("*", "tab:red", 220, 5), "declared": ("s", "tab:blue", 90, 4),
+              "batch 1": ("^", "tab:green", 90, 4)}
     for role, p in marked:
-        marker, color, size = styles.get(role, ("o", "black", 60))
+        marker, color, size, z = styles.get(role, ("o", "black", 60, 3))
         c = p.config
-        ax.scatter([p.p99_ms], [p.rps], marker=marker, s=size, color=color, zorder=3,
+        ax.scatter([p.p99_ms], [p.rps], marker=marker, s=size, color=color, zorder=z,
                    label=f"{role}: {c.max_batch_size}/{c.max_delay_ms} ms/{c.workers}w (final run)")
     if objective_ms is not None:
         ax.axvline(objective_ms, color="tab:red", linestyle="--", linewidth=1, label=f"objective p99 {objective_ms:g} ms")
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("p99 latency (ms, log scale)")
     ax.set_ylabel("requests/s")
     ax.set_title(title, fontsize=10)
