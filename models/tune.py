@@ -55,7 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--budget-s", type=str, default=str(DEFAULT_BUDGET_S),
                         help=f"wall-clock budget of the whole run in seconds (default: {DEFAULT_BUDGET_S:g})")
     parser.add_argument("--batch-sizes", default=None,
-                        help=f"batch sizes to search (default: powers of two up to {MAX_BATCH} and the declared one)")
+                        help=f"batch sizes to search (default: powers of two up to {MAX_BATCH}; the declared "
+                             "configuration is always measured)")
     parser.add_argument("--delays-ms", default=DELAYS_MS, help=f"max delays to search, ms (default: {DELAYS_MS})")
     parser.add_argument("--workers", default=None,
                         help="worker (Triton: instance) counts to search (default: powers of two up to the CPUs)")

@@ -95,7 +95,6 @@ def plot(path: Path, points: Iterable[Point], concurrency: int, marked: Sequence
          objective_ms: Optional[float], title: str) -> Path:
     """req/s against p99 at `concurrency`: every search point, plus the `marked` (role, point) pairs."""
     import matplotlib
-    import matplotlib.ticker
 
     matplotlib.use("Agg")  # files only, no display
     from matplotlib import pyplot as plt
@@ -117,13 +116,10 @@ def plot(path: Path, points: Iterable[Point], concurrency: int, marked: Sequence
                    label=f"{role}: {c.max_batch_size}/{c.max_delay_ms} ms/{c.workers}w (final run)")
     if objective_ms is not None:
         ax.axvline(objective_ms, color="tab:red", linestyle="--", linewidth=1, label=f"objective p99 {objective_ms:g} ms")
-    ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
-    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    ax.set_xlabel("p99 latency (ms, log scale)")
+    ax.set_xlabel("p99 latency (ms)")
     ax.set_ylabel("requests/s")
     ax.set_title(title, fontsize=10)
-    ax.grid(True, which="both", alpha=0.3)
+    ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
     fig.savefig(path)
