@@ -10,8 +10,10 @@ grid when the budget pays for one (`models.tune_search`); the pick rule is there
 `--pick-at` clients (default: the declaration's `scaling.target_concurrency`, the load one replica is scaled
 for; it is measured even when not in `--concurrency`) against the declaration's `latency_p99_ms` (or `--p99-ms`).
 
-At the end the pick, the declared configuration and batch size 1 are measured again side by side in one run
-(`models.tune_measure.side_by_side`), and both the pick and the declared figures are reported. Output under
+At the end the search's best `--finalists`, the declared configuration and batch size 1 are measured again side by
+side in one run (`models.tune_measure.side_by_side`), and the pick rule is applied to that run: one short
+measurement on a shared machine can put any configuration first by chance, alternating rounds cannot. The pick's
+and the declared configuration's figures from that run are reported side by side. Output under
 `--out` (default `build/tune/<model>-<runtime>`): `tune.json` (every point, the machine), `tune.png`, and the
 lines to paste into the declaration, also printed. Exit 0 with a pick, 1 when no point meets the objective,
 2 for a bad argument or a server that cannot start here (one line).
@@ -23,7 +25,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -40,6 +41,7 @@ WARMUP_S = 1
 DURATION_S = 2
 FINAL_DURATION_S = 3
 FINAL_ROUNDS = 2
+FINALISTS = 2
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,6 +69,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="measurement per configuration and round in the final side-by-side, s (default: 3)")
     parser.add_argument("--final-rounds", type=str, default=str(FINAL_ROUNDS),
                         help="alternating rounds in the final side-by-side (default: 2)")
+    parser.add_argument("--finalists", type=str, default=str(FINALISTS),
+                        help=f"the search's best configurations measured again in the final side-by-side, where the "
+                             f"pick is made (default: {FINALISTS})")
     parser.add_argument("--out", default=None, help="output directory (default: build/tune/<model>-<runtime>)")
 
 
@@ -88,6 +93,16 @@ def _ints(flag: str, text: Optional[str], minimum: int, maximum: int) -> tuple[i
     if not values:
         raise PlatformError(f"invalid {flag} {text!r}: expected at least one value (an empty grid measures nothing)")
     return tuple(sorted(set(values)))
+
+
+def _int(flag: str, text: str, minimum: int, maximum: int) -> int:
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        value = None
+    if value is None or not minimum <= value <= maximum:
+        raise PlatformError(f"invalid {flag} {text!r}: expected an integer from {minimum} to {maximum}")
+    return value
 
 
 def _number(flag: str, text: str, minimum_exclusive: float = 0.0) -> float:
@@ -124,19 +139,20 @@ def run(args: argparse.Namespace) -> int:
     from models import tune_report as report
     from models.packaging import check_out_dir, find_model
     from models.tune_measure import measure_config, side_by_side
-    from models.tune_search import Config, Space, choose_strategy, ladder, pick, run_search
+    from models.tune_search import Config, Space, choose_strategy, finalists, ladder, pick, run_search
 
     t0 = time.monotonic()
     model = find_model(args.name)
     concurrency = _ints("--concurrency", args.concurrency, 1, 4096)
-    pick_at = (int(_ints("--pick-at", args.pick_at, 1, 4096)[0]) if args.pick_at is not None
+    pick_at = (_int("--pick-at", args.pick_at, 1, 4096) if args.pick_at is not None
                else model.scaling.target_concurrency)
     objective = _number("--p99-ms", args.p99_ms) if args.p99_ms is not None else model.latency_p99_ms
     budget = _number("--budget-s", args.budget_s)
     warmup = _number("--warmup-s", args.warmup_s, -1.0)
     dur = _number("--duration-s", args.duration_s)
     final_dur = _number("--final-duration-s", args.final_duration_s)
-    rounds = int(_ints("--final-rounds", args.final_rounds, 1, 10)[0])
+    rounds = _int("--final-rounds", args.final_rounds, 1, 10)
+    n_finalists = _int("--finalists", args.finalists, 1, 8)
     runtime_cls, check_available = _runtime_class(args.runtime)
     min_delay = 1 if args.runtime == "torchserve" else 0  # see tune_torchserve.ZERO_DELAY_MEANS_MS
     delays = _ints("--delays-ms", args.delays_ms, min_delay, 60_000)
@@ -158,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
         space = Space(batch_sizes=batch_sizes, delays_ms=delays, workers=workers, declared=declared)
         load_s = warmup + len(measured_at) * dur
         config_cost = START_S + load_s
-        n_final = 3
+        n_final = n_finalists + 2  # at most: the finalists, the declared configuration, batch size 1
 
         def final_reserve(cost: float) -> float:
             """The final side-by-side: a server start for each configuration, a warm-up each, the rounds."""
@@ -190,35 +206,38 @@ def run(args: argparse.Namespace) -> int:
                             first_cost_s=config_cost, reserve_s=final_reserve, on_point=on_point)
         if result.cut:
             print(f"search stopped early: {result.cut}", flush=True)
-        chosen = pick(points, pick_at, space.baseline, objective)
-
-        final_roles = [("pick", chosen.point.config)] if chosen.point else []
-        final_roles += [("declared", declared), ("batch 1", space.baseline)]
-        distinct = list(dict.fromkeys(c for _, c in final_roles))
-        print(f"final side-by-side at {pick_at} clients: {len(distinct)} configuration(s), {rounds} round(s) ...",
-              flush=True)
+        nominated = finalists(points, pick_at, space.baseline, objective, n_finalists)
+        distinct = list(dict.fromkeys([*nominated, declared, space.baseline]))
+        print(f"final side-by-side at {pick_at} clients: {len(distinct)} configuration(s) (the search's best "
+              f"{len(nominated)}, the declared one, batch size 1), {rounds} round(s) ...", flush=True)
         final = dict(zip(distinct, side_by_side(runtime, distinct, pick_at, warmup_s=warmup, duration_s=final_dur,
                                                 rounds=rounds, root=root)))
 
-    rows = [(role, final[c][0]) for role, c in final_roles]
+    final_points = [mean for mean, _ in final.values()]
+    chosen = pick(final_points, pick_at, space.baseline, objective)
+    roles = [("pick", chosen.point.config)] if chosen.point else []
+    roles += [("declared", declared), ("batch 1", space.baseline)]
+    roles += [("finalist", c) for c in distinct if c not in {c for _, c in roles}]
+    rows = [(role, final[c][0]) for role, c in roles]
     elapsed = time.monotonic() - t0
     out.mkdir(parents=True, exist_ok=True)
     machine = report.machine_info()
     machine["load_average_at_end"] = list(os.getloadavg())
     record = {
         "model": model.name, "runtime": args.runtime, "server": runtime_cls.version,
-        "server_note": getattr(sys.modules[runtime_cls.__module__], "NOTE", None),
+        "server_note": runtime_cls.note,
         "machine": machine,
         "settings": {"concurrency": list(measured_at), "pick_at": pick_at, "objective_p99_ms": objective,
+                     "finalists": n_finalists,
                      "objective_from": source, "budget_s": budget, "strategy": strategy_name,
                      "warmup_s": warmup, "duration_s": dur, "final_duration_s": final_dur, "final_rounds": rounds,
                      "batch_sizes": list(batch_sizes), "delays_ms": list(delays), "workers": list(workers),
                      "search_cut": result.cut, "elapsed_s": round(elapsed, 1)},
         "declared": report.point_dict(final[declared][0]) | {"role": "declared"},
         "points": [report.point_dict(p) for p in points],
-        "pick": ({"reason": chosen.reason, "bound_p99_ms": chosen.bound_ms,
-                  "search_point": report.point_dict(chosen.point)} if chosen.point
-                 else {"reason": chosen.reason, "bound_p99_ms": chosen.bound_ms, "search_point": None}),
+        "finalists": [report.config_dict(c) for c in nominated],
+        "pick": {"reason": chosen.reason, "bound_p99_ms": chosen.bound_ms,
+                 "final_point": report.point_dict(chosen.point) if chosen.point else None},
         "final": [report.point_dict(p) | {"role": role, "rounds": [report.point_dict(r) for r in final[p.config][1]]}
                   for role, p in rows],
         "paste": report.paste_lines(chosen.point.config, args.runtime) if chosen.point else [],
@@ -236,7 +255,7 @@ def run(args: argparse.Namespace) -> int:
     if chosen.point is None:
         print(f"no pick: {chosen.reason}")
         return 1
-    print(f"pick: {chosen.reason}. Paste into models/catalog (the '{model.name}' Model(...)):")
+    print(f"pick, from the final run: {chosen.reason}. Paste into models/catalog (the '{model.name}' Model(...)):")
     for line in record["paste"]:
         print(f"    {line}")
     return 0

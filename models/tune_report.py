@@ -71,8 +71,12 @@ def machine_info() -> dict:
     }
 
 
+def config_dict(c: Config) -> dict:
+    return dataclasses.asdict(c)
+
+
 def point_dict(p: Point) -> dict:
-    return {**dataclasses.asdict(p.config), "concurrency": p.concurrency, "rps": round(p.rps, 1),
+    return {**config_dict(p.config), "concurrency": p.concurrency, "rps": round(p.rps, 1),
             "p50_ms": round(p.p50_ms, 2), "p99_ms": round(p.p99_ms, 2),
             "mean_batch": None if p.mean_batch is None else round(p.mean_batch, 2), "errors": p.errors}
 
@@ -108,7 +112,7 @@ def plot(path: Path, points: Iterable[Point], concurrency: int, marked: Sequence
                     color="0.35", xytext=(4, 3), textcoords="offset points")
     # (marker, colour, size, z-order): the pick on top when it is also the declared configuration
     styles = {"pick": ("*", "tab:red", 220, 5), "declared": ("s", "tab:blue", 90, 4),
-              "batch 1": ("^", "tab:green", 90, 4)}
+              "batch 1": ("^", "tab:green", 90, 4), "finalist": ("D", "tab:orange", 50, 4)}
     for role, p in marked:
         marker, color, size, z = styles.get(role, ("o", "black", 60, 3))
         c = p.config

@@ -13,7 +13,9 @@ concurrency. The pick rule, at the concurrency the pick is made for:
 The search (`coarse_to_fine`) is a hill climb along ladders instead of a full grid, for budgets too short for the
 grid: batch sizes first (every other power of two, then the neighbours of the best), the delay only where
 batching pays (the best batch beats batch size 1 by `BATCHING_PAYS` or more), then the worker count. `run_search`
-stops before a configuration that the budget cannot pay for.
+stops before a configuration that the budget cannot pay for. The search only nominates: its best few
+(`finalists`) are measured again beside the declared configuration and batch size 1, and the pick rule is applied
+to that final run.
 """
 from __future__ import annotations
 
@@ -104,12 +106,31 @@ def pick(points: Iterable[Point], concurrency: int, baseline: Config,
     return Pick(chosen, bound, f"highest req/s meeting {what} at {concurrency} clients")
 
 
-def score(points: Iterable[Point], config: Config, concurrency: int, bound_ms: Optional[float]) -> tuple:
+def bound_ms(points: Iterable[Point], concurrency: int, baseline: Config,
+             objective_ms: Optional[float]) -> Optional[float]:
+    """The p99 a point must meet: the objective, else batch size 1's p99 (None if that was not measured cleanly)."""
+    if objective_ms is not None:
+        return float(objective_ms)
+    base = [p for p in points if p.config == baseline and p.concurrency == concurrency and not p.errors]
+    return base[0].p99_ms if base else None
+
+
+def finalists(points: Sequence[Point], concurrency: int, baseline: Config, objective_ms: Optional[float],
+              k: int) -> list[Config]:
+    """The `k` best configurations of the search by `score` (earlier measured first among equals): they run again
+    in the final side-by-side, where the pick is made, because one short measurement on a shared machine can put
+    any of them first by chance."""
+    bound = bound_ms(points, concurrency, baseline, objective_ms)
+    here = list(dict.fromkeys(p.config for p in points if p.concurrency == concurrency))
+    return sorted(here, key=lambda c: score(points, c, concurrency, bound), reverse=True)[:k]
+
+
+def score(points: Iterable[Point], config: Config, concurrency: int, bound: Optional[float]) -> tuple:
     """Order for the hill climb: configurations that meet the bound by req/s, then the others by lower p99."""
     p = next((p for p in points if p.config == config and p.concurrency == concurrency), None)
     if p is None or p.errors:
         return (0, 0.0)
-    if bound_ms is None or p.p99_ms <= bound_ms:
+    if bound is None or p.p99_ms <= bound:
         return (2, p.rps)
     return (1, -p.p99_ms)
 
@@ -144,14 +165,8 @@ def coarse_to_fine(space: Space, points: Sequence[Point], concurrency: int,
     d0 = space.declared.max_delay_ms or (space.delays_ms[len(space.delays_ms) // 2] if space.delays_ms else 0)
     w0 = space.baseline.workers
 
-    def bound() -> Optional[float]:
-        if objective_ms is not None:
-            return objective_ms
-        base = [p for p in points if p.config == space.baseline and p.concurrency == concurrency and not p.errors]
-        return base[0].p99_ms if base else None
-
     def key(c: Config) -> tuple:
-        return score(points, c, concurrency, bound())
+        return score(points, c, concurrency, bound_ms(points, concurrency, space.baseline, objective_ms))
 
     def best(among: Iterable[Config]) -> Config:
         return max(among, key=key)  # max keeps the first of equals: the earlier measured

@@ -59,7 +59,7 @@ def effective_delay_ms(config: Config) -> int:
 class TorchServeRuntime:
     name = "torchserve"
     version = "TorchServe 0.12.0"
-    paste_prefix = ""  # TorchServe reads the declaration's own batching and workers
+    note = "the generated config.properties and the platform's .mar, served on loopback"
 
     def __init__(self, model: Model, workdir: Path) -> None:
         from models.packaging import build_module

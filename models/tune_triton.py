@@ -30,7 +30,7 @@ from models.spec import Batching, Model, Phase
 from models.tune_search import Config
 from models.tune_target import Target
 
-NOTE = ("CPU Triton 2.51 from the nvidia-pytriton wheel: Python backend only; the generated config.pbtxt is served "
+_NOTE = ("CPU Triton 2.51 from the nvidia-pytriton wheel: Python backend only; the generated config.pbtxt is served "
         "with backend 'python' running the same model.pt one request at a time (tests/triton_python_model.py). "
         "Measures Triton's frontend, dynamic batcher and instance count, not libtorch.")
 
@@ -72,7 +72,7 @@ def variant(model: Model, config: Config) -> Model:
 class TritonRuntime:
     name = "triton"
     version = "Triton 2.51 (nvidia-pytriton 0.7.0, CPU, Python backend)"
-    paste_prefix = "phase_overrides={Phase.HYBRID: PhaseOverride("  # Triton renders the HYBRID view
+    note = _NOTE
 
     def __init__(self, model: Model, workdir: Path) -> None:
         from models.triton_packaging import package_triton

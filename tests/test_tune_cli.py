@@ -60,8 +60,9 @@ def one_line_error(capsys, argv) -> str:
     (["fraud-scorer", "--p99-ms", "-5"], "error: invalid --p99-ms '-5': expected a number > 0"),
     (["fraud-scorer", "--p99-ms", "nan"], "error: invalid --p99-ms 'nan': expected a number > 0"),
     (["fraud-scorer", "--budget-s", "0"], "error: invalid --budget-s '0': expected a number > 0"),
-    (["fraud-scorer", "--pick-at", "0"], "error: invalid --pick-at '0': expected comma-separated integers from 1 "
-                                         "to 4096"),
+    (["fraud-scorer", "--pick-at", "0"], "error: invalid --pick-at '0': expected an integer from 1 to 4096"),
+    (["fraud-scorer", "--pick-at", "8,32"], "error: invalid --pick-at '8,32': expected an integer from 1 to 4096"),
+    (["fraud-scorer", "--final-rounds", "0"], "error: invalid --final-rounds '0': expected an integer from 1 to 10"),
 ])
 def test_bad_arguments_exit_2_with_one_line(capsys, wrk_present, no_packaging, argv, message):
     assert one_line_error(capsys, argv) == message

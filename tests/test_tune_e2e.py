@@ -53,10 +53,14 @@ def test_every_point_recorded(tuned):
 
 def test_final_side_by_side_and_pick(tuned):
     code, stdout, record, _ = tuned
+    # two finalists by default, and the search measured only two configurations: both are finalists
+    assert sorted((f["max_batch_size"], f["max_delay_ms"], f["workers"]) for f in record["finalists"]) == [
+        (1, 0, 2), (16, 10, 2)]
     roles = [(f["role"], f["max_batch_size"], f["max_delay_ms"], f["workers"]) for f in record["final"]]
-    base = record["points"][0]
+    final = {(f["max_batch_size"], f["max_delay_ms"]): f for f in record["final"]}
+    base = final[(1, 0)]
     if code == 0:  # which of the two wins is the machine's business; the rule's wiring is ours
-        chosen = record["pick"]["search_point"]
+        chosen = record["pick"]["final_point"]
         assert chosen["p99_ms"] <= base["p99_ms"] and chosen["errors"] == 0
         assert record["pick"]["bound_p99_ms"] == base["p99_ms"]
         assert roles[0] == ("pick", chosen["max_batch_size"], chosen["max_delay_ms"], chosen["workers"])
@@ -67,10 +71,10 @@ def test_final_side_by_side_and_pick(tuned):
         for line in paste:
             assert f"    {line}\n" in stdout
     else:
-        assert record["pick"]["search_point"] is None and record["paste"] == []
+        assert record["pick"]["final_point"] is None and record["paste"] == []
         assert roles == [("declared", 16, 10, 2), ("batch 1", 1, 0, 2)]
     for f in record["final"]:
-        assert len(f["rounds"]) == 1 and f["concurrency"] == 8
+        assert len(f["rounds"]) == 1 and f["concurrency"] == 8 and f["rounds"][0]["rps"] == f["rps"]
     assert record["declared"]["max_batch_size"] == 16 and record["declared"]["role"] == "declared"
 
 

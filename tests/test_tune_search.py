@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.tune_search import (Config, Point, Space, choose_strategy, coarse_to_fine, full_grid, ladder, pick,
-                                run_search)
+from models.tune_search import (Config, Point, Space, choose_strategy, coarse_to_fine, finalists, full_grid, ladder,
+                                pick, run_search)
 
 C = 32  # the concurrency picks are made at in these tests
 BASELINE = Config(1, 0, 2)
@@ -208,3 +208,17 @@ def test_budget_boundary_and_reserve():
 def test_a_budget_that_pays_for_everything_is_not_cut():
     result, measured, _ = budget_run(10_000)
     assert result.cut is None and len(measured) == 10
+
+
+# -- the finalists -----------------------------------------------------------------------------------------
+
+
+def test_finalists_are_the_best_by_the_pick_rule_bound():
+    # Bound: batch size 1's p99, 40 ms. 32 / 10 ms (45 ms) misses it, 64 had errors: they come last.
+    assert finalists(RECORDED, C, BASELINE, None, 2) == [Config(16, 10, 2), Config(8, 10, 2)]
+    assert finalists(RECORDED, C, BASELINE, None, 10) == [Config(16, 10, 2), Config(8, 10, 2), Config(1, 0, 2),
+                                                          Config(32, 10, 2), Config(64, 10, 2)]
+    # Under an objective of 50 ms, 32 / 10 ms qualifies and leads.
+    assert finalists(RECORDED, C, BASELINE, 50, 2) == [Config(32, 10, 2), Config(16, 10, 2)]
+    # Nothing meets 5 ms: the lowest p99 first.
+    assert finalists(RECORDED, C, BASELINE, 5, 3) == [Config(8, 10, 2), Config(16, 10, 2), Config(1, 0, 2)]
