@@ -34,6 +34,8 @@ render: $(STAMP)
 test: $(STAMP)
 	PYTHONPATH=. $(PY) -m pytest -q
 
+# Benchmarks and `python -m models tune` load real servers with wrk (Debian: apt-get install -y wrk); TorchServe needs
+# Java 17.
 bench: $(STAMP)
 	PYTHONPATH=. $(PY) benchmarks/render_scale.py
 	PYTHONPATH=. $(PY) benchmarks/torchserve_batching.py

@@ -141,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
     from models.tune_measure import measure_config, side_by_side
     from models.tune_search import Config, Space, choose_strategy, finalists, ladder, pick, run_search
 
-    t0 = time.monotonic()
+    t0, load_at_start = time.monotonic(), list(os.getloadavg())
     model = find_model(args.name)
     concurrency = _ints("--concurrency", args.concurrency, 1, 4096)
     pick_at = (_int("--pick-at", args.pick_at, 1, 4096) if args.pick_at is not None
@@ -159,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
     cpus = len(os.sched_getaffinity(0))
     workers = _ints("--workers", args.workers, 1, 64) if args.workers is not None else ladder(1, max(1, cpus))
     batch_sizes = (_ints("--batch-sizes", args.batch_sizes, 1, 1024) if args.batch_sizes is not None
-                   else tuple(sorted(set(ladder(1, MAX_BATCH)))))
+                   else ladder(1, MAX_BATCH))
     out = Path(args.out) if args.out else Path("build") / "tune" / f"{model.name}-{args.runtime}"
     check_out_dir(out)
     _check_wrk()
@@ -221,8 +221,8 @@ def run(args: argparse.Namespace) -> int:
     rows = [(role, final[c][0]) for role, c in roles]
     elapsed = time.monotonic() - t0
     out.mkdir(parents=True, exist_ok=True)
-    machine = report.machine_info()
-    machine["load_average_at_end"] = list(os.getloadavg())
+    machine = report.machine_info() | {"load_average_at_start": load_at_start,
+                                       "load_average_at_end": list(os.getloadavg())}
     record = {
         "model": model.name, "runtime": args.runtime, "server": runtime_cls.version,
         "server_note": runtime_cls.note,

@@ -1,9 +1,9 @@
 """What the tuner leaves behind: a JSON record of every point and the machine, a PNG plot, lines to paste, and
 the text it prints as it goes.
 
-The JSON is the evidence (figures from one machine under whatever else ran on it: the load average at start and
-end is recorded for that reason); the plot shows req/s against p99 at the concurrency the pick is made for, with
-the pick, the declared configuration and batch size 1 from the final side-by-side run marked.
+The JSON is the evidence (figures from one machine under whatever else ran on it: the caller records the load
+average at start and end for that reason); the plot shows req/s against p99 at the concurrency the pick is made
+for, with the pick, the declared configuration, batch size 1 and the other finalists from the final run marked.
 """
 from __future__ import annotations
 
@@ -67,7 +67,6 @@ def machine_info() -> dict:
         "torch": torch_version,
         "java": _first_line(["java", "-version"]),
         "wrk": _first_line(["wrk", "--version"]),
-        "load_average_at_start": list(os.getloadavg()),
     }
 
 
