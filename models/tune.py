@@ -250,7 +250,7 @@ def run(args: argparse.Namespace) -> int:
     for line in report.table(rows):
         print(line)
     print(f"({pick_at} clients, mean of {rounds} alternating round(s) of {final_dur:g} s; {elapsed:.0f} s in all)")
-    print(report.summary(rows))
+    print(report.summary(rows, chosen.bound_ms))
     print(f"wrote {json_path} and {png}")
     if chosen.point is None:
         print(f"no pick: {chosen.reason}")

@@ -3,7 +3,7 @@
 A configuration is (max batch size, max delay, workers); a point is one configuration measured at one
 concurrency. The pick rule, at the concurrency the pick is made for:
 
-- only points without failed requests count;
+- only points without failed requests (and with some answered) count;
 - a point must meet the latency objective (p99 <= objective ms); without an objective, its p99 must be no worse
   than the p99 of batch size 1 (the baseline configuration) at that concurrency;
 - among those, the highest req/s wins. Req/s within `TIE_FRACTION` of the best count as a tie (run-to-run noise
@@ -49,6 +49,11 @@ class Point:
     mean_batch: Optional[float]
     errors: int
 
+    @property
+    def ok(self) -> bool:
+        """Usable: no failed request, and some answered (a window in which nothing completed has no latency)."""
+        return self.errors == 0 and self.rps > 0
+
 
 @dataclasses.dataclass(frozen=True)
 class Pick:
@@ -83,16 +88,17 @@ def pick(points: Iterable[Point], concurrency: int, baseline: Config,
     here = [p for p in points if p.concurrency == concurrency]
     if not here:
         return Pick(None, None, f"no point was measured at {concurrency} clients")
-    ok = [p for p in here if p.errors == 0]
+    ok = [p for p in here if p.ok]
     if not ok:
-        return Pick(None, None, f"every point at {concurrency} clients had failed requests")
+        return Pick(None, None, f"every point at {concurrency} clients had failed requests or none answered")
     if objective_ms is not None:
         bound, what = float(objective_ms), f"the objective p99 <= {objective_ms:g} ms"
     else:
         base = [p for p in ok if p.config == baseline]
         if not base:
-            return Pick(None, None, f"batch size 1 ({baseline.label()}) was not measured without errors at "
-                                    f"{concurrency} clients, and there is no latency objective to judge by")
+            return Pick(None, None, f"batch size 1 ({baseline.label()}) was not measured cleanly (no failed "
+                                    f"request, some answered) at {concurrency} clients, and there is no latency "
+                                    "objective to judge by")
         bound, what = base[0].p99_ms, f"p99 no worse than batch size 1 ({base[0].p99_ms:.1f} ms)"
     meeting = [p for p in ok if p.p99_ms <= bound]
     if not meeting:
@@ -111,7 +117,7 @@ def bound_ms(points: Iterable[Point], concurrency: int, baseline: Config,
     """The p99 a point must meet: the objective, else batch size 1's p99 (None if that was not measured cleanly)."""
     if objective_ms is not None:
         return float(objective_ms)
-    base = [p for p in points if p.config == baseline and p.concurrency == concurrency and not p.errors]
+    base = [p for p in points if p.config == baseline and p.concurrency == concurrency and p.ok]
     return base[0].p99_ms if base else None
 
 
@@ -128,7 +134,7 @@ def finalists(points: Sequence[Point], concurrency: int, baseline: Config, objec
 def score(points: Iterable[Point], config: Config, concurrency: int, bound: Optional[float]) -> tuple:
     """Order for the hill climb: configurations that meet the bound by req/s, then the others by lower p99."""
     p = next((p for p in points if p.config == config and p.concurrency == concurrency), None)
-    if p is None or p.errors:
+    if p is None or not p.ok:
         return (0, 0.0)
     if bound is None or p.p99_ms <= bound:
         return (2, p.rps)

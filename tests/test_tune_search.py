@@ -76,13 +76,13 @@ def test_all_points_failing_the_objective_give_no_pick_and_say_why():
 def test_no_pick_without_objective_or_baseline():
     chosen = pick([pt(16, 10, 2, 5000, 30)], C, BASELINE, None)
     assert chosen.point is None
-    assert chosen.reason == ("batch size 1 (batch 1 / 0 ms / 2 workers) was not measured without errors at 32 "
-                             "clients, and there is no latency objective to judge by")
+    assert chosen.reason == ("batch size 1 (batch 1 / 0 ms / 2 workers) was not measured cleanly (no failed "
+                             "request, some answered) at 32 clients, and there is no latency objective to judge by")
 
 
 def test_no_pick_when_every_point_failed_requests():
     chosen = pick([pt(1, 0, 2, 1000, 40, errors=1)], C, BASELINE, 100)
-    assert (chosen.point, chosen.reason) == (None, "every point at 32 clients had failed requests")
+    assert (chosen.point, chosen.reason) == (None, "every point at 32 clients had failed requests or none answered")
     assert pick(RECORDED, 64, BASELINE, 100).reason == "no point was measured at 64 clients"
 
 
@@ -222,3 +222,15 @@ def test_finalists_are_the_best_by_the_pick_rule_bound():
     assert finalists(RECORDED, C, BASELINE, 50, 2) == [Config(32, 10, 2), Config(16, 10, 2)]
     # Nothing meets 5 ms: the lowest p99 first.
     assert finalists(RECORDED, C, BASELINE, 5, 3) == [Config(8, 10, 2), Config(16, 10, 2), Config(1, 0, 2)]
+
+
+def test_a_window_in_which_nothing_answered_is_not_a_point_to_pick():
+    # wrk reports 0 req/s and no latency (p99 0) when no request completed within the window: not "fast".
+    silent_baseline = [pt(1, 0, 2, 0, 0), pt(16, 10, 2, 5000, 30)]
+    assert pick(silent_baseline, C, BASELINE, None).reason == (
+        "batch size 1 (batch 1 / 0 ms / 2 workers) was not measured cleanly (no failed request, some answered) at 32 "
+        "clients, and there is no latency objective to judge by")
+    assert pick(silent_baseline, C, BASELINE, 50).point.config == Config(16, 10, 2)
+    assert pick([pt(16, 10, 2, 0, 0)], C, BASELINE, 50).reason == (
+        "every point at 32 clients had failed requests or none answered")
+    assert finalists(silent_baseline, C, BASELINE, 50, 2) == [Config(16, 10, 2), Config(1, 0, 2)]
