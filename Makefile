@@ -95,6 +95,8 @@ checkov: render $(CHECKOV_VENV)/.installed
 constraints: | $(PY)
 	$(PY) .ci/pins.py write
 
+# Benchmarks and `python -m models tune` load real servers with wrk (Debian: apt-get install -y wrk); TorchServe needs
+# Java 17.
 bench: $(TEST_STAMP)
 	PYTHONPATH=. $(PY) benchmarks/render_scale.py
 	PYTHONPATH=. $(PY) benchmarks/torchserve_batching.py

@@ -19,9 +19,7 @@ import argparse
 import dataclasses
 import json
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -32,30 +30,7 @@ from models.errors import PlatformError  # noqa: E402
 from models.packaging import build_module, example_input, find_model, write_mar  # noqa: E402
 from models.spec import Batching, Model  # noqa: E402
 from models.torchserve_local import LocalTorchServe, java_available  # noqa: E402
-
-LUA = r"""
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = [==[%(body)s]==]  -- level-2 long string: the JSON body starts with "["
-
--- Per-thread counters (each wrk thread loads this script in its own Lua state).
-batch_sum = 0
-responses = 0
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function response(status, headers, body)
-  local n = string.match(body, '"batch_size":%%s*(%%d+)')
-  if n then batch_sum = batch_sum + tonumber(n); responses = responses + 1 end
-end
-function done(summary, latency, requests)
-  local s, r = 0, 0
-  for _, t in ipairs(threads) do s = s + t:get("batch_sum"); r = r + t:get("responses") end
-  io.write(string.format("BATCH_MEAN %%.3f %%d\n", r > 0 and s / r or 0, r))
-end
-"""
-
-_UNIT_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
-
+from models.tune_load import parse_wrk, run_wrk, write_script  # noqa: E402
 
 @dataclasses.dataclass
 class Result:
@@ -68,35 +43,6 @@ class Result:
     mean_batch: float
 
 
-def _ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
-    return float(value) * _UNIT_MS[unit]
-
-
-def parse_wrk(label: str, out: str) -> Result:
-    try:
-        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-        p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
-        p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
-    except AttributeError:
-        raise RuntimeError(f"could not parse wrk output:\n{out}") from None
-    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    batch = re.search(r"BATCH_MEAN ([\d.]+)", out)
-    return Result(label, rps, p50, p99, int(non_2xx.group(1)) if non_2xx else 0,
-                  sum(map(int, errors.groups())) if errors else 0, float(batch.group(1)) if batch else 0.0)
-
-
-def run_wrk(url: str, lua: Path, *, connections: int, threads: int, duration_s: int) -> str:
-    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration_s}s", "--timeout", "10s", "--latency",
-           "-s", str(lua), url]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=duration_s + 60)
-    # A Lua error does not stop wrk: it goes on sending bare GETs. The script's `done` line proves it ran.
-    if done.returncode != 0 or "BATCH_MEAN" not in done.stdout:
-        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip()}\n{done.stdout}")
-    return done.stdout
-
-
 def measure(model: Model, label: str, mar: Path, workdir: Path, lua: Path, args) -> Result:
     with LocalTorchServe(model, workdir, mar=mar) as server:
         run_wrk(server.predict_url, lua, connections=args.connections, threads=args.threads,
@@ -105,7 +51,8 @@ def measure(model: Model, label: str, mar: Path, workdir: Path, lua: Path, args)
                       duration_s=args.duration)
     if args.verbose:
         print(f"--- wrk, {label}\n{out}")
-    return parse_wrk(label, out)
+    load = parse_wrk(out)
+    return Result(label, load.rps, load.p50_ms, load.p99_ms, load.non_2xx, load.socket_errors, load.mean_batch or 0.0)
 
 
 def main(argv=None) -> int:
@@ -139,8 +86,7 @@ def main(argv=None) -> int:
         root = Path(tmp)
         mar = write_mar(model, build_module(model), root / "store")
         body = json.dumps(example_input(model)[0].tolist())
-        lua = root / "post.lua"
-        lua.write_text(LUA % {"body": body})
+        lua = write_script(root / "post.lua", body, count_batches=True)
         b = model.batching
         results = [
             measure(model, f"batch {b.max_batch_size} / {b.max_delay_ms} ms (declared)", mar, root / "batched",

@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="serving runtime to package for (default: torchserve)")
     from models.smoke import add_arguments as smoke_arguments
     smoke_arguments(commands.add_parser("smoke", help="check a deployed model over the v2 protocol (PASS/FAIL)"))
+    from models.tune import add_arguments as tune_arguments
+    tune_arguments(commands.add_parser("tune", help="choose batching and workers by measuring a real server"))
     return parser
 
 
@@ -95,6 +97,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             artifact = package(args.name, args.out, runtime=args.runtime)
             for path in artifact.files:
                 print(path)
+        elif args.command == "tune":
+            from models.tune import run as run_tune
+
+            return run_tune(args)  # 0 with a pick, 1 when no point meets the objective
     except PlatformError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -265,6 +266,8 @@ class Model:
     rollout: Optional[Rollout] = None
     workload_class: WorkloadClass = WorkloadClass.CRITICAL
     phase_overrides: Mapping[Phase, PhaseOverride] = field(default_factory=dict)
+    # The p99 latency (ms) the model must meet; `python -m models tune` picks batching and workers under it.
+    latency_p99_ms: Optional[float] = None
 
     def __post_init__(self) -> None:
         name = self.name
@@ -281,6 +284,10 @@ class Model:
         self._check_scaling("scaling", self.scaling)
         self._check_batching("batching", self.batching)
         _int(name, "workers", self.workers, 1, 64)
+        objective = self.latency_p99_ms
+        if objective is not None and (not isinstance(objective, (int, float)) or isinstance(objective, bool)
+                                      or not math.isfinite(objective) or objective <= 0):
+            raise DeclarationError(name, "latency_p99_ms", objective, "a number of milliseconds > 0, or None")
         self._check_rollout()
         overrides = {}
         given = {} if self.phase_overrides is None else self.phase_overrides

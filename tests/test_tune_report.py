@@ -1,0 +1,51 @@
+"""What the tuner prints and writes, from recorded points: the comparison line, the lines to paste, progress."""
+from __future__ import annotations
+
+import json
+
+from models.tune_report import paste_lines, point_dict, progress_line, summary, write_json
+from models.tune_search import Config, Point
+
+PICK = Point(Config(32, 5, 2), 32, 6000.0, 4.0, 20.0, 31.5, 0)
+DECLARED = Point(Config(16, 10, 2), 32, 4800.0, 5.0, 25.0, 16.0, 0)
+BASE = Point(Config(1, 0, 2), 32, 1000.0, 25.0, 40.0, 1.0, 0)
+
+
+def test_summary_compares_the_pick_with_batch_1_and_the_declared_configuration():
+    assert summary([("pick", PICK), ("declared", DECLARED), ("batch 1", BASE)], 40.0) == (
+        "pick: 6.00x the req/s of batch size 1 at p99 20.0 ms against 40.0 ms; 1.25x the req/s of the declared "
+        "configuration at p99 20.0 ms against 25.0 ms")
+
+
+def test_summary_when_the_declared_configuration_is_within_5_percent_or_over_the_bound():
+    near = Point(DECLARED.config, 32, 5700.0, 5.0, 19.0, 16.0, 0)  # exactly 5 % below the pick
+    assert summary([("pick", PICK), ("declared", near), ("batch 1", BASE)], 40.0).endswith(
+        ". The declared configuration is within 5 % of the pick (5,700 against 6,000 req/s)")
+    below = Point(DECLARED.config, 32, 5699.0, 5.0, 19.0, 16.0, 0)
+    assert "within 5 %" not in summary([("pick", PICK), ("declared", below), ("batch 1", BASE)], 40.0)
+    faster_but_slow = Point(DECLARED.config, 32, 9000.0, 5.0, 41.0, 16.0, 0)
+    assert summary([("pick", PICK), ("declared", faster_but_slow), ("batch 1", BASE)], 40.0).endswith(
+        ". The declared configuration served more (9,000 req/s) but its p99 41.0 ms misses the bound 40.0 ms")
+    assert summary([("pick", DECLARED), ("declared", DECLARED), ("batch 1", BASE)], 40.0) == (
+        "pick: 4.80x the req/s of batch size 1 at p99 25.0 ms against 40.0 ms; the pick is the declared "
+        "configuration")
+    assert summary([("declared", DECLARED), ("batch 1", BASE)], 40.0) == "no pick to compare"
+
+
+def test_paste_lines_per_runtime():
+    assert paste_lines(Config(32, 5, 2), "torchserve") == ["batching=Batching(max_batch_size=32, max_delay_ms=5),",
+                                                           "workers=2,"]
+    assert paste_lines(Config(16, 2, 1), "triton") == [
+        "phase_overrides={Phase.HYBRID: PhaseOverride(batching=Batching(max_batch_size=16, max_delay_ms=2), "
+        "workers=1)},"]
+
+
+def test_progress_line_and_point_record(tmp_path):
+    failed = Point(Config(64, 10, 2), 64, 812.34, 50.0, 180.456, None, 3)
+    assert progress_line(4, 9, PICK.config, [PICK, failed], 75.4) == (
+        "[4/9] batch 32 / 5 ms / 2 workers: @32 6,000 req/s p99 20.0 ms batch 31.5 | @64 812 req/s p99 180.5 ms "
+        "3 errors (~1m15s left)")
+    path = write_json(tmp_path / "t.json", {"points": [point_dict(failed)]})
+    assert json.loads(path.read_text()) == {"points": [{
+        "max_batch_size": 64, "max_delay_ms": 10, "workers": 2, "concurrency": 64, "rps": 812.3, "p50_ms": 50.0,
+        "p99_ms": 180.46, "mean_batch": None, "errors": 3}]}
