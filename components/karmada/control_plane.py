@@ -93,6 +93,9 @@ class KarmadaControlPlaneArgs:
     data on a hostPath unless `etcd_storage_class` names a StorageClass. Certificates: CAs valid
     `ca_validity_hours` (10 years), leaf certificates `cert_validity_hours` (1 year), renewed by `pulumi up`
     within `renew_before_hours` (30 days) of expiry. `values` is merged over the computed chart values.
+    `protect` (default on): the release (Karmada's API server and its etcd, the state of every policy and
+    InferenceService template) and the Karmada CA's key and certificate (what every member trusts) are `protect`ed:
+    no update deletes or replaces them, CA renewal included; leaf certificates stay unprotected so they renew.
     """
 
     api_endpoint: pulumi.Input[str] = DEFAULT_API_ENDPOINT
@@ -111,6 +114,7 @@ class KarmadaControlPlaneArgs:
     renew_before_hours: int = 30 * 24
     timeout_seconds: int = 900
     values: Mapping[str, Any] = field(default_factory=dict)
+    protect: bool = True
 
     def __post_init__(self) -> None:
         if self.service_type not in SERVICE_TYPES:
@@ -285,10 +289,10 @@ class KarmadaControlPlane(pulumi.ComponentResource):
     def __init__(self, name: str, args: KarmadaControlPlaneArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("platform:karmada:KarmadaControlPlane", name, None, opts)
         self._name, self._args = name, args
-        child = child_options(self, opts)
+        child = child_options(self, opts, protect=args.protect)  # only the release takes it
         endpoint = pulumi.Output.from_input(args.api_endpoint)
 
-        self.ca = self._self_signed_ca("ca", "karmada-ca")
+        self.ca = self._self_signed_ca("ca", "karmada-ca", protect=args.protect)
         self.front_proxy_ca = self._self_signed_ca("front-proxy-ca", "front-proxy-ca")
         dns, ips = chart_hosts(args.namespace, args.cluster_domain)
         extra_dns, extra_ips = _split_sans(args.extra_sans)
@@ -372,12 +376,12 @@ class KarmadaControlPlane(pulumi.ComponentResource):
 
     # -- children -------------------------------------------------------------------------------------------
 
-    def _key(self, part: str) -> tls.PrivateKey:
+    def _key(self, part: str, protect: bool = False) -> tls.PrivateKey:
         return tls.PrivateKey(f"{self._name}-{part}-key", algorithm="RSA", rsa_bits=3072,
-                              opts=pulumi.ResourceOptions(parent=self))
+                              opts=pulumi.ResourceOptions(parent=self, protect=protect))
 
-    def _self_signed_ca(self, part: str, common_name: str) -> _Certificate:
-        key = self._key(part)
+    def _self_signed_ca(self, part: str, common_name: str, protect: bool = False) -> _Certificate:
+        key = self._key(part, protect)
         cert = tls.SelfSignedCert(
             f"{self._name}-{part}",
             private_key_pem=key.private_key_pem,
@@ -386,7 +390,7 @@ class KarmadaControlPlane(pulumi.ComponentResource):
             validity_period_hours=self._args.ca_validity_hours,
             early_renewal_hours=self._args.renew_before_hours,
             allowed_uses=CA_USES,
-            opts=pulumi.ResourceOptions(parent=self))
+            opts=pulumi.ResourceOptions(parent=self, protect=protect))
         return _Certificate(key, cert)
 
     def _signed(self, part: str, ca: _Certificate, *, common_name: str, uses: list[str],
