@@ -12,7 +12,7 @@ PULUMI_BACKEND_URL      ?= file://$(CURDIR)/.pulumi-state
 PULUMI_SECRETS_PROVIDER ?= passphrase
 export PULUMI_BACKEND_URL
 
-.PHONY: render test preview up venv bench clean diagram
+.PHONY: render test preview up venv bench clean diagram urns
 
 $(STAMP): requirements.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ render: $(STAMP)
 # The README's architecture diagram, drawn from both stacks' render (tests check it is current).
 diagram: $(STAMP)
 	PYTHONPATH=. $(PY) -m stacks diagram --update-readme README.md
+
+# The golden list of both stacks' resource URNs (tests/test_urns.py): rewrite it when a URN changes on purpose.
+urns: $(STAMP)
+	PYTHONPATH=. $(PY) -m stacks urns --write
 
 test: $(STAMP)
 	PYTHONPATH=. $(PY) -m pytest -q

@@ -166,14 +166,18 @@ def summary(render: Render) -> str:
 
 def platform_error_in(err: BaseException) -> Optional[PlatformError]:
     """The user mistake behind `err`: a PlatformError raised inside an apply reaches the caller wrapped in the
-    SDK's own exception, so walk the cause/context chain (which can loop) to find it."""
+    SDK's own exception or in the RunError `stacks.run_errors.reported` made of it (whose cause the SDK may
+    overwrite with the RunError itself), so search causes and contexts (which can loop) breadth first."""
     seen: set[int] = set()
-    node: Optional[BaseException] = err
-    while node is not None and id(node) not in seen:
+    todo: list[Optional[BaseException]] = [err]
+    while todo:
+        node = todo.pop(0)
+        if node is None or id(node) in seen:
+            continue
         if isinstance(node, PlatformError):
             return node
         seen.add(id(node))
-        node = node.__cause__ or node.__context__
+        todo += [getattr(node, "platform_error", None), node.__cause__, node.__context__]
     return None
 
 
@@ -257,6 +261,33 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_urns(args: argparse.Namespace) -> int:
+    """Check both example stacks' URNs against the golden list (exit 1 on a change), or rewrite it (`--write`)."""
+    from stacks.urns import GOLDEN, STACKS, golden_problems, golden_text, load_golden, render_urns
+
+    try:
+        renders = {stack: render_stack(stack) for stack in STACKS}
+    except Exception as err:  # noqa: BLE001 - re-raised unless it is a user mistake
+        mistake = platform_error_in(err)
+        if mistake is None:
+            raise
+        print(f"error: {mistake}", file=sys.stderr)
+        return 2
+    if args.write:
+        urns = {stack: render_urns(render) for stack, render in renders.items()}
+        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
+        GOLDEN.write_text(golden_text(urns))
+        print(f"wrote {sum(map(len, urns.values()))} URNs of {', '.join(urns)} to {GOLDEN.relative_to(ROOT)}")
+        return 0
+    golden = load_golden()
+    problems = [line for stack, render in renders.items() for line in golden_problems(golden.get(stack, []), render)]
+    for line in problems:
+        print(line)
+    print(f"{len(problems)} URN change(s) against {GOLDEN.relative_to(ROOT)}" if problems else
+          f"URNs of {', '.join(renders)} match {GOLDEN.relative_to(ROOT)}")
+    return 1 if problems else 0
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stacks", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -290,7 +321,14 @@ def main(argv: Optional[list[str]] = None) -> int:
                          help="render directory (repeatable); default: render both stacks now")
     diagram.add_argument("--update-readme", type=Path, metavar="README",
                          help="replace the generated block in README instead of printing")
+    urns = sub.add_parser(
+        "urns", help="check both stacks' resource URNs against tests/golden/urns.json (exit 1 on a change)",
+        description="A changed URN makes `pulumi up` delete and recreate the resource unless an alias maps the old "
+                    "URN; this compares both example stacks' URNs with the golden list, or rewrites it on purpose.")
+    urns.add_argument("--write", action="store_true", help="rewrite the golden list from the current render")
     args = parser.parse_args(argv)
+    if args.command == "urns":
+        return cmd_urns(args)
     if args.command == "diff":
         from stacks.diff import run as run_diff
 
