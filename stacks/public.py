@@ -35,6 +35,7 @@ from models.deployment import DeploymentMode
 from models.errors import ConfigError
 from stacks.public_config import (ClusterMode, PublicStackConfig, check_member_location,
                                   check_member_requirements, read_public_config)
+from stacks.run_errors import reported
 
 def run(values: Mapping[str, object]) -> None:
     cfg = read_public_config(values, pulumi.Config("aws").get("region"))  # file checks before any resource exists
@@ -95,9 +96,9 @@ def build(cfg: PublicStackConfig) -> None:
     # its outputs arrive. The GPU node groups and the agent take inputs derived from the result: if a model fits
     # nowhere, the run fails before any GPU node group is created and this member does not join Karmada.
     requirements = private.get_output("memberRequirements")
-    placements = pulumi.Output.all(requirements, private.get_output("members")).apply(lambda v: (
+    placements = pulumi.Output.all(requirements, private.get_output("members")).apply(reported(lambda v: (
         check_member_location(cfg, v[1], cfg.private_stack),
-        check_member_requirements(cfg, v[0], cfg.private_stack))[1])
+        check_member_requirements(cfg, v[0], cfg.private_stack))[1]))
     # What this member's models read (mirrors already applied by the private stack), for its IAM role.
     storage_uris = pulumi.Output.all(requirements, placements).apply(lambda v: sorted(
         {uri for entry in v[0][cfg.member_name] for uri in entry.get("storageUris") or []}))
@@ -134,12 +135,12 @@ def build(cfg: PublicStackConfig) -> None:
                           for g in cfg.gpu_node_groups)), opts=on_cluster)
 
     credentials = pulumi.Output.all(private.get_output("karmadaAgentCredentials"), placements).apply(
-        lambda v: _agent_credentials(cfg, v[0]))
+        reported(lambda v: _agent_credentials(cfg, v[0])))
     KarmadaAgent(f"{cfg.member_name}-karmada-agent", KarmadaAgentArgs(
         cluster_name=placements.apply(lambda _: cfg.member_name),
         cluster_endpoint=eks.endpoint,
-        karmada_server=private.get_output("karmadaApiEndpoint").apply(lambda v: _endpoint(cfg, v)),
-        ca_crt=private.get_output("karmadaCaCrt").apply(lambda v: _pem(cfg, "karmadaCaCrt", v)),
+        karmada_server=private.get_output("karmadaApiEndpoint").apply(reported(lambda v: _endpoint(cfg, v))),
+        ca_crt=private.get_output("karmadaCaCrt").apply(reported(lambda v: _pem(cfg, "karmadaCaCrt", v))),
         crt=credentials.apply(lambda c: c["crt"]),
         key=credentials.apply(lambda c: c["key"]),
     ), opts=pulumi.ResourceOptions(provider=eks.provider, depends_on=[kserve, namespace, reader]))
