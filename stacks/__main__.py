@@ -15,6 +15,7 @@ A stack that references another (public → private) gets that stack's outputs b
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import shutil
@@ -43,6 +44,10 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 if key_node.tag == "tag:yaml.org,2002:merge":  # `<<:` merges may override: not a duplicate
                     continue
                 constructed = self.construct_object(key_node, deep=True)
+                if not isinstance(constructed, str):  # `1:`, `~:`, `true:` are a number, null and a boolean
+                    mark = key_node.start_mark
+                    raise ConfigError(f"stack config {self.name} line {mark.line + 1} column {mark.column + 1}",
+                                      "key", constructed, "a string key (quote it, e.g. '\"1\"')")
                 key = (type(constructed), constructed)  # 1 and true are different keys, though 1 == True
                 try:
                     first = seen.get(key)
@@ -75,11 +80,31 @@ def load_stack_file(stack: str, config_file: Optional[Path] = None) -> dict:
         finally:
             loader.dispose()
     except yaml.YAMLError as err:
-        raise PlatformError(f"stack config {path}: not valid YAML: {err}") from None
-    config = data.get("config", {}) if isinstance(data, dict) else None
+        raise PlatformError(_yaml_error(path, err)) from None
+    if not isinstance(data, dict):
+        raise PlatformError(f"stack config {path}: expected a top-level 'config:' mapping")
+    unknown = sorted(set(data) - set(STACK_FILE_KEYS))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], STACK_FILE_KEYS, n=1)
+        raise ConfigError(f"stack config {path}", "top-level key", unknown[0], "one of " + ", ".join(STACK_FILE_KEYS)
+                          + (f" (did you mean {close[0]!r}?)" if close else ""))
+    config = data.get("config", {})
     if not isinstance(config, dict):
         raise PlatformError(f"stack config {path}: expected a top-level 'config:' mapping")
     return config
+
+
+# The keys of a Pulumi stack file (pulumi/pulumi v3.259.0, sdk/go/common/workspace/project.go, ProjectStack).
+STACK_FILE_KEYS = ("config", "encryptedkey", "encryptionsalt", "environment", "secretsprovider")
+
+
+def _yaml_error(path: Path, err: yaml.YAMLError) -> str:
+    """One line: file, line, column and PyYAML's problem (its own message spans several lines)."""
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    where = f" line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+    context = getattr(err, "context", None)
+    return f"stack config {path}{where}: not valid YAML: {problem}" + (f" ({context})" if context else "")
 
 
 def render_stack(stack: str, config_file: Optional[Path] = None) -> Render:

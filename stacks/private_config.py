@@ -11,7 +11,6 @@ import enum
 import re
 from dataclasses import dataclass
 from typing import Mapping, Optional
-from urllib.parse import urlparse
 
 from models.deployment import CapacityType, DeploymentMode, GpuPool, Member, ModelDeployment
 from models.errors import ConfigError, DeclarationError
@@ -21,7 +20,8 @@ from components.karmada.control_plane import (CLUSTER_SECRETS_NAMESPACE, DEFAULT
 from components.karmada.placement import BucketMirror, mirror_for, overflow_members, served_uris, spot_members
 from components.kserve.platform import (CERT_MANAGER_NAMESPACE, ISTIO_NAMESPACE, KNATIVE_OPERATOR_NAMESPACE,
                                         KNATIVE_SERVING_NAMESPACE, KSERVE_NAMESPACE)
-from stacks.config_reader import DNS_LABEL, DNS_SUBDOMAIN, REGION, Section
+from stacks.config_reader import DNS_LABEL, DNS_SUBDOMAIN, PORT, REGION, Section, split_url
+from stacks.names import check_karmada_cluster_name
 
 
 class Cloud(enum.Enum):
@@ -61,8 +61,9 @@ def _region(s: Section) -> str:
 
 
 def _uri_prefix(where: str, key: str, value: str) -> None:
-    url = urlparse(value)
-    if "://" not in value or not url.scheme or url.scheme == "pvc" or not url.netloc or re.search(r"\s", value):
+    url = split_url(value)  # None when it does not parse (e.g. 's3://[bucket')
+    if (url is None or "://" not in value or not url.scheme or url.scheme == "pvc" or not url.netloc
+            or re.search(r"\s", value)):
         raise ConfigError(where, key, value, "an s3:// or https:// URI prefix with a bucket or host, such as "
                           "'s3://bucket' or 's3://bucket/prefix' (pvc:// claims cannot be mirrored)")
 
@@ -117,7 +118,8 @@ def _members(items: list, cluster_name: str) -> tuple[Member, ...]:
     members, seen = [], set()
     for i, item in enumerate(items):
         s = Section(f"platform:members[{i}]", item, ("name", "cloud", "region", "gpuPools"))
-        name = s.str("name", pattern=DNS_LABEL, expected="a DNS-1123 cluster name")
+        name = check_karmada_cluster_name(s.where, "name", s.str("name", pattern=DNS_LABEL,
+                                                                 expected="a DNS-1123 cluster name"))
         if name in seen:
             raise ConfigError(f"platform:members[{i}]", "name", name, "a name unique among members")
         if name == cluster_name:
@@ -258,7 +260,8 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
                   namespace=True)
     phase = top.enum("phase", Phase)
     cluster = top.section("cluster", ("name", "kubeconfigContext"))
-    cluster_name = cluster.str("name", "private", pattern=DNS_LABEL, expected="a DNS-1123 cluster name")
+    cluster_name = check_karmada_cluster_name(cluster.where, "name", cluster.str(
+        "name", "private", pattern=DNS_LABEL, expected="a DNS-1123 cluster name"))
     kserve = top.section("kserve", ("deploymentMode", "ingressDomain"))
     karmada = top.section("karmada", ("apiEndpoint", "serviceType"))
     api_endpoint = karmada.str("apiEndpoint", DEFAULT_API_ENDPOINT)
@@ -300,7 +303,7 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
         karmada_service_type=karmada.str("serviceType", "ClusterIP", pattern=r"^(ClusterIP|NodePort|LoadBalancer)$",
                                          expected="ClusterIP, NodePort or LoadBalancer (Pull agents on public "
                                                   "clusters dial the API endpoint: expose it)"),
-        registry_mirror=top.str("registryMirror", None, pattern=r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._/-]+)?$",
+        registry_mirror=top.str("registryMirror", None, pattern=rf"^[a-z0-9.-]+(:{PORT})?(/[a-z0-9._/-]+)?$",
                                 expected="a registry host such as 'mirror.example.com' or 'host:5000/path'"),
         bucket_mirrors=mirrors,
         members=members,

@@ -135,11 +135,11 @@ def api_endpoint_problem(endpoint: object, release: str = DEFAULT_RELEASE,
     before registering anything; the component calls it again as a guard for programmatic use."""
     if not isinstance(endpoint, str):
         return "an https:// URL with a host, such as 'https://karmada.example.com:5443'"
-    url = urlparse(endpoint)
     try:
+        url = urlparse(endpoint)  # ValueError for an unclosed IPv6 bracket ('https://[::1')
         port = url.port  # ValueError for a port that is not a number from 0 to 65535
     except ValueError:
-        port = -1
+        url, port = urlparse(""), -1
     if port is not None and not 1 <= port <= 65535:
         return "an https:// URL whose port is a number from 1 to 65535"
     if url.scheme != "https" or not url.hostname:
