@@ -28,7 +28,7 @@ PULUMI_BACKEND_URL      ?= file://$(CURDIR)/.pulumi-state
 PULUMI_SECRETS_PROVIDER ?= passphrase
 export PULUMI_BACKEND_URL
 
-.PHONY: install render test preview up venv package checkov constraints bench clean diagram
+.PHONY: install render test preview up venv package checkov constraints bench clean diagram urns
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,10 @@ render: $(PROGRAM_STAMP)
 # The README's architecture diagram, drawn from both stacks' render (tests check it is current).
 diagram: $(PROGRAM_STAMP)
 	PYTHONPATH=. $(PY) -m stacks diagram --update-readme README.md
+
+# The golden list of both stacks' resource URNs (tests/test_urns.py): rewrite it when a URN changes on purpose.
+urns: $(PROGRAM_STAMP)
+	PYTHONPATH=. $(PY) -m stacks urns --write
 
 test: $(TEST_STAMP)
 	PYTHONPATH=. $(PY) -m pytest -q

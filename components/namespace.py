@@ -24,12 +24,17 @@ class InferenceNamespaceArgs:
     owner per cluster, and deleting a template never deletes a member namespace with other workloads in it.
     `kserve_ingress_policy`: a NetworkPolicy admitting traffic to KServe's pods (predictors, graphs) only from
     this namespace, namespaces labelled `inference-platform.io/clients=true`, Knative's and Istio's system
-    namespaces, and `metrics_namespace`; for a cluster that runs KServe (Phase 1 pods carry their own policy)."""
+    namespaces, and `metrics_namespace`; for a cluster that runs KServe (Phase 1 pods carry their own policy).
+    `protect`: the Namespace is `protect`ed and `retain_on_delete` (on by default): deleting it deletes every
+    model, InferenceService and the hand-made storage Secret in it, so Pulumi refuses to delete or replace it, and
+    once deliberately unprotected (`pulumi state unprotect <urn>`) and removed it is left on the cluster; off only
+    for tests that render an unprotected variant."""
 
     name: pulumi.Input[str]
     karmada_template: bool = False
     kserve_ingress_policy: bool = False
     metrics_namespace: str = "monitoring"
+    protect: bool = True
 
 
 class InferenceNamespace(pulumi.ComponentResource):
@@ -48,7 +53,7 @@ class InferenceNamespace(pulumi.ComponentResource):
         self.namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=args.name, labels=labels),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
         )
         self.name = self.namespace.metadata.name
         self.network_policies = []

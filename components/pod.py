@@ -1,6 +1,6 @@
 """The pod-level defaults every model runtime shares, as Kubernetes (camelCase) fragments.
 
-Secure by default, by behaviour: pods run as uid 1000 and never as root, with the runtime's default seccomp
+Secure by default, by behaviour: pods run as uid 10001 and never as root, with the runtime's default seccomp
 profile; containers cannot escalate privileges, drop every capability and get a read-only root filesystem;
 requests equal limits unless the declaration says otherwise; GPU models ask for `nvidia.com/gpu`, select
 nodes of their GPU type and tolerate the GPU taint. The same fragments go into typed pulumi_kubernetes args
@@ -11,7 +11,9 @@ from __future__ import annotations
 from models.spec import Model
 from components.scheduling import GPU_RESOURCE, gpu_node_selector, gpu_tolerations
 
-RUN_AS_USER = 1000
+# The user of the platform's image (images/torchserve/Dockerfile `USER 10001:10001`): at or above 10000, so it
+# matches no user of the node's own /etc/passwd should a container escape (checkov CKV_K8S_40).
+RUN_AS_USER = 10001
 
 
 def pod_security_context() -> dict:

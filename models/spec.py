@@ -104,13 +104,13 @@ def parse_quantity(value: str) -> Fraction:
     return Fraction(Decimal(match.group(1))) * _QUANTITY_SUFFIX[match.group(3)]
 
 
-def _int(model: str, name: str, value: object, minimum: int, maximum: Optional[int] = None) -> int:
-    ok = isinstance(value, int) and not isinstance(value, bool) and value >= minimum
-    if ok and maximum is not None:
-        ok = value <= maximum
-    if not ok:
-        bound = f"an integer >= {minimum}" if maximum is None else f"an integer from {minimum} to {maximum}"
-        raise DeclarationError(model, name, value, bound)
+# Replicas, concurrency targets and percents end in Kubernetes int32 fields: nothing larger is ever accepted.
+INT32_MAX = 2**31 - 1
+
+
+def _int(model: str, name: str, value: object, minimum: int, maximum: int = INT32_MAX) -> int:
+    if not (isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= maximum):
+        raise DeclarationError(model, name, value, f"an integer from {minimum} to {maximum}")
     return value
 
 
@@ -127,6 +127,8 @@ def check_storage_uri(model: str, name: str, uri: object) -> str:
     schemes = "a URI with scheme " + ", ".join(f"{s}://" for s in STORAGE_SCHEMES)
     if not isinstance(uri, str) or "://" not in uri:
         raise DeclarationError(model, name, uri, schemes)
+    if re.search(r"[\s\x00-\x1f\x7f]", uri):  # a pasted newline or tab, a space in a bucket or host
+        raise DeclarationError(model, name, uri, schemes + ", without whitespace or control characters")
     scheme, rest = uri.split("://", 1)
     if scheme not in STORAGE_SCHEMES:
         raise DeclarationError(model, name, uri, schemes)
@@ -141,7 +143,11 @@ def check_storage_uri(model: str, name: str, uri: object) -> str:
                                    "(no empty, '.' or '..' segments, no leading or trailing '/'): it becomes the "
                                    "volume mount's subPath")
     elif scheme == "https":
-        parts = urlsplit(uri)
+        try:
+            parts = urlsplit(uri)
+            parts.port  # noqa: B018 - ValueError for a port outside 0-65535, like urlsplit's for 'https://[::1'
+        except ValueError as err:
+            raise DeclarationError(model, name, uri, f"a URL that parses ({err})") from None
         filename = parts.path.rsplit("/", 1)[-1]
         if not parts.hostname or not filename.lower().endswith(HTTPS_ARCHIVE_SUFFIXES):
             raise DeclarationError(model, name, uri, "https://<host>/<path>/<file> naming an archive of the artifact "

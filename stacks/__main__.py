@@ -17,6 +17,7 @@ A stack that references another (public → private) gets that stack's outputs b
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import re
@@ -46,6 +47,10 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 if key_node.tag == "tag:yaml.org,2002:merge":  # `<<:` merges may override: not a duplicate
                     continue
                 constructed = self.construct_object(key_node, deep=True)
+                if not isinstance(constructed, str):  # `1:`, `~:`, `true:` are a number, null and a boolean
+                    mark = key_node.start_mark
+                    raise ConfigError(f"stack config {self.name} line {mark.line + 1} column {mark.column + 1}",
+                                      "key", constructed, "a string key (quote it, e.g. '\"1\"')")
                 key = (type(constructed), constructed)  # 1 and true are different keys, though 1 == True
                 try:
                     first = seen.get(key)
@@ -78,11 +83,31 @@ def load_stack_file(stack: str, config_file: Optional[Path] = None) -> dict:
         finally:
             loader.dispose()
     except yaml.YAMLError as err:
-        raise PlatformError(f"stack config {path}: not valid YAML: {err}") from None
-    config = data.get("config", {}) if isinstance(data, dict) else None
+        raise PlatformError(_yaml_error(path, err)) from None
+    if not isinstance(data, dict):
+        raise PlatformError(f"stack config {path}: expected a top-level 'config:' mapping")
+    unknown = sorted(set(data) - set(STACK_FILE_KEYS))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], STACK_FILE_KEYS, n=1)
+        raise ConfigError(f"stack config {path}", "top-level key", unknown[0], "one of " + ", ".join(STACK_FILE_KEYS)
+                          + (f" (did you mean {close[0]!r}?)" if close else ""))
+    config = data.get("config", {})
     if not isinstance(config, dict):
         raise PlatformError(f"stack config {path}: expected a top-level 'config:' mapping")
     return config
+
+
+# The keys of a Pulumi stack file (pulumi/pulumi v3.259.0, sdk/go/common/workspace/project.go, ProjectStack).
+STACK_FILE_KEYS = ("config", "encryptedkey", "encryptionsalt", "environment", "secretsprovider")
+
+
+def _yaml_error(path: Path, err: yaml.YAMLError) -> str:
+    """One line: file, line, column and PyYAML's problem (its own message spans several lines)."""
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    where = f" line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+    context = getattr(err, "context", None)
+    return f"stack config {path}{where}: not valid YAML: {problem}" + (f" ({context})" if context else "")
 
 
 def render_stack(stack: str, config_file: Optional[Path] = None) -> Render:
@@ -169,14 +194,18 @@ def summary(render: Render) -> str:
 
 def platform_error_in(err: BaseException) -> Optional[PlatformError]:
     """The user mistake behind `err`: a PlatformError raised inside an apply reaches the caller wrapped in the
-    SDK's own exception, so walk the cause/context chain (which can loop) to find it."""
+    SDK's own exception or in the RunError `stacks.run_errors.reported` made of it (whose cause the SDK may
+    overwrite with the RunError itself), so search causes and contexts (which can loop) breadth first."""
     seen: set[int] = set()
-    node: Optional[BaseException] = err
-    while node is not None and id(node) not in seen:
+    todo: list[Optional[BaseException]] = [err]
+    while todo:
+        node = todo.pop(0)
+        if node is None or id(node) in seen:
+            continue
         if isinstance(node, PlatformError):
             return node
         seen.add(id(node))
-        node = node.__cause__ or node.__context__
+        todo += [getattr(node, "platform_error", None), node.__cause__, node.__context__]
     return None
 
 
@@ -267,6 +296,33 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_urns(args: argparse.Namespace) -> int:
+    """Check both example stacks' URNs against the golden list (exit 1 on a change), or rewrite it (`--write`)."""
+    from stacks.urns import GOLDEN, STACKS, golden_problems, golden_text, load_golden, render_urns
+
+    try:
+        renders = {stack: render_stack(stack) for stack in STACKS}
+    except Exception as err:  # noqa: BLE001 - re-raised unless it is a user mistake
+        mistake = platform_error_in(err)
+        if mistake is None:
+            raise
+        print(f"error: {mistake}", file=sys.stderr)
+        return 2
+    if args.write:
+        urns = {stack: render_urns(render) for stack, render in renders.items()}
+        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
+        GOLDEN.write_text(golden_text(urns))
+        print(f"wrote {sum(map(len, urns.values()))} URNs of {', '.join(urns)} to {GOLDEN.relative_to(ROOT)}")
+        return 0
+    golden = load_golden()
+    problems = [line for stack, render in renders.items() for line in golden_problems(golden.get(stack, []), render)]
+    for line in problems:
+        print(line)
+    print(f"{len(problems)} URN change(s) against {GOLDEN.relative_to(ROOT)}" if problems else
+          f"URNs of {', '.join(renders)} match {GOLDEN.relative_to(ROOT)}")
+    return 1 if problems else 0
+
+
 DESCRIPTION = """\
 Offline tools over the platform's Pulumi stacks: no Pulumi CLI, no cluster, no cloud credentials.
 
@@ -322,7 +378,14 @@ def main(argv: Optional[list[str]] = None) -> int:
                          help="render directory (repeatable); default: render both stacks now")
     diagram.add_argument("--update-readme", type=Path, metavar="README",
                          help="replace the generated block in README instead of printing")
+    urns = sub.add_parser(
+        "urns", help="check both stacks' resource URNs against tests/golden/urns.json (exit 1 on a change)",
+        description="A changed URN makes `pulumi up` delete and recreate the resource unless an alias maps the old "
+                    "URN; this compares both example stacks' URNs with the golden list, or rewrites it on purpose.")
+    urns.add_argument("--write", action="store_true", help="rewrite the golden list from the current render")
     args = parser.parse_args(argv)
+    if args.command == "urns":
+        return cmd_urns(args)
     if args.command == "diff":
         from stacks.diff import run as run_diff
 

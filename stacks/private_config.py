@@ -26,7 +26,8 @@ from components.karmada.placement import BucketMirror
 from components.kserve.platform import (CERT_MANAGER_NAMESPACE, ISTIO_NAMESPACE, KNATIVE_OPERATOR_NAMESPACE,
                                         KNATIVE_SERVING_NAMESPACE, KSERVE_NAMESPACE)
 from stacks import handover
-from stacks.config_reader import DNS_LABEL, DNS_SUBDOMAIN, REGION, Section
+from stacks.config_reader import DNS_LABEL, DNS_SUBDOMAIN, PORT, REGION, Section, split_url
+from stacks.names import check_karmada_cluster_name
 from stacks.public_config import PublicStackConfig, read_public_config
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -70,8 +71,9 @@ def _region(s: Section) -> str:
 
 
 def _uri_prefix(where: str, key: str, value: str) -> None:
-    url = urlparse(value)
-    if "://" not in value or not url.scheme or url.scheme == "pvc" or not url.netloc or re.search(r"\s", value):
+    url = split_url(value)  # None when it does not parse (e.g. 's3://[bucket')
+    if (url is None or "://" not in value or not url.scheme or url.scheme == "pvc" or not url.netloc
+            or re.search(r"\s", value)):
         raise ConfigError(where, key, value, "an s3:// or https:// URI prefix with a bucket or host, such as "
                           "'s3://bucket' or 's3://bucket/prefix' (pvc:// claims cannot be mirrored)")
 
@@ -165,7 +167,7 @@ def _members(items: list, cluster_name: str, stack_files: Callable[[str], Mappin
             raise ConfigError(where, "stack", stack, "the name of a public stack in this project ('public' or "
                               "'<name>-public'), whose Pulumi.<stack>.yaml declares the member")
         cfg = member_stack_config(stack, stack_files(stack))
-        name = cfg.member_name
+        name = cfg.member_name  # its Karmada name limits are checked by read_public_config
         if name in configs:
             raise ConfigError(where, "memberName", name, "a member name unique among members (Pulumi."
                               f"{stack}.yaml declares one another stack declares too)")
@@ -325,7 +327,8 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
                   namespace=True)
     phase = top.enum("phase", Phase)
     cluster = top.section("cluster", ("name", "kubeconfigContext"))
-    cluster_name = cluster.str("name", "private", pattern=DNS_LABEL, expected="a DNS-1123 cluster name")
+    cluster_name = check_karmada_cluster_name(cluster.where, "name", cluster.str(
+        "name", "private", pattern=DNS_LABEL, expected="a DNS-1123 cluster name"))
     kserve = top.section("kserve", ("deploymentMode", "ingressDomain"))
     karmada = top.section("karmada", ("apiEndpoint", "serviceType", "nodePort", "loadBalancerSourceRanges",
                                       "etcdStorageClass", "etcdStorageSize", "apiServerCidrs",
@@ -379,7 +382,7 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
         karmada_etcd_storage_size=karmada.str("etcdStorageSize", "5Gi", pattern=r"^[1-9][0-9]*(Mi|Gi|Ti)$",
                                               expected="a size such as '5Gi'"),
         karmada_api_server_cidrs=_cidrs(karmada),
-        registry_mirror=top.str("registryMirror", None, pattern=r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._/-]+)?$",
+        registry_mirror=top.str("registryMirror", None, pattern=rf"^[a-z0-9.-]+(:{PORT})?(/[a-z0-9._/-]+)?$",
                                 expected="a registry host such as 'mirror.example.com' or 'host:5000/path'"),
         bucket_mirrors=mirrors,
         members=members,

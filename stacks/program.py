@@ -32,10 +32,7 @@ def platform_config() -> dict[str, Any]:
     out = {}
     for key, value in raw.items():
         ns, _, name = key.partition(":")
-        try:
-            parsed = json.loads(value) if isinstance(value, str) else value
-        except json.JSONDecodeError:
-            parsed = value
+        parsed = config_value(value)
         if ns not in KNOWN_NAMESPACES or not name:
             close = difflib.get_close_matches(ns, KNOWN_NAMESPACES, n=1)
             hint = f" (did you mean '{close[0]}:{name}'?)" if close and name else ""
@@ -45,6 +42,23 @@ def platform_config() -> dict[str, Any]:
         if ns == NAMESPACE:
             out[name.removeprefix("config:")] = parsed
     return out
+
+
+def config_value(text: Any) -> Any:
+    """One top-level config value as `pulumi up` hands it over. Pulumi gives a mapping or a list (and YAML null) as
+    JSON text and any scalar as its text, quoted in the stack file or not (pulumi/pulumi v3.259.0,
+    sdk/go/common/resource/config/object.go `MarshalString`: `"2024"` and `2024` both arrive as 2024's text). So
+    only JSON mappings, lists and null are decoded; a scalar stays the string it was written as (a namespace
+    `"2024"` or a phase `"true"` is not turned into a number or a boolean), and the typed readers convert it where
+    they expect a number or a boolean (`stacks.config_reader.Section`). The offline render hands values over the
+    same way (`stacks.render._config_strings`), so both read a stack file alike."""
+    if not isinstance(text, str):
+        return text
+    try:
+        decoded = json.loads(text)
+    except json.JSONDecodeError:
+        return text
+    return decoded if decoded is None or isinstance(decoded, (dict, list)) else text
 
 
 def _is_secret(key: str) -> bool:

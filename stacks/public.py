@@ -39,6 +39,7 @@ from models.deployment import DeploymentMode
 from models.errors import ConfigError
 from components.karmada.contract import MemberContract
 from stacks.public_config import ClusterMode, PublicStackConfig, plan_fingerprint, read_public_config
+from stacks.run_errors import reported
 
 def run(values: Mapping[str, object]) -> None:
     cfg = read_public_config(values, pulumi.Config("aws").get("region"))  # file checks before any resource exists
@@ -111,7 +112,7 @@ def build(cfg: PublicStackConfig) -> None:
     # The private stack's plan for this member, checked to be made against this file as soon as it arrives. The
     # GPU node groups and the agent take inputs derived from it: a stale plan stops the run before any GPU node
     # group is created and this member does not join Karmada.
-    contract = private.get_output("memberContracts").apply(lambda v: member_contract(cfg, v))
+    contract = private.get_output("memberContracts").apply(reported(lambda v: member_contract(cfg, v)))
     # What this member's models read (mirrors already applied by the private stack), for its IAM role.
     storage_uris = contract.apply(lambda c: sorted({uri for m in c.models for uri in m.storage_uris}))
     model_namespace = contract.apply(lambda c: c.namespace)
@@ -150,12 +151,12 @@ def build(cfg: PublicStackConfig) -> None:
     # this stack's state: pulumi 3.272.0 `pulumi/stack_reference.py` makes `outputs` a resource output; see the
     # README's security section for what that means.)
     credentials = pulumi.Output.all(private.get_output(agent_credentials_output(cfg.member_name)), contract).apply(
-        lambda v: _agent_credentials(cfg, v[0]))
+        reported(lambda v: _agent_credentials(cfg, v[0])))
     KarmadaAgent(f"{cfg.member_name}-karmada-agent", KarmadaAgentArgs(
         cluster_name=contract.apply(lambda _: cfg.member_name),
         cluster_endpoint=eks.endpoint,
-        karmada_server=private.get_output("karmadaApiEndpoint").apply(lambda v: _endpoint(cfg, v)),
-        ca_crt=private.get_output("karmadaCaCrt").apply(lambda v: _pem(cfg, "karmadaCaCrt", v)),
+        karmada_server=private.get_output("karmadaApiEndpoint").apply(reported(lambda v: _endpoint(cfg, v))),
+        ca_crt=private.get_output("karmadaCaCrt").apply(reported(lambda v: _pem(cfg, "karmadaCaCrt", v))),
         crt=credentials.apply(lambda c: c["crt"]),
         key=credentials.apply(lambda c: c["key"]),
         **({} if system.enabled else {"node_selector": {}}),  # no system group: only the GPU exclusion holds

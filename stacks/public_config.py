@@ -34,7 +34,8 @@ from components.scheduling import CapacityType, tolerates
 from components.versions import EKS_KUBERNETES_VERSION
 from models.errors import ConfigError
 from models.spec import GpuType, WorkloadClass, parse_quantity
-from stacks.config_reader import DNS_LABEL, REGION, Section
+from stacks.config_reader import DNS_LABEL, REGION, Section, text_problem
+from stacks.names import check_karmada_cluster_name
 
 STACK_NAME = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
 CLUSTER_NAME = r"^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$"  # IAM role names built from it stay under 64 characters
@@ -113,8 +114,8 @@ def _str_list(where: str, key: str, value: Any, pattern: Optional[str], expected
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(where, key, value, f"a list of {expected}")
     for v in value:
-        if pattern and not re.match(pattern, v):
-            raise ConfigError(where, key, v, expected)
+        if pattern and not re.fullmatch(pattern, v) or text_problem(v):
+            raise ConfigError(where, key, v, expected + (f", with {text_problem(v)}" if text_problem(v) else ""))
     return tuple(value)
 
 
@@ -216,12 +217,13 @@ def _group(i: int, raw: Any) -> GpuNodeGroupConfig:
 def read_public_config(values: Mapping[str, object], region: Optional[str]) -> PublicStackConfig:
     """`values`: the `platform` namespace of the stack config without the prefix; `region`: `aws:region`."""
     top = Section("platform", values, ("privateStack", "memberName", "eks", "gpuNodeGroups"), namespace=True)
-    if not isinstance(region, str) or not re.match(REGION, region):
+    if not isinstance(region, str) or not re.fullmatch(REGION, region):
         raise ConfigError("aws", "region", region, "an AWS region like 'us-east-1' (set aws:region)")
     private_stack = top.str("privateStack", pattern=STACK_NAME,
                             expected="a stack reference '<organization>/<project>/<stack>'")
-    member = top.str("memberName", pattern=DNS_LABEL, expected="the member's name as the private stack lists it "
-                     "under platform:members (a DNS-1123 label)")
+    member = check_karmada_cluster_name("platform", "memberName", top.str(
+        "memberName", pattern=DNS_LABEL, expected="the member's name as the private stack lists it under "
+        "platform:members (a DNS-1123 label)"))
     eks = _eks(Section("platform:eks", top.raw("eks"), _EKS_KEYS), member)
     groups = tuple(_group(i, raw) for i, raw in enumerate(top.list("gpuNodeGroups")))
     if not groups:

@@ -295,10 +295,13 @@ def recorded_options(opts: pulumi.ResourceOptions, key_of: Mapping[int, str], *,
             value = getattr(alias, attr, None)
             if isinstance(value, str):
                 entry[as_key] = value
-        parent = getattr(alias, "parent", None)
+        parent = getattr(alias, "parent", ...)
         if isinstance(parent, pulumi.Resource) and id(parent) in key_of:
             entry["parent"] = key_of[id(parent)]
-        if getattr(alias, "no_parent", None):
+        elif isinstance(parent, str):
+            entry["parentUrn"] = parent
+        # `Alias(parent=None)` (= pulumi.ROOT_STACK_RESOURCE): it had no parent (pulumi 3.272.0 resource.py, Alias)
+        if parent is None or getattr(alias, "no_parent", None):
             entry["noParent"] = True
         aliases.append(entry)
     if aliases:

@@ -159,7 +159,9 @@ class InferenceEksClusterArgs:
     otherwise adopted as it is. The API endpoint is private unless `endpoint_public_access`, which then needs
     `public_access_cidrs`. `oidc_provider_arn` names an existing IAM OIDC provider (adopted clusters that have one;
     AWS allows one per issuer), else one is created. `system_node_group=None` skips the system group.
-    `admin_role_arns`: IAM roles (deploy, CI) given cluster-admin access entries; only for a created cluster."""
+    `admin_role_arns`: IAM roles (deploy, CI) given cluster-admin access entries; only for a created cluster.
+    `protect` (default on): a created cluster is `protect`ed, so no update deletes or replaces it (and with it
+    every member workload); remove it deliberately with `pulumi state unprotect <urn>` first."""
 
     cluster_name: str
     region: str
@@ -173,6 +175,7 @@ class InferenceEksClusterArgs:
     system_node_group: Optional[SystemNodeGroupArgs] = field(default_factory=SystemNodeGroupArgs)
     admin_role_arns: tuple[str, ...] = ()
     tags: Optional[Mapping[str, str]] = None
+    protect: bool = True
 
 
 class InferenceEksCluster(pulumi.ComponentResource):
@@ -227,7 +230,7 @@ class InferenceEksCluster(pulumi.ComponentResource):
                                                               bootstrap_cluster_creator_admin_permissions=False),
                 enabled_cluster_log_types=["api", "audit", "authenticator"],
                 tags=tags,
-                opts=child_options(self, opts, *cluster_attachments),
+                opts=child_options(self, opts, *cluster_attachments, protect=args.protect),
             )
         else:
             self.cluster_role = None

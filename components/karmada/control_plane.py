@@ -134,6 +134,9 @@ class KarmadaControlPlaneArgs:
     within `renew_before_hours` (30 days) of expiry, except Pull agents' certificates, which change only with
     their `agent_generations` entry (default 1; bump it to renew or revoke). `values` is merged over the computed
     chart values.
+    `protect` (default on): the release (Karmada's API server and its etcd, the state of every policy and
+    InferenceService template) and the Karmada CA's key and certificate (what every member trusts) are `protect`ed:
+    no update deletes or replaces them, CA renewal included; leaf certificates stay unprotected so they renew.
     """
 
     api_endpoint: pulumi.Input[str] = DEFAULT_API_ENDPOINT
@@ -155,6 +158,7 @@ class KarmadaControlPlaneArgs:
     renew_before_hours: int = 30 * 24
     timeout_seconds: int = 900
     values: Mapping[str, Any] = field(default_factory=dict)
+    protect: bool = True
 
     def __post_init__(self) -> None:
         if self.service_type not in SERVICE_TYPES:
@@ -200,11 +204,11 @@ def api_endpoint_problem(endpoint: object, release: str = DEFAULT_RELEASE,
     before registering anything; the component calls it again as a guard for programmatic use."""
     if not isinstance(endpoint, str):
         return "an https:// URL with a host, such as 'https://karmada.example.com:5443'"
-    url = urlparse(endpoint)
     try:
+        url = urlparse(endpoint)  # ValueError for an unclosed IPv6 bracket ('https://[::1')
         port = url.port  # ValueError for a port that is not a number from 0 to 65535
     except ValueError:
-        port = -1
+        url, port = urlparse(""), -1
     if port is not None and not 1 <= port <= 65535:
         return "an https:// URL whose port is a number from 1 to 65535"
     if url.scheme != "https" or not url.hostname:
@@ -391,10 +395,10 @@ class KarmadaControlPlane(pulumi.ComponentResource):
     def __init__(self, name: str, args: KarmadaControlPlaneArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("platform:karmada:KarmadaControlPlane", name, None, opts)
         self._name, self._args = name, args
-        child = child_options(self, opts)
+        child = child_options(self, opts, protect=args.protect)  # only the release takes it
         endpoint = pulumi.Output.from_input(args.api_endpoint)
 
-        self.ca = self._self_signed_ca("ca", "karmada-ca")
+        self.ca = self._self_signed_ca("ca", "karmada-ca", protect=args.protect)
         self.front_proxy_ca = self._self_signed_ca("front-proxy-ca", "front-proxy-ca")
         dns, ips = chart_hosts(args.namespace, args.cluster_domain)
         extra_dns, extra_ips = _split_sans(args.extra_sans)
@@ -496,12 +500,12 @@ class KarmadaControlPlane(pulumi.ComponentResource):
 
     # -- children -------------------------------------------------------------------------------------------
 
-    def _key(self, part: str) -> tls.PrivateKey:
+    def _key(self, part: str, protect: bool = False) -> tls.PrivateKey:
         return tls.PrivateKey(f"{self._name}-{part}-key", algorithm="RSA", rsa_bits=3072,
-                              opts=pulumi.ResourceOptions(parent=self))
+                              opts=pulumi.ResourceOptions(parent=self, protect=protect))
 
-    def _self_signed_ca(self, part: str, common_name: str) -> _Certificate:
-        key = self._key(part)
+    def _self_signed_ca(self, part: str, common_name: str, protect: bool = False) -> _Certificate:
+        key = self._key(part, protect)
         cert = tls.SelfSignedCert(
             f"{self._name}-{part}",
             private_key_pem=key.private_key_pem,
@@ -510,7 +514,7 @@ class KarmadaControlPlane(pulumi.ComponentResource):
             validity_period_hours=self._args.ca_validity_hours,
             early_renewal_hours=self._args.renew_before_hours,
             allowed_uses=CA_USES,
-            opts=pulumi.ResourceOptions(parent=self))
+            opts=pulumi.ResourceOptions(parent=self, protect=protect))
         return _Certificate(key, cert)
 
     def _signed(self, part: str, ca: _Certificate, *, common_name: str, uses: list[str],
