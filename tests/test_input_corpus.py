@@ -65,7 +65,7 @@ def check(tmp_path, monkeypatch, capsys, text, *needles, stack="private"):
 
 # --- strings that must parse as URLs -------------------------------------------------------------------------------
 
-API = "apiEndpoint: https://karmada.corp.example:5443"
+API = "apiEndpoint: https://karmada.corp.example:32443"
 
 
 @pytest.mark.parametrize("text,needles", [
@@ -102,16 +102,21 @@ def test_storage_uris_that_do_not_parse_are_declaration_errors(uri):
 
 # --- YAML keys that are not strings ----------------------------------------------------------------------------------
 
+def line_of(text: str, fragment: str) -> int:
+    """The 1-based line of the file on which `fragment` starts (the stack file changes; its lines move)."""
+    return text[:text.index(fragment)].count("\n") + 1
+
+
 @pytest.mark.parametrize("old,new,needle", [
-    ("    fx-pricer: {phase: torchserve}", "    1: {phase: torchserve}", "line 39 column 5: invalid key 1"),
-    ("    fx-pricer: {phase: torchserve}", "    ~: {phase: torchserve}", "line 39 column 5: invalid key None"),
+    ("    fx-pricer: {phase: torchserve}", "    1: {phase: torchserve}", "column 5: invalid key 1"),
+    ("    fx-pricer: {phase: torchserve}", "    ~: {phase: torchserve}", "column 5: invalid key None"),
     ("fraud-scorer: {phase: kserve, minReplicas: 3}", "fraud-scorer: {phase: kserve, true: 3}",
-     "line 40 column 35: invalid key True"),
-    ("  platform:phase: hybrid", "  2024: hybrid", "line 3 column 3: invalid key 2024"),
+     "column 35: invalid key True"),
+    ("  platform:phase: hybrid", "  2024: hybrid", "column 3: invalid key 2024"),
 ])
 def test_keys_that_are_not_strings_are_refused_with_line_and_column(tmp_path, monkeypatch, capsys, old, new, needle):
     err = rejected(tmp_path, monkeypatch, capsys, edit(PRIVATE, old, new))
-    assert "Pulumi.private.yaml " + needle in err and "expected a string key" in err
+    assert f"Pulumi.private.yaml line {line_of(PRIVATE, old)} {needle}" in err and "expected a string key" in err
 
 
 def test_a_non_string_key_reaching_a_reader_directly_is_refused():
@@ -217,7 +222,6 @@ def test_karmada_cluster_names_end_at_48_characters():
 
 
 @pytest.mark.parametrize("old,new,needle", [
-    ("  - name: aws-use1", f"  - name: {NAME_49}", f"platform:members[0]: invalid name '{NAME_49}'"),
     ("    name: private  ", f"    name: {NAME_49}  ", f"platform:cluster: invalid name '{NAME_49}'"),
 ])
 def test_member_and_cluster_names_karmada_would_refuse(tmp_path, monkeypatch, capsys, old, new, needle):

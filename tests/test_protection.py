@@ -28,16 +28,19 @@ def test_private_stack_protects_karmada_its_ca_and_the_model_namespaces(private_
         # Deleting a namespace deletes every model in it (and, on Karmada, every InferenceService template).
         "kubernetes:core/v1:Namespace::models-namespace": NAMESPACE,
         "kubernetes:core/v1:Namespace::karmada-models-namespace": NAMESPACE,
+        # kserve-crd v0.20.0 ships its CRDs without Helm's keep policy: uninstalling deletes every InferenceService.
+        "kubernetes:helm.sh/v3:Release::kserve-crds-kserve-crd": {"retain_on_delete": True},
+        "kubernetes:helm.sh/v3:Release::karmada-kserve-kserve-crd": {"retain_on_delete": True},
     }
 
 
 def test_leaf_certificates_stay_unprotected_so_they_renew(private_render):
     """Renewal (`early_renewal_hours`) replaces a certificate; a protected one would fail every `pulumi up` near its
     expiry. The front-proxy CA is trusted only inside the control plane."""
-    for name in ("karmada-server-cert", "karmada-admin-cert", "karmada-agent-aws-use1-cert",
+    for name in ("karmada-server-cert", "karmada-admin-cert", "karmada-agent-aws-use1-g1-cert",
                  "karmada-front-proxy-client-cert"):
         assert "protect" not in private_render.get("tls:index/locallySignedCert:LocallySignedCert", name).options
-    for name in ("karmada-server-key", "karmada-agent-aws-use1-key", "karmada-front-proxy-ca-key"):
+    for name in ("karmada-server-key", "karmada-agent-aws-use1-g1-key", "karmada-front-proxy-ca-key"):
         assert "protect" not in private_render.get("tls:index/privateKey:PrivateKey", name).options
 
 
@@ -45,6 +48,7 @@ def test_public_stack_protects_the_eks_cluster_and_the_model_namespace(public_re
     assert protected(public_render) == {
         "aws:eks/cluster:Cluster::aws-use1-cluster": PROTECTED,
         "kubernetes:core/v1:Namespace::aws-use1-models-namespace": NAMESPACE,
+        "kubernetes:helm.sh/v3:Release::aws-use1-kserve-crds-kserve-crd": {"retain_on_delete": True},
     }
 
 
