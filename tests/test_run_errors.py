@@ -40,18 +40,18 @@ def _failed_run(outputs) -> BaseException:
 
 def test_member_check_in_an_apply_reaches_the_language_host_as_one_line_run_error():
     outputs = private_outputs()
-    outputs[PRIVATE]["outputs"]["memberRequirements"] = {"gcp-euw1": []}
+    contracts = outputs[PRIVATE]["outputs"]["memberContracts"]
+    contracts["gcp-euw1"] = contracts.pop(MEMBER)
     caught = _failed_run(outputs)
     assert type(caught) is pulumi.RunError  # exactly what `run_in_stack` raises to the host
-    assert str(caught) == (f"platform: invalid memberName '{MEMBER}': expected a member the private stack lists "
-                           "under platform:members; it knows: gcp-euw1")
+    assert str(caught) == (f"platform: invalid memberName '{MEMBER}': expected a member the private stack plans for "
+                           "(its platform:members names this stack); it plans for: ['gcp-euw1']")
     assert "\n" not in str(caught) and "While processing" not in str(caught)
 
 
 def test_bad_private_outputs_read_inside_applies_are_run_errors_too():
     for changes in ({"karmadaApiEndpoint": "http://karmada:5443"}, {"karmadaCaCrt": "not a pem"},
-                    {"members": {MEMBER: {"cloud": "aws", "region": "eu-west-1"}}},
-                    {"karmadaAgentCredentials": {"gcp-euw1": {"crt": "c", "key": "k"}}}):
+                    {"memberContracts": "not a map"}, {f"karmadaAgentCredentials-{MEMBER}": {"crt": "c"}}):
         caught = _failed_run(private_outputs(**changes))
         assert type(caught) is pulumi.RunError, changes
         assert "\n" not in str(caught) and str(caught) == str(platform_error_in(caught)), changes
@@ -64,6 +64,7 @@ def test_render_cli_reports_an_apply_check_in_one_line_and_exits_2(tmp_path, cap
     out = tmp_path / "out"
     assert cli(["render", "public", "--out", str(out), "--config-file", str(stack_file)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("error: organization/inference-platform/private output members:")
+    assert err.count("\n") == 1 and err.startswith("error: platform: invalid memberName 'aws-euw1': expected a member "
+                                                    "the private stack plans for")
     assert "'aws-euw1'" in err and not out.exists()
     finish_failed_run()
