@@ -264,14 +264,27 @@ def _umask() -> int:
     return mask
 
 
-def cmd_render(args: argparse.Namespace) -> int:
+class _Reported(Exception):
+    """A user mistake already printed as one line: the command exits 2."""
+
+
+def _render_or_report(stack: str, config_file: Optional[Path] = None) -> Render:
+    """`render_stack`, with a user mistake printed as one line (then `_Reported`); a platform bug keeps its
+    traceback."""
     try:
-        render = render_stack(args.stack, args.config_file)
+        return render_stack(stack, config_file)
     except Exception as err:  # noqa: BLE001 - re-raised unless it is a user mistake
         mistake = platform_error_in(err)
         if mistake is None:
             raise
         print(f"error: {mistake}", file=sys.stderr)
+        raise _Reported from None
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    try:
+        render = _render_or_report(args.stack, args.config_file)
+    except _Reported:
         return 2
     try:
         report = validate_render(render, allow_missing_crds=args.allow_missing_crds)
@@ -301,12 +314,8 @@ def cmd_urns(args: argparse.Namespace) -> int:
     from stacks.urns import GOLDEN, STACKS, golden_problems, golden_text, load_golden, render_urns
 
     try:
-        renders = {stack: render_stack(stack) for stack in STACKS}
-    except Exception as err:  # noqa: BLE001 - re-raised unless it is a user mistake
-        mistake = platform_error_in(err)
-        if mistake is None:
-            raise
-        print(f"error: {mistake}", file=sys.stderr)
+        renders = {stack: _render_or_report(stack) for stack in STACKS}
+    except _Reported:
         return 2
     if args.write:
         urns = {stack: render_urns(render) for stack, render in renders.items()}
