@@ -464,8 +464,7 @@ def format_text(report: DiffReport) -> str:
         lines.append(f"stack {stack}:")
         for cluster in _clusters(report, stack):
             here = [c for c in changes if c.cluster == cluster]
-            counts = ", ".join(f"{sum(1 for c in here if c.action == a)} {_WORD[a]}" for a in _SIGN
-                               if any(c.action == a for c in here))
+            counts = _counts(here)
             lines.append(f"  cluster {cluster}: {counts}")
             for c in here:
                 lines.append(f"    {_SIGN[c.action]} {c.label}" + (f" — {'; '.join(c.reasons)}" if c.reasons else ""))
@@ -485,6 +484,12 @@ def format_text(report: DiffReport) -> str:
     return "\n".join(lines)
 
 
+def _counts(changes: list) -> str:
+    """'2 added, 1 changed' for a list of changes, in the order of `_SIGN`."""
+    return ", ".join(f"{sum(1 for c in changes if c.action == a)} {_WORD[a]}" for a in _SIGN
+                     if any(c.action == a for c in changes))
+
+
 def _md_escape(text: Any) -> str:
     return _fmt(text).replace("|", "\\|").replace("\n", " ")
 
@@ -501,8 +506,7 @@ def format_markdown(report: DiffReport, diagram: Optional[str] = None) -> str:
     out.append("")
     for stack in report.stacks:
         changes = [c for c in report.changes if c.stack == stack]
-        counts = ", ".join(f"{sum(1 for c in changes if c.action == a)} {_WORD[a]}" for a in _SIGN
-                           if any(c.action == a for c in changes)) or "no changes"
+        counts = _counts(changes) or "no changes"
         out.append(f"### Stack `{stack}`: {counts}")
         out.append("")
         models = [m for m in report.models if m.stack == stack]
