@@ -372,6 +372,12 @@ class Model:
             raise DeclarationError(n, where, b, "a Batching(...)")
         _int(n, f"{where}.max_batch_size", b.max_batch_size, 1, 1024)
         _int(n, f"{where}.max_delay_ms", b.max_delay_ms, 0, 60_000)
+        if b.max_delay_ms == 0 and b.max_batch_size > 1:
+            # TorchServe replaces a batch delay <= 0 by its 100 ms default (pytorch/serve v0.12.0
+            # frontend/server/src/main/java/org/pytorch/serve/util/ConfigManager.java getJsonIntValue, lines 1107-1118;
+            # RegisterModelRequest.java DEFAULT_MAX_BATCH_DELAY = 100): "no waiting" would wait the longest.
+            raise DeclarationError(n, f"{where}.max_delay_ms", b.max_delay_ms, "at least 1 when max_batch_size is "
+                                   "above 1 (TorchServe reads 0 as its 100 ms default)")
         pref = b.preferred_batch_sizes
         if not isinstance(pref, tuple):
             raise DeclarationError(n, f"{where}.preferred_batch_sizes", pref, "a tuple of integers")

@@ -73,6 +73,14 @@ def test_max_batch_size_below_one_is_rejected(size):
     rejects("batching.max_batch_size", str(size), batching=Batching(max_batch_size=size))
 
 
+def test_no_batch_delay_is_refused_when_requests_are_batched():
+    err = rejects("batching.max_delay_ms", "0", batching=Batching(max_batch_size=2, max_delay_ms=0))
+    assert str(err).endswith("expected at least 1 when max_batch_size is above 1 (TorchServe reads 0 as its 100 ms "
+                             "default)")
+    declare(batching=Batching(max_batch_size=1, max_delay_ms=0))  # batch size 1 never waits
+    declare(batching=Batching(max_batch_size=2, max_delay_ms=1))
+
+
 def test_preferred_batch_size_above_max_is_rejected():
     rejects("batching.preferred_batch_sizes", "64", batching=Batching(max_batch_size=32, preferred_batch_sizes=(64,)))
 
