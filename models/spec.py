@@ -108,6 +108,13 @@ def parse_quantity(value: str) -> Fraction:
 INT32_MAX = 2**31 - 1
 
 
+def default_workers(resources: "Resources") -> int:
+    """One worker per whole requested CPU core (at least one), or one per GPU for a GPU model."""
+    if resources.gpu_count:
+        return min(64, resources.gpu_count)
+    return max(1, min(64, int(parse_quantity(resources.cpu))))
+
+
 def _int(model: str, name: str, value: object, minimum: int, maximum: int = INT32_MAX) -> int:
     if not (isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= maximum):
         raise DeclarationError(model, name, value, f"an integer from {minimum} to {maximum}")
@@ -268,7 +275,11 @@ class Model:
     resources: Resources = field(default_factory=Resources)
     scaling: Scaling = field(default_factory=Scaling)
     batching: Batching = field(default_factory=Batching)
-    workers: int = 1
+    # TorchServe workers (Triton instances) per replica. Default: one per whole requested CPU core (at least one);
+    # one per GPU for a GPU model. Measured (README "Batching chosen by measurement"): the CNN served 2.6x the
+    # requests/s with 2 workers of one thread each than with 1 worker of two threads on 2 cores, because a
+    # worker's batch runs one forward at a time.
+    workers: Optional[int] = None
     rollout: Optional[Rollout] = None
     workload_class: WorkloadClass = WorkloadClass.CRITICAL
     phase_overrides: Mapping[Phase, PhaseOverride] = field(default_factory=dict)
@@ -289,6 +300,8 @@ class Model:
         set_("resources", self._check_resources("resources", self.resources))
         self._check_scaling("scaling", self.scaling)
         self._check_batching("batching", self.batching)
+        if self.workers is None:
+            set_("workers", default_workers(self.resources))
         _int(name, "workers", self.workers, 1, 64)
         objective = self.latency_p99_ms
         if objective is not None and (not isinstance(objective, (int, float)) or isinstance(objective, bool)

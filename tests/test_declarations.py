@@ -73,6 +73,16 @@ def test_max_batch_size_below_one_is_rejected(size):
     rejects("batching.max_batch_size", str(size), batching=Batching(max_batch_size=size))
 
 
+@pytest.mark.parametrize("resources,workers", [
+    (Resources(cpu="500m"), 1), (Resources(cpu="1"), 1), (Resources(cpu="1999m"), 1), (Resources(cpu="2"), 2),
+    (Resources(cpu="2500m"), 2), (Resources(cpu="4", gpu_count=1, gpu_type=GpuType.T4), 1),
+    (Resources(cpu="8", gpu_count=2, gpu_type=GpuType.T4), 2),
+])
+def test_workers_default_to_one_per_whole_cpu_core_or_one_per_gpu(resources, workers):
+    assert declare(resources=resources).workers == workers
+    assert declare(resources=resources, workers=3).workers == 3  # a declared count stays
+
+
 def test_no_batch_delay_is_refused_when_requests_are_batched():
     err = rejects("batching.max_delay_ms", "0", batching=Batching(max_batch_size=2, max_delay_ms=0))
     assert str(err).endswith("expected at least 1 when max_batch_size is above 1 (TorchServe reads 0 as its 100 ms "
