@@ -66,8 +66,9 @@ def torchserve_env(config_path: str) -> dict[str, str]:
 _READY_CHECK = """\
 import json, sys, urllib.request
 base = sys.argv[1]
+open_url = urllib.request.build_opener(urllib.request.ProxyHandler({})).open  # loopback: never through a proxy
 def get(path):
-    with urllib.request.urlopen(base + path, timeout=2) as resp:
+    with open_url(base + path, timeout=2) as resp:
         return json.load(resp)
 try:
     names = sys.argv[2:] or [m["modelName"] for m in get("/models")["models"]]

@@ -10,7 +10,10 @@
 # and a leading "torchserve" word is dropped (KServe's runtime passes `torchserve --start ...` as args).
 set -eu
 
-TS_CONFIG="${TS_CONFIG:-/mnt/models/config/config.properties}"
+# TorchServe reads TS_CONFIG_FILE before --ts-config, and its workers inherit it (the handler sizes its threads
+# from the worker count there): one variable names the config to both (pytorch/serve v0.12.0 ts/model_server.py).
+TS_CONFIG="${TS_CONFIG_FILE:-${TS_CONFIG:-/mnt/models/config/config.properties}}"
+export TS_CONFIG_FILE="$TS_CONFIG"
 MODEL_STORE="${MODEL_STORE:-/mnt/models/model-store}"
 if [ "${1:-}" = "torchserve" ]; then shift; fi
 
