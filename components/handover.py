@@ -32,12 +32,13 @@ Knative mode
   the change still reaches a Ready backend.
 - no `handOver`: the Phase 1 objects go; Service `<model>` is released (retained) and stays KServe's.
 
-Standard mode (KServe runs the predictor as a Deployment whose pods carry `app: isvc.<model>-predictor`: kserve
-v0.20.0 reconcilers/deployment/deployment_reconciler.go, `constants.GetRawServiceLabel`; Karmada v1.18.2 will not
+Standard mode (KServe runs the predictor as a Deployment whose pods carry `serving.kserve.io/inferenceservice:
+<model>` and `component: predictor`: kserve v0.20.0 pkg/controller/v1beta1/inferenceservice/components/predictor.go
+buildObjectMeta; Karmada v1.18.2 will not
 adopt an existing member object unless the policy's `conflictResolution` is `Overwrite`,
 pkg/apis/policy/v1alpha1/propagation_types.go)
-- `bridge`: the Phase 1 pods also carry `app: isvc.<model>-predictor` and Service `<model>` (still Pulumi's, on the
-  cluster) selects that label only, so it reaches the Phase 1 pods and, once Ready, the predictor's.
+- `bridge`: the Phase 1 pods also carry those two labels and Service `<model>` (still Pulumi's, on the
+  cluster) selects them only, so it reaches the Phase 1 pods and, once Ready, the predictor's.
 - `cutOver`: the same (nothing to route differently).
 - no `handOver`: the Phase 1 objects go (the predictor's pods keep the Service's endpoints); Service `<model>` is
   released and the component's Karmada template of the same spec takes it over (policy `conflictResolution:
@@ -73,12 +74,6 @@ MESH_GATEWAY = "mesh"
 def backend_service_name(model: Model) -> str:
     """The Phase 1 pods' ClusterIP Service while the hostname Service points at the gateway."""
     return f"{model.name}-torchserve"
-
-
-def standard_predictor_selector(model: Model) -> dict[str, str]:
-    """The label KServe v0.20.0 puts on a Standard-mode predictor's pods: `app: isvc.<model>-predictor`
-    (reconcilers/deployment/deployment_reconciler.go: `constants.GetRawServiceLabel(componentMeta.Name)`)."""
-    return {"app": f"isvc.{model.name}-predictor"}
 
 
 def external_name_spec() -> dict:
@@ -134,8 +129,10 @@ def hostname_hand_over(dep: ModelDeployment, namespace: str,
                                 depends_on=(bridge,) if bridge is not None else ())
     # Standard: the spec the InferenceService component's own Service `<model>` has, so Karmada's later adoption
     # (conflictResolution Overwrite) changes nothing.
-    return HostnameHandOver(service_spec=hostname_service(dep, namespace)["spec"], service_labels=labels,
-                            pod_labels=standard_predictor_selector(dep.model))
+    # The Phase 1 pods carry the labels that Service selects (KServe's on every predictor pod), so it reaches them
+    # and, once Ready, the predictor's.
+    spec = hostname_service(dep, namespace)["spec"]
+    return HostnameHandOver(service_spec=spec, service_labels=labels, pod_labels=dict(spec["selector"]))
 
 
 @dataclass(frozen=True)

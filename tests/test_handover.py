@@ -216,10 +216,12 @@ def test_standard_bridge_shares_service_between_phase_1_pods_and_the_predictor(r
     resources = json.loads((standard(renders, "bridge") / "resources.json").read_text())["resources"]
     by_key = {f"{r['type']}::{r['name']}": r for r in resources}
     template = by_key["kubernetes:apps/v1:Deployment::fx-pricer-deployment"]["inputs"]["spec"]["template"]
-    assert template["metadata"]["labels"]["app"] == "isvc.fx-pricer-predictor"
+    labels = template["metadata"]["labels"]
+    assert (labels["serving.kserve.io/inferenceservice"], labels["component"]) == ("fx-pricer", "predictor")
     hostname = by_key["kubernetes:core/v1:Service::fx-pricer-service"]
     assert hostname["cluster"] == "private" and hostname["options"]["retain_on_delete"] is True
-    assert hostname["inputs"]["spec"] == {"type": "ClusterIP", "selector": {"app": "isvc.fx-pricer-predictor"},
+    assert hostname["inputs"]["spec"] == {"type": "ClusterIP", "selector": {"serving.kserve.io/inferenceservice": "fx-pricer",
+                                                                        "component": "predictor"},
                                           "ports": [{"name": "http", "port": 80, "targetPort": 8080,
                                                      "protocol": "TCP"}]}
     assert "kubernetes:apps/v1:Deployment::fx-pricer-deployment" in hostname["depends_on"]
@@ -236,7 +238,8 @@ def test_standard_phase_1_goes_and_karmada_takes_the_service_over(renders, capsy
     assert service["cluster"] == "karmada-provider"
     assert service["inputs"]["metadata"]["annotations"] == {"pulumi.com/skipAwait": "true"}
     # the template Karmada adopts the retained Service with: the very spec the bridge gave it
-    assert service["inputs"]["spec"] == {"type": "ClusterIP", "selector": {"app": "isvc.fx-pricer-predictor"},
+    assert service["inputs"]["spec"] == {"type": "ClusterIP", "selector": {"serving.kserve.io/inferenceservice": "fx-pricer",
+                                                                        "component": "predictor"},
                                          "ports": [{"name": "http", "port": 80, "targetPort": 8080,
                                                     "protocol": "TCP"}]}
 

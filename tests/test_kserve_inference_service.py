@@ -127,7 +127,8 @@ def test_standard_mode_scales_on_cpu_with_an_hpa_and_keeps_the_hostname_with_its
     assert (p["scaleMetric"], p["scaleTarget"]) == ("cpu", CPU_TARGET_PERCENT)
     assert (p["minReplicas"], p["maxReplicas"]) == (2, 6)
     svc = r.find("Service", "fraud-scorer")
-    assert svc["spec"]["selector"] == {"app": "isvc.fraud-scorer-predictor"}  # KServe's label on the stable pods
+    # KServe's labels on every predictor pod of the InferenceService, stable and Standard-mode canary alike
+    assert svc["spec"]["selector"] == {"serving.kserve.io/inferenceservice": "fraud-scorer", "component": "predictor"}
     assert svc["spec"]["ports"] == [{"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"}]
     assert r.get("kubernetes:core/v1:Service", "fraud-scorer-service").depends_on == [
         "kubernetes:serving.kserve.io/v1beta1:InferenceService::fraud-scorer-isvc"]

@@ -380,8 +380,19 @@ def mirror_virtual_service(dep: ModelDeployment, namespace: str) -> dict:
     }])
 
 
+# Every predictor pod KServe runs for an InferenceService, stable and Standard-mode canary alike, carries these two
+# labels (kserve v0.20.0 pkg/controller/v1beta1/inferenceservice/components/predictor.go buildObjectMeta, lines
+# 498-518; pkg/constants/constants.go: InferenceServicePodLabelKey, KServiceComponentLabel). KServe routes nothing
+# to a Standard-mode canary's own Service (`reconcileCanaryDeployments` only creates it); it sizes the canary at
+# ceil(stable minReplicas x trafficPercent / 100) pods and lowers the stable minReplicas by as many (lines 795-800,
+# 886-894). So the hostname selecting both splits requests by pod count, which is the declared percentage at the
+# replica floor (the stable HPA may add pods above it).
+PREDICTOR_POD_SELECTOR = ("serving.kserve.io/inferenceservice", "component")
+
+
 def hostname_service(dep: ModelDeployment, namespace: str) -> dict:
-    """Standard mode: Service `<model>` (port 80) to the stable predictor pods KServe labels `app: isvc.<name>`."""
+    """Standard mode: Service `<model>` (port 80) to every predictor pod of the InferenceService `<model>`: the
+    stable predictor's, and a canary's (see PREDICTOR_POD_SELECTOR)."""
     port = TRITON_HTTP_PORT if dep.runtime is Runtime.TRITON else INFERENCE_PORT
     return {
         "apiVersion": "v1", "kind": "Service",
@@ -389,7 +400,7 @@ def hostname_service(dep: ModelDeployment, namespace: str) -> dict:
         # for endpoints until its 10-minute timeout (pulumi-kubernetes v4.32.0 provider/pkg/await/service.go).
         "metadata": {"name": dep.name, "namespace": namespace, "labels": pod.model_labels(dep.model, COMPONENT),
                      "annotations": {SKIP_AWAIT: "true"}},
-        "spec": {"type": "ClusterIP", "selector": {"app": f"isvc.{dep.name}-predictor"},
+        "spec": {"type": "ClusterIP", "selector": {PREDICTOR_POD_SELECTOR[0]: dep.name, PREDICTOR_POD_SELECTOR[1]: "predictor"},
                  "ports": [{"name": "http", "port": SERVICE_PORT, "targetPort": port, "protocol": "TCP"}]},
     }
 
