@@ -54,14 +54,24 @@ def test_private_has_room_it_takes_the_whole_floor_and_the_whole_ceiling(private
     assert revise(isvc(private_render), 2) == (2, 12)
 
 
-def test_private_full_each_member_gets_its_share_as_floor_and_ceiling(private_render):
+def test_private_full_each_member_gets_its_share_as_floor_and_the_ceiling_less_the_others_floors(private_render):
     obj = isvc(private_render)
     # The private tier holds one of the two replicas; the public on-demand tier takes the other.
-    assert revise(obj, 1) == (1, 6)  # private: floor 1, may grow to 6
-    assert revise(obj, 1) == (1, 6)  # aws-use1: floor 1, grows to 6 on nodes its autoscaler adds
-    # An uneven split keeps the ceilings' sum at or above the declared one (rounded up).
+    assert revise(obj, 1) == (1, 11)  # private: floor 1, may grow to 12 - 1 (the other member's floor)
+    assert revise(obj, 1) == (1, 11)  # aws-use1: floor 1, grows on nodes its autoscaler adds
+    # An uneven split: each keeps the declared ceiling less the floors the others hold.
     obj["spec"]["predictor"]["minReplicas"] = 3
-    assert [revise(obj, share) for share in (2, 1)] == [(2, 8), (1, 4)]
+    assert [revise(obj, share) for share in (2, 1)] == [(2, 11), (1, 10)]
+
+
+def test_raising_the_floor_for_a_peak_never_cuts_the_private_ceiling_below_the_others_floors(private_render):
+    """A floor raised 2 -> 4 (ceiling 12) while the private cluster keeps 2: a proportional split would give it
+    ceiling 6 while its autoscaler may run 10 pods; this rule keeps 12 - 2 = 10."""
+    obj = isvc(private_render)
+    obj["spec"]["predictor"]["minReplicas"] = 4
+    assert revise(obj, 2) == (2, 10)
+    obj["spec"]["predictor"]["minReplicas"] = 12  # the floor at the ceiling: no headroom left anywhere
+    assert [revise(obj, share) for share in (10, 2)] == [(10, 10), (2, 2)]
 
 
 def test_peak_ends_the_floor_goes_back_and_the_private_tier_is_refilled_first(private_render):

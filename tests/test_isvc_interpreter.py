@@ -177,8 +177,9 @@ def test_get_replicas_requirement_matches_resource_binding_schema():
 @pytest.mark.parametrize(
     ("declared", "share", "expected"),
     [
-        ({"minReplicas": 4, "maxReplicas": 10}, 1, {"minReplicas": 1, "maxReplicas": 3}),
-        ({"minReplicas": 4, "maxReplicas": 10}, 3, {"minReplicas": 3, "maxReplicas": 8}),
+        # the ceiling less the floors the other members hold: 10 - (4 - 1), 10 - (4 - 3)
+        ({"minReplicas": 4, "maxReplicas": 10}, 1, {"minReplicas": 1, "maxReplicas": 7}),
+        ({"minReplicas": 4, "maxReplicas": 10}, 3, {"minReplicas": 3, "maxReplicas": 9}),
         ({"minReplicas": 4, "maxReplicas": 10}, 4, {"minReplicas": 4, "maxReplicas": 10}),
         ({"minReplicas": 3}, 2, {"minReplicas": 2}),  # no ceiling stays no ceiling
         ({}, 1, {"minReplicas": 1}),  # absent min: GetReplicas reported 1
@@ -197,12 +198,12 @@ def test_revise_replica(declared, share, expected):
     assert revised == expected_obj  # nothing else changes, the transformer included
 
 
-def test_revise_replica_shares_keep_the_declared_floor_and_ceiling():
+def test_revise_replica_shares_keep_the_declared_floor_and_each_member_within_the_ceiling():
     template = isvc({**copy.deepcopy(CPU_PREDICTOR), "minReplicas": 5, "maxReplicas": 12})
     shares = [2, 2, 1]
     revised = [call("replicaRevision", template, n)["spec"]["predictor"] for n in shares]
     assert sum(p["minReplicas"] for p in revised) == 5
-    assert sum(p["maxReplicas"] for p in revised) >= 12
+    assert [p["maxReplicas"] for p in revised] == [9, 9, 8]  # 12 less the other members' floors
 
 
 def test_revise_replica_without_predictor_returns_object_unchanged():

@@ -17,7 +17,7 @@ Semantics in short (details in each script's header):
   one predictor pod's requests (limits fill missing requests, so `nvidia.com/gpu` in limits
   counts) plus nodeSelector, tolerations and required node affinity.
 - replicaRevision (`ReviseReplica`): a member's share becomes its `minReplicas`
-  (scale-to-zero stays 0); `maxReplicas` is split in the same proportion, rounded up.
+  (scale-to-zero stays 0); `maxReplicas` becomes the declared ceiling less the other members' floors.
 - healthInterpretation (`InterpretHealth`): healthy exactly when `PredictorReady` is "True".
   Not `status.observedGeneration`: KServe v0.20 copies it from the Knative Service or the
   Deployment (kserve/kserve v0.20.0 pkg/apis/serving/v1beta1/inference_service_status.go,

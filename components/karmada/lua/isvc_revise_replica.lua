@@ -12,11 +12,16 @@
 --   * minReplicas := desiredReplica. The shares add up to the template's minReplicas, so the
 --     federation keeps the declared floor. A template with minReplicas 0 (scale-to-zero)
 --     keeps 0 in every member: GetReplicas counted it as 1 only to place it.
---   * maxReplicas, when the template sets one (> 0), is split in the same proportion,
---     rounded up (the members' ceilings add up to at least the declared one), never below
---     the new minReplicas nor below 1. Absent or 0 (KServe: no explicit ceiling) stays as is.
---     A member that holds 3 of a floor of 4 may grow to 3/4 of the ceiling; the public member
---     holding 1 to 1/4 of it, on nodes its cluster autoscaler adds.
+--   * maxReplicas, when the template sets one (> 0), becomes the declared ceiling less the
+--     floors the other members hold (declaredMax - (total - share)), never below the new
+--     minReplicas nor below 1. Absent or 0 (KServe: no explicit ceiling) stays as is. Not a
+--     proportional split: raising the floor for a peak (2 -> 4 of a ceiling of 12, private
+--     keeping 2) would cut the private ceiling to 6 while its autoscaler runs more pods, and
+--     the member would scale serving replicas away. With this rule a member keeps the
+--     declared ceiling less what the others are guaranteed (private 10 here, public 10), so
+--     raising the floor never removes running capacity below that. The declared ceiling is
+--     then a per-member bound: together the members may run more (each member's node groups
+--     bound it too).
 --   * desiredReplica 0 (Karmada normally drops such clusters) gives minReplicas 0.
 -- The transformer, explainer and spec.canary[] keep their own settings.
 --
@@ -51,7 +56,7 @@ function ReviseReplica(desiredObj, desiredReplica)
 
   local declaredMax = predictor.maxReplicas
   if type(declaredMax) == "number" and declaredMax > 0 then
-    local newMax = math.ceil(declaredMax * share / total)
+    local newMax = math.floor(declaredMax) - (total - share)
     if newMax < newMin then
       newMax = newMin
     end
