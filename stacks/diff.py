@@ -75,7 +75,7 @@ class Change:
 
 @dataclass
 class Finding:
-    category: str  # serving | stateful | protected
+    category: str  # serving | stateful | protected | route-order (a route that would not take effect)
     stack: str
     cluster: str
     label: str
@@ -390,7 +390,24 @@ def findings(changes: list[Change], renders_before: dict[str, StackRender],
     for stack in renders_after:
         for model, message in hand_over.disjoint_placements(stack, renders_before.get(stack), renders_after[stack]):
             out.append(Finding("serving", stack, "karmada", f"model {model}", message))
+    out += _routes_behind_kserve(changes, renders_before)
     return out
+
+
+def _routes_behind_kserve(changes: list[Change], renders_before: dict[str, StackRender]) -> list[Finding]:
+    """A mirror or A/B route added to a model whose InferenceService already exists is newer than KServe's own
+    VirtualService `<model>` for the same host and match; Istio 1.30.3 keeps the older route first on gateways and
+    takes the oldest VirtualService on sidecars (pilot/pkg/model/virtualservice_controller.go, config.go sort by
+    creation time), so the new route would do nothing until KServe's is recreated (README "Known limits")."""
+    existed = {(stack, (res.get("inputs") or {}).get("metadata", {}).get("name"))
+               for stack, render in renders_before.items() for res in render.kubernetes_objects()
+               if (res.get("inputs") or {}).get("kind") == "InferenceService"}
+    return [Finding("route-order", c.stack, c.cluster, c.label,
+                    f"model {c.model}'s InferenceService already exists, so KServe's VirtualService {c.model} is "
+                    f"older and Istio keeps its route first: this route does nothing until `kubectl -n <namespace> "
+                    f"delete virtualservice {c.model}` (KServe recreates it, newer) after this update")
+            for c in changes if c.action == "add" and c.kind == "VirtualService" and c.model
+            and (c.stack, c.model) in existed]
 
 
 def _parent(c: Change, renders: dict[str, StackRender]) -> Optional[str]:

@@ -85,11 +85,7 @@ def model_facts(render: StackRender) -> dict[str, dict]:
     """Per model this stack runs: phase, runtime, deployment mode, rollout and placement, as the render shows them."""
     phases = render.outputs.get("modelPhases") or {}
     clusters = render.outputs.get("modelClusters") or {}
-    placements = render.outputs.get("modelPlacements") or {}  # public stack: node groups per placed model
     facts: dict[str, dict] = {m: {"phase": p} for m, p in phases.items()}
-    for m, groups in placements.items():
-        facts.setdefault(m, {})["placement"] = f"{render.outputs.get('memberName', render.stack)}: " + \
-            ", ".join(groups)
     for res in render.kubernetes_objects():
         obj = res["inputs"]
         labels = (obj.get("metadata") or {}).get("labels") or {}

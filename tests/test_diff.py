@@ -281,3 +281,34 @@ def test_base_revision_renders_in_a_temporary_worktree_that_is_removed(tmp_path)
     # path that no longer exists (another process's diff may be running meanwhile: its tree still exists).
     leaked = {w for w in worktrees() - before if not Path(w.removeprefix("worktree ")).exists()}
     assert leaked == set()
+
+
+def test_a_mirror_added_to_a_model_that_already_serves_is_flagged_as_a_route_istio_would_sort_behind(
+        tmp_path, capsys, base_dir, monkeypatch):
+    """search-ranker serves at phase 2 without a rollout, then gains its Mirror: KServe's VirtualService for the same
+    host and match is older, so Istio keeps it first and the mirror would do nothing (stacks/diff.py
+    _routes_behind_kserve)."""
+    import dataclasses
+
+    from models.registry import load_catalog
+
+    def without_mirror():
+        catalog = dict(load_catalog())
+        catalog["search-ranker"] = dataclasses.replace(catalog["search-ranker"], rollout=None)
+        return catalog
+
+    with monkeypatch.context() as patch:
+        patch.setattr("stacks.private.load_catalog", without_mirror)
+        before = render_to(tmp_path / "before", "private", render=render_stack("private"))
+    code, out, _ = run_diff(capsys, "--from", str(before.parent), "--to", str(base_dir.parent), "--format", "json")
+    report = json.loads(out)
+    route_order = [f for f in report["findings"] if f["category"] == "route-order"]
+    assert code == 3 and len(route_order) == 1
+    assert route_order[0]["message"].startswith("model search-ranker's InferenceService already exists, so KServe's "
+                                                "VirtualService search-ranker is older")
+    # The same model created with its mirror (no InferenceService before: its VirtualService and KServe's are
+    # created together, the platform's first) is not flagged.
+    line = "    search-ranker: {phase: kserve}               # mirrored to its next version\n"
+    absent = render_to(tmp_path / "absent", "private", changed_config(line, ""))
+    code, out, _ = run_diff(capsys, "--from", str(absent.parent), "--to", str(base_dir.parent), "--format", "json")
+    assert [f for f in json.loads(out)["findings"] if f["category"] == "route-order"] == []
