@@ -264,6 +264,28 @@ def compare_stack(stack: str, before: Optional[StackRender], after: Optional[Sta
             change.notes.append(f"renamed from {old_key} through an alias: updated in place")
         if change.fields or change.reasons or old_key != key:
             changes.append(change)
+    return _replaced_with_their_provider(stack, changes, old, new)
+
+
+def _replaced_with_their_provider(stack: str, changes: list[Change], old: dict, new: dict) -> list[Change]:
+    """A replaced Kubernetes provider replaces every resource it manages (the engine replaces dependents of a
+    replaced provider: they are created on the new cluster and deleted from the old one)."""
+    replaced = {c.name for c in changes if c.type == rules.K8S_PROVIDER and c.action == "replace"}
+    if not replaced:
+        return changes
+    by_key = {c.key: c for c in changes}
+    for key, res in new.items():
+        if _skip(res) or res.get("cluster") not in replaced or key not in old:
+            continue
+        change = by_key.get(key)
+        if change is None:
+            change = _new_change(stack, res, "replace")
+            changes.append(change)
+            by_key[key] = change
+        change.action = "replace"
+        change.reasons.append(f"its provider {res['cluster']} is replaced (the cluster it targets changes)")
+        if (res.get("options") or {}).get("protect"):
+            change.notes.append("protected: `pulumi up` refuses to replace it until protect is lifted")
     return changes
 
 

@@ -103,10 +103,22 @@ def under(path: str, rule: str) -> bool:
     return path == rule or path.startswith(rule + ".") or path.startswith(rule + "[")
 
 
+K8S_PROVIDER = "pulumi:providers:kubernetes"
+K8S_PROVIDER_SOURCE = "pulumi-kubernetes v4.32.0 provider/pkg/provider/provider.go DiffConfig"
+
+
 def force_new_paths(type_: str, inputs: dict, provider_inputs: Optional[dict] = None) -> tuple[tuple[str, ...], str]:
     """(paths whose change replaces a resource of `type_`, where that rule was read). Empty paths and source
     "unknown" for a type without a table: the diff reports its changes as updates and says the rule is unknown."""
     provider_inputs = provider_inputs or {}
+    if type_ == K8S_PROVIDER:
+        # pulumi-kubernetes v4.32.0 provider/pkg/provider/provider.go DiffConfig: a changed kubeconfig, context or
+        # cluster that changes the active cluster replaces the provider (and so every resource it manages); the
+        # render cannot resolve a kubeconfig, so any change of the three counts. With `clusterIdentifier` set, only
+        # a changed identifier replaces it; renderYamlToDirectory always does.
+        if "clusterIdentifier" in inputs:
+            return ("clusterIdentifier", "renderYamlToDirectory"), K8S_PROVIDER_SOURCE
+        return ("kubeconfig", "context", "cluster", "renderYamlToDirectory"), K8S_PROVIDER_SOURCE
     if type_ == "kubernetes:helm.sh/v3:Release":
         return HELM_RELEASE_FORCE_NEW, "pulumi-kubernetes v4.32.0 provider/pkg/provider/helm_release.go"
     if type_.startswith("kubernetes:") and "apiVersion" in inputs:

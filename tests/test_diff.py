@@ -312,3 +312,19 @@ def test_a_mirror_added_to_a_model_that_already_serves_is_flagged_as_a_route_ist
     absent = render_to(tmp_path / "absent", "private", changed_config(line, ""))
     code, out, _ = run_diff(capsys, "--from", str(absent.parent), "--to", str(base_dir.parent), "--format", "json")
     assert [f for f in json.loads(out)["findings"] if f["category"] == "route-order"] == []
+
+
+def test_a_changed_cluster_context_replaces_the_provider_and_everything_on_that_cluster(tmp_path, capsys, base_dir):
+    """pulumi-kubernetes v4.32.0 provider.go DiffConfig: a new context replaces the provider, and the engine replaces
+    every resource it manages — protected ones included — so serving is endangered on that whole cluster."""
+    after = render_to(tmp_path / "after", "private",
+                      changed_config("kubeconfigContext: onprem-prod", "kubeconfigContext: other-cluster"))
+    code, out, _ = run_diff(capsys, "--from", str(base_dir.parent), "--to", str(after.parent), "--format", "json")
+    report = json.loads(out)
+    actions = {c["key"]: c["action"] for c in report["changes"]}
+    assert actions["pulumi:providers:kubernetes::private"] == "replace"
+    assert actions["kubernetes:apps/v1:Deployment::fx-pricer-deployment"] == "replace"
+    assert actions["kubernetes:core/v1:Namespace::models-namespace"] == "replace"
+    assert not any(c["cluster"] == "karmada-provider" and c["action"] == "replace" for c in report["changes"])
+    categories = {(f["category"], f["label"].split(" ")[0]) for f in report["findings"]}
+    assert code == 3 and ("serving", "Deployment") in categories and ("protected", "Namespace") in categories
