@@ -276,10 +276,12 @@ def _karmada_exposure(karmada: Section) -> tuple[str, Optional[int], tuple[str, 
     sources = tuple(karmada.list("loadBalancerSourceRanges", []))
     for cidr in sources:
         try:
-            ipaddress.ip_network(cidr)
-        except (TypeError, ValueError):
-            raise ConfigError(karmada.where, "loadBalancerSourceRanges", cidr, "CIDRs such as '203.0.113.0/24'") \
-                from None
+            ok = isinstance(cidr, str) and ipaddress.ip_network(cidr).prefixlen > 0
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ConfigError(karmada.where, "loadBalancerSourceRanges", cidr, "CIDRs such as '203.0.113.0/24' (the "
+                              "members' egress addresses; not 0.0.0.0/0)")
     if sources and service_type != "LoadBalancer":
         raise ConfigError(karmada.where, "loadBalancerSourceRanges", list(sources), "no source ranges unless "
                           "serviceType is LoadBalancer")

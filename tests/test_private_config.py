@@ -387,6 +387,12 @@ def test_karmada_load_balancer_needs_source_ranges():
 def test_karmada_source_ranges_must_be_cidrs_and_need_a_load_balancer():
     fails(config(karmada={"serviceType": "LoadBalancer", "loadBalancerSourceRanges": ["203.0.113.0/33"]}),
           "platform:karmada", "loadBalancerSourceRanges", "203.0.113.0/33")
+    # open to the world, or not a string (ipaddress reads the integer 5 as 0.0.0.5/32): refused, one line
+    for bad, shown in (("0.0.0.0/0", "0.0.0.0/0"), ("::/0", "::/0"), (5, "5")):
+        err = fails(config(karmada={"serviceType": "LoadBalancer", "loadBalancerSourceRanges": [bad]}),
+                    "platform:karmada", "loadBalancerSourceRanges", shown)
+        assert "not 0.0.0.0/0" in err.expected
+    check(config(karmada={"serviceType": "LoadBalancer", "loadBalancerSourceRanges": ["128.0.0.0/1"]}))
     fails(config(karmada={"loadBalancerSourceRanges": ["203.0.113.0/24"]}), "platform:karmada",
           "loadBalancerSourceRanges", "203.0.113.0/24")
 

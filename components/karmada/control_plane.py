@@ -63,6 +63,7 @@ import copy
 import hashlib
 import ipaddress
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence
 from urllib.parse import urlparse
@@ -198,6 +199,17 @@ def agent_identity(member: str, generation: int) -> str:
     return f"{AGENT_USER_PREFIX}{member}:{generation}"
 
 
+HOST_NAME = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def api_endpoint_problem(endpoint: object, release: str = DEFAULT_RELEASE,
                          namespace: str = DEFAULT_NAMESPACE) -> Optional[str]:
     """What a usable `api_endpoint` would be, if `endpoint` is not one (None if it is). Stack configs call this
@@ -213,7 +225,13 @@ def api_endpoint_problem(endpoint: object, release: str = DEFAULT_RELEASE,
         return "an https:// URL whose port is a number from 1 to 65535"
     if url.scheme != "https" or not url.hostname:
         return "an https:// URL with a host, such as 'https://karmada.example.com:5443'"
+    if url.username is not None or url.password is not None or url.path not in ("", "/") or url.query \
+            or url.fragment or url.params:
+        return "an https:// URL of the server alone (scheme, host, port): no user, path, query or fragment"
     host = url.hostname
+    if not _is_ip(host) and not HOST_NAME.match(host):
+        # The host becomes a certificate SAN and the agents' kubeconfig server: a DNS name (RFC 1123) or an address.
+        return "an https:// URL whose host is a DNS name (letters, digits, '-' and '.') or an IP address"
     if host.endswith(".svc") or ".svc." in host:
         expected = f"{release}-apiserver.{namespace}.svc"
         if not host.startswith(expected):
