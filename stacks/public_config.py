@@ -1,7 +1,7 @@
 """Typed config of a public stack (`Pulumi.public.yaml`): one EKS member of the hybrid platform.
 
 Everything the file alone can get wrong fails here, before any resource is registered: unknown keys, bad values,
-node groups that cannot be built (a Spot group with fewer than three instance types, instance types whose GPU count
+node groups that cannot be built (a Spot group with fewer than two instance types, instance types whose GPU count
 differs from the group's). This file is the one declaration of the member's region and node groups: the private
 stack reads it too (`platform:members` there names this stack) and checks what it plans to send here against
 it (`check_member_requirements`) before any resource exists.

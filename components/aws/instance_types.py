@@ -13,8 +13,9 @@ the instance's nominal resources minus a reserve:
 - kube-reserved as EKS's AL2023 nodeadm computes it: CPU 6 % of the first core, 1 % of the second, 0.5 % of the
   third and fourth, 0.25 % of every further core; memory 11 MiB per pod of `maxPods` + 255 MiB;
 - kubelet's hard eviction threshold `memory.available` 100Mi (nodeadm's default);
-- the DaemonSets every GPU node runs (aws-node 25m, kube-proxy 100m, the NVIDIA device plugin 50m/64Mi, and on
-  Spot the node termination handler): DAEMONSET_CPU_M / DAEMONSET_MEMORY_MIB, rounded up.
+- the DaemonSets every GPU node runs (aws-node 25m, kube-proxy 100m, the NVIDIA device plugin 50m/64Mi; the
+  figure keeps the headroom a node termination handler took before it was dropped): DAEMONSET_CPU_M /
+  DAEMONSET_MEMORY_MIB, rounded up.
 This is an estimate on the safe side, not kubelet's exact number; a request within it fits the node.
 """
 from __future__ import annotations

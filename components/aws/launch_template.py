@@ -4,7 +4,7 @@ Why: model code runs in pods on these nodes. With IMDSv1 allowed, or a PUT respo
 read the instance metadata service and obtain the node role's credentials (ECR pull, the CNI's ENI rights, the
 worker node policy). `http_tokens = "required"` refuses IMDSv1, and `http_put_response_hop_limit = 1` keeps the
 token's PUT response from crossing the extra hop into a pod's network namespace, so only host-network processes
-(kubelet, the VPC CNI, the Spot termination handler in IMDS mode, which runs host-network) reach it. Pods that need
+(kubelet, the VPC CNI, kube-proxy) reach it. Pods that need
 AWS use IRSA (the model reader's role), never the node's.
 
 Read at pulumi-aws 7.51.1 (the pinned wheel, `pulumi_aws/ec2/_inputs.py` LaunchTemplateMetadataOptionsArgs): the
