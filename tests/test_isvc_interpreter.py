@@ -340,7 +340,9 @@ def test_aggregate_status_missing_status_or_failed_apply_is_not_ready():
     items = [
         member("eu"),
         {"clusterName": "us", "applied": True},
-        {"clusterName": "ap", "applied": False, "appliedMessage": "no matches for kind InferenceService"},
+        # Karmada sends `applied` only when true (json omitempty): a failed apply has no `applied` key at all.
+        {"clusterName": "ap", "appliedMessage": "no matches for kind InferenceService"},
+        {"clusterName": "sa"},
     ]
     template = isvc(CPU_PREDICTOR, status={"observedGeneration": 3})
     status = call("statusAggregation", template, items)["status"]
@@ -348,6 +350,7 @@ def test_aggregate_status_missing_status_or_failed_apply_is_not_ready():
     assert readiness["status"] == "False" and readiness["reason"] == "NoStatus"
     assert "us: False (NoStatus)" in readiness["message"]
     assert "ap: False (ApplyFailed) no matches for kind InferenceService" in readiness["message"]
+    assert "sa: False (NotApplied)" in readiness["message"]
     assert predictor["status"] == "Unknown"  # absent where nothing was reported
     assert status["observedGeneration"] == 3  # not every member caught up: previous value kept
 
@@ -358,7 +361,8 @@ def test_aggregate_status_missing_status_or_failed_apply_is_not_ready():
         (member("us", template=3), 3),  # us still runs template generation 3: previous value kept
         (member("us", template=4), 4),
         (member("us", template=5), 4),  # Karmada's own rule is >= (aggregateDeploymentStatus)
-        ({**member("us", template=4), "applied": False}, 3),  # Karmada could not apply generation 4 there
+        # Karmada could not apply generation 4 there: it omits `applied` (json omitempty), it never sends false
+        ({k: v for k, v in member("us", template=4).items() if k != "applied"}, 3),
         ({"clusterName": "us", "applied": True}, 3),  # nothing reported yet
     ],
 )

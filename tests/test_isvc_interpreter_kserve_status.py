@@ -48,9 +48,10 @@ def karmada_health(member_obj: dict) -> str:
 
 
 def status_item(cluster: str, member_obj: dict, *, applied: bool = True) -> dict:
-    """One AggregatedStatusItem as Karmada builds it from a member object: reflected status, health."""
-    return {"clusterName": cluster, "applied": applied, "health": karmada_health(member_obj),
-            "status": call("statusReflection", member_obj)}
+    """One AggregatedStatusItem as Karmada builds it from a member object: reflected status, health. `applied` is
+    `json:"applied,omitempty"` (karmada v1.18.2 pkg/apis/work/v1alpha2/binding_types.go line 465): false is absent."""
+    item = {"clusterName": cluster, "health": karmada_health(member_obj), "status": call("statusReflection", member_obj)}
+    return {**item, "applied": True} if applied else item
 
 
 def failover_candidates(items: list[dict]) -> list[str]:

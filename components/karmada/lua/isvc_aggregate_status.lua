@@ -126,7 +126,9 @@ function AggregateStatus(desiredObj, statusItems)
       end
     end
 
-    if templateGeneration ~= nil and item.applied ~= false
+    -- `applied` is `json:"applied,omitempty"` (karmada v1.18.2 pkg/apis/work/v1alpha2/binding_types.go line 465):
+    -- false never reaches the script, so anything but true means "not applied".
+    if templateGeneration ~= nil and item.applied == true
         and type(reflected.resourceTemplateGeneration) == "number"
         and reflected.resourceTemplateGeneration >= templateGeneration then
       observedCount = observedCount + 1
@@ -158,10 +160,15 @@ function AggregateStatus(desiredObj, statusItems)
         end
       end
       if conditionType == "Ready" then
-        if item.applied == false then
+        if item.applied ~= true then
           memberStatus = "False"
-          reason = "ApplyFailed"
-          message = item.appliedMessage
+          if item.appliedMessage ~= nil then
+            reason = "ApplyFailed"
+            message = item.appliedMessage
+          else
+            reason = "NotApplied"
+            message = "Karmada has not applied the template to this member"
+          end
         elseif type(item.status) ~= "table" or next(item.status) == nil then
           memberStatus = "False"
           reason = "NoStatus"
