@@ -30,7 +30,9 @@ Knative mode
 - `cutOver`: the bridge VirtualService goes; KServe's answers (its predictor was Ready when the previous update
   finished: Pulumi waited for PredictorReady). The Phase 1 pods still run, so a proxy that has not yet received
   the change still reaches a Ready backend.
-- no `handOver`: the Phase 1 objects go; Service `<model>` is released (retained) and stays KServe's.
+- no `handOver`: the Phase 1 objects go; Service `<model>` is released (retained). KServe keeps copying its spec
+  onto it but never owns it (it sets the owner reference only on a Service it creates): it outlives the
+  InferenceService.
 
 Standard mode (KServe runs the predictor as a Deployment whose pods carry `serving.kserve.io/inferenceservice:
 <model>` and `component: predictor`: kserve v0.20.0 pkg/controller/v1beta1/inferenceservice/components/predictor.go
