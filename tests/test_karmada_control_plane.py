@@ -434,3 +434,12 @@ def test_no_key_or_certificate_appears_in_clear_in_the_render(r):
 @pytest.mark.parametrize("port", [30000, 32767])
 def test_node_ports_at_both_ends_of_the_range_are_accepted(port):
     assert KarmadaControlPlaneArgs(service_type="NodePort", node_port=port).node_port == port
+
+
+def test_values_cannot_turn_the_agent_csr_auto_approver_back_on():
+    """Revocation by generation relies on it: an old agent key keeps the chart's selfclusteragent group right."""
+    with pytest.raises(ValueError, match="expected a list that keeps '-agentcsrapproving'"):
+        KarmadaControlPlaneArgs(values={"controllerManager": {"controllers": "*"}})
+    with pytest.raises(ValueError, match="-agentcsrapproving"):
+        KarmadaControlPlaneArgs(values={"controllerManager": {"controllers": "*,agentcsrapproving"}})
+    KarmadaControlPlaneArgs(values={"controllerManager": {"controllers": "*,-agentcsrapproving,-hpaScaleTargetMarker"}})

@@ -162,6 +162,13 @@ class KarmadaControlPlaneArgs:
     protect: bool = True
 
     def __post_init__(self) -> None:
+        override = (self.values.get("controllerManager") or {}).get("controllers") if isinstance(self.values, Mapping) \
+            else None
+        if override is not None and "-agentcsrapproving" not in str(override).split(","):
+            # Revocation relies on it: an old agent key keeps the chart's `selfclusteragent` group right, inert only
+            # while the auto-approver is off (karmada v1.18.2 cmd/controller-manager/app/controllermanager.go).
+            raise ValueError(f"values.controllerManager.controllers: got {override!r}, expected a list that keeps "
+                             "'-agentcsrapproving' (agent certificates are never renewed by CSR)")
         if self.service_type not in SERVICE_TYPES:
             raise ValueError(f"service_type: got {self.service_type!r}, expected one of {', '.join(SERVICE_TYPES)}")
         if isinstance(self.api_endpoint, str):

@@ -19,7 +19,7 @@ What a NetworkPolicy can and cannot say here:
 
 Children (named `<component name>-<part>`): NetworkPolicies `karmada-egress` (every pod in the namespace) and
 `karmada-etcd-ingress` (the chart's etcd pods, label `app: etcd`: chart `templates/_helpers.tpl`
-`karmada.etcd.labels`; API servers labelled `app: <release>-apiserver` / `<release>-aggregated-apiserver`).
+`karmada.etcd.labels`; API servers labelled `app: karmada-apiserver` / `karmada-aggregated-apiserver` by the chart's values).
 """
 from __future__ import annotations
 
@@ -40,12 +40,11 @@ ETCD_CLIENT_PORT = 2379
 class KarmadaNetworkArgs:
     """`member_api_cidrs`: the declared Push members' API server addresses (see the module docstring) on
     `member_api_port` (the endpoints' port, 6443 for kubeadm clusters: the policy sees traffic after the
-    `kubernetes` Service's 443 is translated). `namespace` and `release` as the control plane's."""
+    `kubernetes` Service's 443 is translated). `namespace`: the control plane's."""
 
     member_api_cidrs: tuple[str, ...]
     member_api_port: int = 6443
     namespace: str = "karmada-system"
-    release: str = "karmada"
 
     def __post_init__(self) -> None:
         if not self.member_api_cidrs:
@@ -91,7 +90,9 @@ def etcd_ingress_policy(args: KarmadaNetworkArgs) -> dict:
             "podSelector": {"matchLabels": {"app": "etcd"}},
             "policyTypes": ["Ingress"],
             "ingress": [
-                {"from": [app(f"{args.release}-apiserver"), app(f"{args.release}-aggregated-apiserver")],
+                # The chart's values fix these labels whatever the release name (karmada v1.18.2
+                # charts/karmada/values.yaml lines 389-391 and 503-505, read by _helpers.tpl karmada.apiserver.labels).
+                {"from": [app("karmada-apiserver"), app("karmada-aggregated-apiserver")],
                  "ports": [{"protocol": "TCP", "port": ETCD_CLIENT_PORT}]},
                 {"from": [app("etcd")]},  # peers
             ],
