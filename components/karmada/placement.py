@@ -357,7 +357,7 @@ def plan_model_placement(args: ModelPlacementArgs) -> PlacementPlan:
         # cluster that may hold replicas so the mesh merges their endpoints under one name. Karmada sends
         # non-workloads only to a group's primary clusters, never to its overflow tiers (karmada v1.18.2
         # pkg/scheduler/framework/plugins/clusteraffinity/cluster_affinity.go), so the Service gets its own
-        # policy, by name (which outranks the label selector of the main policy), duplicated everywhere.
+        # policy, by name, duplicated everywhere; the main policy then selects the InferenceService only.
         selectors = (selector,)
         service_spec = p.PropagationSpec(
             resource_selectors=(p.ResourceSelector("v1", "Service", name=model.name, namespace=args.namespace),),

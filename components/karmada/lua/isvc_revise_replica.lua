@@ -5,8 +5,8 @@
 -- Called for every workload once per target cluster, before that cluster's overrides (karmada
 -- v1.18.2 pkg/controllers/binding/common.go ensureWork): with Divided scheduling
 -- desiredReplica is the cluster's share of the count GetReplicas reported (the template's
--- minReplicas, at least 1); with Duplicated it is the whole count, and the object is
--- unchanged. An InferenceService has no `replicas`; it has a floor and a ceiling, and the
+-- minReplicas, at least 1); with Duplicated it is the whole count, so the bounds stay as declared
+-- (a template without minReplicas gets minReplicas 1, KServe's own default). An InferenceService has no `replicas`; it has a floor and a ceiling, and the
 -- member's own autoscaler (HPA in Standard mode, Knative's in Knative mode) keeps the pods
 -- between them. Each member gets its share as bounds it enforces:
 --   * minReplicas := desiredReplica. The shares add up to the template's minReplicas, so the
