@@ -19,6 +19,7 @@ from components.karmada.control_plane import (KarmadaControlPlane, KarmadaContro
                                               agent_credentials_output)
 from components.karmada.member import PushMember, PushMemberArgs
 from components.karmada.placement import ModelPlacement, RuntimePropagation, RuntimePropagationArgs
+from components.security.certificate_expiry_rule import CertificateExpiryRule, CertificateExpiryRuleArgs
 from components.security.karmada_network import KarmadaNetworkArgs, KarmadaNetworkPolicies
 from components.security.mesh_authorization import MeshAuthorization, MeshAuthorizationArgs
 from components.security.model_network import ModelNetworkArgs, ModelNetworkPolicies, StorageEgress
@@ -94,12 +95,16 @@ def build(cfg: PrivateStackConfig, plan: PrivatePlan) -> None:
         MeshAuthorization("models-mesh", MeshAuthorizationArgs(namespace=cfg.namespace,
                                                                client_namespaces=cfg.client_namespaces),
                           opts=pulumi.ResourceOptions(provider=cluster, depends_on=[namespace, kserve.istio_base]))
-    karmada = KarmadaControlPlane("karmada", KarmadaControlPlaneArgs(
+    karmada_args = KarmadaControlPlaneArgs(
         api_endpoint=cfg.karmada_api_endpoint, service_type=cfg.karmada_service_type,
         node_port=cfg.karmada_node_port, load_balancer_sources=cfg.karmada_load_balancer_sources,
         etcd_storage_class=cfg.karmada_etcd_storage_class, etcd_storage_size=cfg.karmada_etcd_storage_size,
         pull_members=tuple(m.name for m in cfg.members),
-        agent_generations={m.name: m.credential_generation for m in cfg.members}), opts=on_cluster)
+        agent_generations={m.name: m.credential_generation for m in cfg.members})
+    karmada = KarmadaControlPlane("karmada", karmada_args, opts=on_cluster)
+    if cfg.karmada_expiry_alerts:  # alert from the moment `pulumi up` would renew (agents: bump their generation)
+        CertificateExpiryRule("karmada-certificate-expiry", CertificateExpiryRuleArgs(
+            expiry=karmada.certificate_expiry, warn_before_hours=karmada_args.renew_before_hours), opts=on_cluster)
     # Karmada's controllers reach only the declared member (this cluster's API server); etcd only its API servers.
     if cfg.karmada_api_server_cidrs:
         KarmadaNetworkPolicies("karmada-network", KarmadaNetworkArgs(member_api_cidrs=cfg.karmada_api_server_cidrs),

@@ -102,6 +102,8 @@ class PrivateStackConfig:
     karmada_load_balancer_sources: tuple[str, ...] = ()
     karmada_etcd_storage_class: Optional[str] = None
     karmada_etcd_storage_size: str = "5Gi"
+    # A PrometheusRule alerting before Karmada's certificates expire (needs the Prometheus Operator's CRD).
+    karmada_expiry_alerts: bool = True
     # Namespaces whose workloads call models, by name (the mesh's AuthorizationPolicy cannot select by label:
     # components/security/mesh_authorization.py); each is also labelled `inference-platform.io/clients=true`.
     client_namespaces: tuple[str, ...] = ()
@@ -349,7 +351,7 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
     kserve = top.section("kserve", ("deploymentMode", "ingressDomain"))
     karmada = top.section("karmada", ("apiEndpoint", "serviceType", "nodePort", "loadBalancerSourceRanges",
                                       "etcdStorageClass", "etcdStorageSize", "apiServerCidrs",
-                                      "agentCredentialGenerations"))
+                                      "agentCredentialGenerations", "expiryAlerts"))
     api_endpoint = karmada.str("apiEndpoint", DEFAULT_API_ENDPOINT)
     problem = api_endpoint_problem(api_endpoint, DEFAULT_RELEASE, DEFAULT_NAMESPACE)
     if problem:
@@ -399,6 +401,7 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
         karmada_etcd_storage_size=karmada.str("etcdStorageSize", "5Gi", pattern=r"^[1-9][0-9]*(Mi|Gi|Ti)$",
                                               expected="a size such as '5Gi'"),
         karmada_api_server_cidrs=_cidrs(karmada),
+        karmada_expiry_alerts=karmada.bool("expiryAlerts", True),
         registry_mirror=top.str("registryMirror", None, pattern=rf"^[a-z0-9.-]+(:{PORT})?(/[a-z0-9._/-]+)?$",
                                 expected="a registry host such as 'mirror.example.com' or 'host:5000/path'"),
         bucket_mirrors=mirrors,
