@@ -111,9 +111,11 @@ MESH_RULES = [
     {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "istio-system"}},
              "podSelector": {"matchLabels": {"app": "istiod"}}}], "ports": [{"protocol": "TCP", "port": 15012}]},
     {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "istio-system"}},
-             "podSelector": {"matchLabels": {"istio": "ingressgateway"}}}], "ports": [{"protocol": "TCP", "port": 8081}]},
+             "podSelector": {"matchLabels": {"istio": "ingressgateway"}}}],
+     "ports": [{"protocol": "TCP", "port": 8081}]},
 ]
-S3_RULE = {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": NON_PUBLIC}}], "ports": [{"protocol": "TCP", "port": 443}]}
+S3_RULE = {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": NON_PUBLIC}}],
+           "ports": [{"protocol": "TCP", "port": 443}]}
 
 
 def by_name(render, cluster: str, kind: str, namespace: str) -> dict:

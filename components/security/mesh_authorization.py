@@ -3,11 +3,14 @@
 - PeerAuthentication `default` (namespace-wide, no selector): mode STRICT, so a model pod's sidecar refuses any
   connection without an Istio client certificate.
 - AuthorizationPolicy `model-callers` (namespace-wide, ALLOW): requests from workloads whose certificate names one
-  of the documented callers' namespaces — the model namespace itself, the Istio gateways (`istio-system`: the
-  local gateway that every Knative-mode hostname leads to, and the east-west gateway's pass-through keeps the
-  original caller's identity), Knative's activator and autoscaler (`knative-serving`), and `client_namespaces` —
+  of the documented callers' namespaces — the model namespace itself, `istio-system` (the local gateway that every
+  Knative-mode hostname leads to re-originates each request with its own identity), Knative's activator and
+  autoscaler (`knative-serving`), and `client_namespaces` —
   on any port; and from `metrics_namespace` on the metrics ports only (TorchServe 8082, Triton 8002, queue-proxy's
-  aggregate 9088). With an ALLOW policy in place Istio refuses whatever no rule admits.
+  aggregate 9088). With an ALLOW policy in place Istio refuses whatever no rule admits. Across clusters, an
+  east-west gateway in AUTO_PASSTHROUGH mode forwards the caller's own mTLS connection without terminating it
+  (istio/istio 1.30.3 pilot/pkg/networking/core/gateway.go lines 1015-1023: passthrough, no TLS context), so a
+  remote caller is admitted by its own namespace (the same names on every cluster of one trust domain).
 
 Semantics read at istio/istio 1.30.3: `source.namespaces` is matched against the peer certificate's identity,
 `.*/ns/<namespace>/.*` (pilot/pkg/security/authz/model/generator.go lines 179-186, `srcNamespaceGenerator`), so
@@ -31,12 +34,15 @@ from typing import Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.kserve.runtimes import TRITON_METRICS_PORT
 from components.options import child_options
+from models.torchserve_config import METRICS_PORT
 
 SECURITY_API = "security.istio.io/v1"
 PART_OF = {"app.kubernetes.io/part-of": "inference-platform"}
-# TorchServe, Triton, queue-proxy's aggregate (components/kserve/runtimes.py, platform.py).
-METRICS_PORTS = ("8082", "8002", "9088")
+# TorchServe, Triton, and queue-proxy's aggregate (kserve v0.20.0 pkg/constants/constants.go line 132).
+QUEUE_PROXY_AGGREGATE_PORT = 9088
+METRICS_PORTS = tuple(str(p) for p in (METRICS_PORT, TRITON_METRICS_PORT, QUEUE_PROXY_AGGREGATE_PORT))
 
 
 @dataclass(frozen=True)
