@@ -24,7 +24,9 @@ files/injection-template.yaml lines 159-171; kubernetes/pod-security-admission v
 policy/check_capabilities_baseline.go lines 29-37 and 62-76), and the platform does not install it yet. Until
 then the NetworkPolicies (components/security/model_network.py, serving_entry_network.py, the per-model ones) are
 the enforced restriction; these policies are in place so that injection, once the CNI plugin is there, is
-restricted from its first pod.
+restricted from its first pod. Turning injection on also needs `knative-serving` injected: the activator and the
+autoscaler (which scrapes queue-proxy) connect to model pods, and without sidecars they do so in plaintext, which
+STRICT refuses.
 """
 from __future__ import annotations
 
