@@ -19,7 +19,11 @@ from components.karmada.control_plane import (KarmadaControlPlane, KarmadaContro
                                               agent_credentials_output)
 from components.karmada.member import PushMember, PushMemberArgs
 from components.karmada.placement import ModelPlacement, RuntimePropagation, RuntimePropagationArgs
+from components.security.certificate_expiry_rule import CertificateExpiryRule, CertificateExpiryRuleArgs
 from components.security.karmada_network import KarmadaNetworkArgs, KarmadaNetworkPolicies
+from components.security.mesh_authorization import MeshAuthorization, MeshAuthorizationArgs
+from components.security.model_network import ModelNetworkArgs, ModelNetworkPolicies, StorageEgress
+from components.security.serving_entry_network import ServingEntryArgs, ServingEntryPolicies
 from components.kserve.inference_service import InferenceServiceModel, InferenceServiceModelArgs
 from components.kserve.platform import KServeCrds, KServeCrdsArgs, KServePlatform, KServePlatformArgs
 from components.kserve.runtimes import ClusterServingRuntimes
@@ -29,7 +33,7 @@ from components.torchserve.model import TorchServeModel, TorchServeModelArgs
 from models.deployment import DeploymentMode, HandOver
 from models.registry import load_catalog
 from models.spec import Phase
-from stacks.private_config import PrivateStackConfig, read_private_config
+from stacks.private_config import S3_ENDPOINT, PrivateStackConfig, read_private_config
 from stacks.private_plan import PrivatePlan, plan_private
 
 
@@ -39,12 +43,26 @@ def run(values: Mapping[str, object]) -> None:
     build(cfg, plan)
 
 
+def storage_egress(cfg: PrivateStackConfig) -> StorageEgress:
+    """AWS S3: 443 at public addresses; an S3-compatible store (`s3Endpoint`): its port at any address."""
+    if not cfg.s3_endpoint:
+        return StorageEgress()
+    port = S3_ENDPOINT.match(cfg.s3_endpoint).group("port")
+    return StorageEgress(port=int(port) if port else (443 if cfg.s3_endpoint.startswith("https") else 80),
+                         public_only=False)
+
+
 def build(cfg: PrivateStackConfig, plan: PrivatePlan) -> None:
     cluster = k8s.Provider(cfg.cluster_name, context=cfg.kubeconfig_context, enable_server_side_apply=True)
     on_cluster = pulumi.ResourceOptions(provider=cluster)
     knative_models = any(d.mode is DeploymentMode.KNATIVE for d in cfg.models if d.phase is not Phase.TORCHSERVE)
+    # Istio and Knative run from phase 2 when any model (or the default mode) is Knative (KServePlatformArgs).
+    mesh = cfg.phase is not Phase.TORCHSERVE and (knative_models or cfg.default_mode is DeploymentMode.KNATIVE)
     namespace = InferenceNamespace("models", InferenceNamespaceArgs(
         name=cfg.namespace, kserve_ingress_policy=cfg.phase is not Phase.TORCHSERVE), opts=on_cluster)
+    ModelNetworkPolicies("models-network", ModelNetworkArgs(namespace=cfg.namespace, mesh=mesh,
+                                                            storage=storage_egress(cfg)),
+                         opts=pulumi.ResourceOptions(provider=cluster, depends_on=[namespace]))
 
     # Every model pod reads its artifact as `model-reader` (the S3 keys Secret, when configured, listed on it).
     reader = ModelReader("model-reader", ModelReaderArgs(namespace=cfg.namespace,
@@ -69,15 +87,24 @@ def build(cfg: PrivateStackConfig, plan: PrivatePlan) -> None:
     kserve = KServePlatform("kserve", KServePlatformArgs(default_mode=cfg.default_mode,
                                                          ingress_domain=cfg.ingress_domain,
                                                          s3_endpoint=cfg.s3_endpoint,
-                                                         knative=knative_models or
-                                                         cfg.default_mode is DeploymentMode.KNATIVE),
+                                                         knative=mesh),
                             opts=on_cluster)
-    karmada = KarmadaControlPlane("karmada", KarmadaControlPlaneArgs(
+    if mesh:  # who may reach the gateway and the activator; mTLS and authorization for sidecars
+        ServingEntryPolicies("serving-entry", ServingEntryArgs(model_namespace=cfg.namespace),
+                             opts=pulumi.ResourceOptions(provider=cluster, depends_on=kserve.ready))
+        MeshAuthorization("models-mesh", MeshAuthorizationArgs(namespace=cfg.namespace,
+                                                               client_namespaces=cfg.client_namespaces),
+                          opts=pulumi.ResourceOptions(provider=cluster, depends_on=[namespace, kserve.istio_base]))
+    karmada_args = KarmadaControlPlaneArgs(
         api_endpoint=cfg.karmada_api_endpoint, service_type=cfg.karmada_service_type,
         node_port=cfg.karmada_node_port, load_balancer_sources=cfg.karmada_load_balancer_sources,
         etcd_storage_class=cfg.karmada_etcd_storage_class, etcd_storage_size=cfg.karmada_etcd_storage_size,
         pull_members=tuple(m.name for m in cfg.members),
-        agent_generations={m.name: m.credential_generation for m in cfg.members}), opts=on_cluster)
+        agent_generations={m.name: m.credential_generation for m in cfg.members})
+    karmada = KarmadaControlPlane("karmada", karmada_args, opts=on_cluster)
+    if cfg.karmada_expiry_alerts:  # alert from the moment `pulumi up` would renew (agents: bump their generation)
+        CertificateExpiryRule("karmada-certificate-expiry", CertificateExpiryRuleArgs(
+            expiry=karmada.certificate_expiry, warn_before_hours=karmada_args.renew_before_hours), opts=on_cluster)
     # Karmada's controllers reach only the declared member (this cluster's API server); etcd only its API servers.
     if cfg.karmada_api_server_cidrs:
         KarmadaNetworkPolicies("karmada-network", KarmadaNetworkArgs(member_api_cidrs=cfg.karmada_api_server_cidrs),

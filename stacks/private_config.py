@@ -102,6 +102,11 @@ class PrivateStackConfig:
     karmada_load_balancer_sources: tuple[str, ...] = ()
     karmada_etcd_storage_class: Optional[str] = None
     karmada_etcd_storage_size: str = "5Gi"
+    # A PrometheusRule alerting before Karmada's certificates expire (needs the Prometheus Operator's CRD).
+    karmada_expiry_alerts: bool = True
+    # Namespaces whose workloads call models, by name (the mesh's AuthorizationPolicy cannot select by label:
+    # components/security/mesh_authorization.py); each is also labelled `inference-platform.io/clients=true`.
+    client_namespaces: tuple[str, ...] = ()
     # member name -> that member's own stack config, the one owner of its region and node groups
     member_stacks: Mapping[str, PublicStackConfig] = field(default_factory=dict)
 
@@ -319,13 +324,27 @@ def _cidrs(karmada: Section) -> tuple[str, ...]:
     return tuple(raw)
 
 
+def _client_namespaces(top: Section, model_namespace: str) -> tuple[str, ...]:
+    names = top.list("clientNamespaces", [])
+    for name in names:
+        if not isinstance(name, str) or not re.match(DNS_LABEL, name):
+            raise ConfigError("platform", "clientNamespaces", name, "namespace names (DNS-1123 labels)")
+        if name == model_namespace or _reserved_namespace(name):
+            raise ConfigError("platform", "clientNamespaces", name, "namespaces of the models' callers, not the "
+                              "model namespace (always admitted) nor a system namespace")
+    if len(set(names)) != len(names):
+        raise ConfigError("platform", "clientNamespaces", names, "each namespace once")
+    return tuple(names)
+
+
 def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Model],
                         stack_files: Callable[[str], Mapping[str, Any]] = read_stack_file) -> PrivateStackConfig:
     """`values`: the `platform` namespace of the stack config, keys without the `platform:` prefix;
     `stack_files`: reads a member stack's config map by stack name. Placement (and everything only the whole
     picture shows) is checked by `stacks.private_plan.plan_private`."""
     top = Section("platform", values, ("phase", "cluster", "namespace", "gpuPools", "kserve", "karmada",
-                                       "registryMirror", "bucketMirrors", "members", "models", "storage"),
+                                       "registryMirror", "bucketMirrors", "members", "models", "storage",
+                                       "clientNamespaces"),
                   namespace=True)
     phase = top.enum("phase", Phase)
     cluster = top.section("cluster", ("name", "kubeconfigContext"))
@@ -334,7 +353,7 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
     kserve = top.section("kserve", ("deploymentMode", "ingressDomain"))
     karmada = top.section("karmada", ("apiEndpoint", "serviceType", "nodePort", "loadBalancerSourceRanges",
                                       "etcdStorageClass", "etcdStorageSize", "apiServerCidrs",
-                                      "agentCredentialGenerations"))
+                                      "agentCredentialGenerations", "expiryAlerts"))
     api_endpoint = karmada.str("apiEndpoint", DEFAULT_API_ENDPOINT)
     problem = api_endpoint_problem(api_endpoint, DEFAULT_RELEASE, DEFAULT_NAMESPACE)
     if problem:
@@ -384,6 +403,7 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
         karmada_etcd_storage_size=karmada.str("etcdStorageSize", "5Gi", pattern=r"^[1-9][0-9]*(Mi|Gi|Ti)$",
                                               expected="a size such as '5Gi'"),
         karmada_api_server_cidrs=_cidrs(karmada),
+        karmada_expiry_alerts=karmada.bool("expiryAlerts", True),
         registry_mirror=top.str("registryMirror", None, pattern=rf"^[a-z0-9.-]+(:{PORT})?(/[a-z0-9._/-]+)?$",
                                 expected="a registry host such as 'mirror.example.com' or 'host:5000/path'"),
         bucket_mirrors=mirrors,
@@ -394,6 +414,7 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
             expected="the name of an existing Secret in the model namespace holding AWS_ACCESS_KEY_ID and "
                      "AWS_SECRET_ACCESS_KEY"),
         s3_endpoint=s3_endpoint,
+        client_namespaces=_client_namespaces(top, _namespace(top)),
         member_stacks=member_stacks,
     )
 

@@ -34,6 +34,9 @@ from components.karmada.agent import KarmadaAgent, KarmadaAgentArgs
 from components.karmada.control_plane import agent_credentials_output
 from components.kserve.platform import KServePlatform, KServePlatformArgs
 from components.namespace import InferenceNamespace, InferenceNamespaceArgs
+from components.security.mesh_authorization import MeshAuthorization, MeshAuthorizationArgs
+from components.security.model_network import ModelNetworkArgs, ModelNetworkPolicies
+from components.security.serving_entry_network import ServingEntryArgs, ServingEntryPolicies
 from components.storage import ModelReader, ModelReaderArgs
 from models.deployment import DeploymentMode
 from models.errors import ConfigError
@@ -133,6 +136,14 @@ def build(cfg: PublicStackConfig) -> None:
                             opts=on_cluster)
     namespace = InferenceNamespace(f"{cfg.member_name}-models", InferenceNamespaceArgs(
         name=model_namespace, kserve_ingress_policy=True), opts=on_cluster)
+    # Default deny with the egress model pods need (S3 and STS over 443, public addresses), who may reach the
+    # gateway and the activator, and mTLS and authorization for sidecars (components/security/).
+    ModelNetworkPolicies(f"{cfg.member_name}-models-network", ModelNetworkArgs(namespace=model_namespace, mesh=True),
+                         opts=pulumi.ResourceOptions(provider=eks.provider, depends_on=[namespace]))
+    ServingEntryPolicies(f"{cfg.member_name}-serving-entry", ServingEntryArgs(model_namespace=model_namespace),
+                         opts=pulumi.ResourceOptions(provider=eks.provider, depends_on=kserve.ready))
+    MeshAuthorization(f"{cfg.member_name}-models-mesh", MeshAuthorizationArgs(namespace=model_namespace),
+                      opts=pulumi.ResourceOptions(provider=eks.provider, depends_on=[namespace, kserve.istio_base]))
     # Model pods read their artifacts as `model-reader`, through an IRSA role limited to those S3 locations.
     reader_role = ModelReaderRole(f"{cfg.member_name}-model-reader-iam", ModelReaderRoleArgs(
         role_name=f"{eks_cfg.cluster_name}-model-reader", region=cfg.region,

@@ -446,6 +446,7 @@ def test_bring_up_step_1_without_models_makes_the_namespace_and_reader_only(rend
     resources = json.loads((renders(text) / "resources.json").read_text())["resources"]
     kinds = sorted({(r["inputs"].get("kind"), r["inputs"]["metadata"]["name"]) for r in resources
                     if r["type"].startswith("kubernetes:") and "kind" in (r.get("inputs") or {})})
-    assert kinds == [("Namespace", "inference"), ("ServiceAccount", "model-reader")]
+    assert kinds == [("Namespace", "inference"), ("NetworkPolicy", "models-default-deny"),
+                     ("NetworkPolicy", "models-egress"), ("ServiceAccount", "model-reader")]
     reader = next(r for r in resources if r["inputs"].get("kind") == "ServiceAccount")
     assert reader["inputs"]["secrets"] == [{"name": "model-storage-s3"}]

@@ -398,3 +398,33 @@ def test_a_model_whose_readiness_cannot_be_awaited_skips_the_wait_on_every_infer
         assert "pulumi.com/waitFor" not in annotations and "pulumi.com/timeoutSeconds" not in annotations
     waited = isvc(render(deployment("fraud-scorer")), "fraud-scorer")["metadata"]["annotations"]
     assert waited["pulumi.com/waitFor"] == "condition=PredictorReady" and "pulumi.com/skipAwait" not in waited
+
+
+# -- metrics: scraped on the server's own port in Standard mode ---------------------------------------------------
+
+
+def test_standard_mode_pods_are_scraped_on_the_servers_own_metrics_port_knative_on_queue_proxys():
+    r = render(deployment("fraud-scorer", mode="Standard"), deployment("churn-predictor"))
+    torchserve = isvc(r, "fraud-scorer")["metadata"]["annotations"]
+    assert torchserve == {"serving.kserve.io/deploymentMode": "Standard", "serving.kserve.io/autoscalerClass": "hpa",
+                          "pulumi.com/waitFor": "condition=PredictorReady", "pulumi.com/timeoutSeconds": "900",
+                          "serving.kserve.io/enable-metric-aggregation": "false",
+                          "serving.kserve.io/enable-prometheus-scraping": "false",
+                          "prometheus.io/port": "8082", "prometheus.io/path": "/metrics"}
+    triton = isvc(render(deployment("fraud-scorer", mode="Standard", runtime="triton")),
+                  "fraud-scorer")["metadata"]["annotations"]
+    assert (triton["prometheus.io/port"], triton["prometheus.io/path"]) == ("8002", "/metrics")
+    assert (triton["serving.kserve.io/enable-metric-aggregation"],
+            triton["serving.kserve.io/enable-prometheus-scraping"]) == ("false", "false")
+    # Knative mode: KServe's webhook (aggregation and scraping on in the cluster config) points at queue-proxy's 9088.
+    for name in ("churn-predictor-a", "churn-predictor-b"):
+        assert isvc(r, name)["metadata"]["annotations"] == {
+            "serving.kserve.io/deploymentMode": "Knative", "pulumi.com/waitFor": "condition=PredictorReady",
+            "pulumi.com/timeoutSeconds": "900"}
+    validate_all(r)
+
+
+def test_a_mirrors_standard_shadow_is_scraped_on_its_servers_port(mirror_render):
+    shadow = isvc(mirror_render, "search-ranker-shadow")["metadata"]["annotations"]
+    assert (shadow["prometheus.io/port"], shadow["serving.kserve.io/enable-prometheus-scraping"]) == ("8082", "false")
+    assert "prometheus.io/port" not in isvc(mirror_render, "search-ranker")["metadata"]["annotations"]

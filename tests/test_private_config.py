@@ -401,3 +401,18 @@ def test_karmada_etcd_storage_class_and_size():
     cfg = read_private_config(config(karmada={"etcdStorageClass": "ceph-rbd", "etcdStorageSize": "20Gi"}), CATALOG)
     assert (cfg.karmada_etcd_storage_class, cfg.karmada_etcd_storage_size) == ("ceph-rbd", "20Gi")
     fails(config(karmada={"etcdStorageSize": "20GB"}), "platform:karmada", "etcdStorageSize", "20GB")
+
+
+def test_client_namespaces_are_namespace_names_other_than_the_models_and_the_systems():
+    assert read(config(clientNamespaces=["payments", "a", "risk-scoring"])).client_namespaces == (
+        "payments", "a", "risk-scoring")
+    assert read(config()).client_namespaces == ()
+    assert read(config(clientNamespaces=["x" * 63])).client_namespaces == ("x" * 63,)
+    fails(config(clientNamespaces=["x" * 64]), "platform", "clientNamespaces", "x" * 64)
+    fails(config(clientNamespaces=["Payments"]), "platform", "clientNamespaces", "Payments")
+    fails(config(clientNamespaces=[7]), "platform", "clientNamespaces", "7")
+    fails(config(clientNamespaces=["inference"]), "platform", "clientNamespaces", "inference")
+    fails(config(clientNamespaces=["istio-system"]), "platform", "clientNamespaces", "istio-system")
+    fails(config(clientNamespaces=["kube-public"]), "platform", "clientNamespaces", "kube-public")
+    fails(config(clientNamespaces=["payments", "payments"]), "platform", "clientNamespaces", "payments")
+    fails(config(clientNamespaces="payments"), "platform", "clientNamespaces", "payments")

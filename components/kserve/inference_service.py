@@ -71,10 +71,10 @@ import pulumi_kubernetes as k8s
 from components import pod
 from components.options import child_options
 from components.kserve.runtimes import (CONFIG_VOLUME, CONTAINER_NAME, TORCHSERVE_GPU_RUNTIME, TORCHSERVE_RUNTIME,
-                                        TRITON_HTTP_PORT, TRITON_RUNTIME)
+                                        TRITON_HTTP_PORT, TRITON_METRICS_PORT, TRITON_RUNTIME)
 from components.torchserve.model import CPU_TARGET_PERCENT, SERVICE_PORT
 from models.spec import ABTest, Canary, Mirror, Model, Runtime
-from models.torchserve_config import INFERENCE_PORT, config_properties, serving_config_map_name
+from models.torchserve_config import INFERENCE_PORT, METRICS_PORT, config_properties, serving_config_map_name
 from models.deployment import DeploymentMode, ModelDeployment
 
 ISVC_API = "serving.kserve.io/v1beta1"
@@ -89,6 +89,11 @@ SKIP_AWAIT = "pulumi.com/skipAwait"
 PROGRESS_DEADLINE = "serving.knative.dev/progress-deadline"
 RETENTION = "autoscaling.knative.dev/scale-to-zero-pod-retention-period"
 INITIAL_SCALE = "autoscaling.knative.dev/initial-scale"
+# KServe v0.20.0 pkg/constants/constants.go lines 124-129: the pod webhook's switches and the annotations it writes.
+METRIC_AGGREGATION = "serving.kserve.io/enable-metric-aggregation"
+PROMETHEUS_SCRAPING = "serving.kserve.io/enable-prometheus-scraping"
+PROMETHEUS_PORT = "prometheus.io/port"
+PROMETHEUS_PATH = "prometheus.io/path"
 VARIANT_LABEL = "inference-platform.io/variant"
 COMPONENT = "inference-service"
 CANARY_NAME = "candidate"
@@ -225,6 +230,23 @@ def canary_split(model: Model, mode: DeploymentMode = DeploymentMode.STANDARD
     return model.storage_uri, rollout.candidate_uri, rollout.traffic_percent
 
 
+def standard_metrics_annotations(dep: ModelDeployment) -> dict[str, str]:
+    """Standard mode: the pods are marked for Prometheus on the server's own metrics port (TorchServe 8082, Triton
+    8002), not on queue-proxy's, which Standard mode does not run.
+
+    KServe v0.20.0 pkg/webhook/admission/pod/metrics_aggregate_injector.go `InjectMetricsAggregator` (lines 94-128)
+    takes each switch from the pod's annotation when present, else from the cluster config (on here:
+    components/kserve/platform.py); with scraping on it overwrites `prometheus.io/port` with 9088 (aggregation on)
+    or 9091, queue-proxy's ports, in every mode. With both annotations "false" it leaves the pod's own
+    `prometheus.io/*` alone. The InferenceService's annotations reach the predictor Deployment's pod template
+    (pkg/controller/v1beta1/inferenceservice/components/predictor.go lines 100 and 498-518, `buildObjectMeta`;
+    reconcilers/deployment/deployment_reconciler.go `createRawDefaultDeployment`: pod metadata = component
+    metadata), canary and shadow predictors included."""
+    port = TRITON_METRICS_PORT if dep.runtime is Runtime.TRITON else METRICS_PORT
+    return {METRIC_AGGREGATION: "false", PROMETHEUS_SCRAPING: "false",
+            PROMETHEUS_PORT: str(port), PROMETHEUS_PATH: "/metrics"}
+
+
 def inference_service(dep: ModelDeployment, namespace: str, *, name: Optional[str] = None,
                       storage_uri: Optional[str] = None, mode: Optional[DeploymentMode] = None,
                       variant: Optional[str] = None, min_replicas: Optional[int] = None,
@@ -255,6 +277,7 @@ def inference_service(dep: ModelDeployment, namespace: str, *, name: Optional[st
         annotations[SKIP_AWAIT] = "true"
     if mode is DeploymentMode.STANDARD:
         annotations[AUTOSCALER_CLASS] = "hpa"
+        annotations.update(standard_metrics_annotations(dep))
     common = dict(mode=mode, min_replicas=min_replicas, cold_start=cold_start,
                   service_account_name=service_account_name)
     spec: dict = {}
