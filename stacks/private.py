@@ -23,14 +23,20 @@ from components.security.karmada_network import KarmadaNetworkArgs, KarmadaNetwo
 from components.kserve.inference_service import InferenceServiceModel, InferenceServiceModelArgs
 from components.kserve.platform import KServeCrds, KServeCrdsArgs, KServePlatform, KServePlatformArgs
 from components.kserve.runtimes import ClusterServingRuntimes
+from components.mesh.ca import MeshCa, MeshCaArgs, mesh_ca_output
+from components.mesh.destination_rule import spanning_destination_rule
+from components.mesh.identity import MeshIdentity
+from components.mesh.istio_system import IstioSystem, IstioSystemArgs
+from components.mesh.remote_secret import (MESH_READER_OUTPUT, RemoteSecret, RemoteSecretArgs, check_reader)
 from components.namespace import InferenceNamespace, InferenceNamespaceArgs
 from components.storage import MODEL_READER, ModelReader, ModelReaderArgs
 from components.torchserve.model import TorchServeModel, TorchServeModelArgs
 from models.deployment import DeploymentMode, HandOver
 from models.registry import load_catalog
-from models.spec import Phase
+from models.spec import Phase, WorkloadClass
 from stacks.private_config import PrivateStackConfig, read_private_config
 from stacks.private_plan import PrivatePlan, plan_private
+from stacks.run_errors import reported
 
 
 def run(values: Mapping[str, object]) -> None:
@@ -65,12 +71,24 @@ def build(cfg: PrivateStackConfig, plan: PrivatePlan) -> None:
         pulumi.export("modelHostnames", hostnames)
         return
 
+    # -- Phase 3's mesh: this stack owns the root CA; every cluster gets its intermediate (components/mesh) -----
+    mesh_ca = istio_system = identity = None
+    if cfg.members:
+        identity = MeshIdentity(cluster_name=cfg.cluster_name)
+        mesh_ca = MeshCa("mesh-ca", MeshCaArgs(clusters=(cfg.cluster_name, *(m.name for m in cfg.members))))
+        istio_system = IstioSystem("istio-system", IstioSystemArgs(identity=identity,
+                                                                   cacerts=mesh_ca.cacerts(cfg.cluster_name)),
+                                   opts=on_cluster)
+
     # -- Phase 2: KServe on the cluster, Karmada in front of it ------------------------------------------------
     kserve = KServePlatform("kserve", KServePlatformArgs(default_mode=cfg.default_mode,
                                                          ingress_domain=cfg.ingress_domain,
                                                          s3_endpoint=cfg.s3_endpoint,
                                                          knative=knative_models or
-                                                         cfg.default_mode is DeploymentMode.KNATIVE),
+                                                         cfg.default_mode is DeploymentMode.KNATIVE,
+                                                         mesh=identity,
+                                                         istio_depends_on=tuple(istio_system.ready
+                                                                                if istio_system else ())),
                             opts=on_cluster)
     karmada = KarmadaControlPlane("karmada", KarmadaControlPlaneArgs(
         api_endpoint=cfg.karmada_api_endpoint, service_type=cfg.karmada_service_type,
@@ -143,6 +161,26 @@ def build(cfg: PrivateStackConfig, plan: PrivatePlan) -> None:
                                          member.cluster, *([phase_one[dep.name]] if dep.name in phase_one else [])))
         hostnames[dep.name] = served.hostname
 
+    # A model spanning clusters: private clients' sidecars eject failing endpoints and gateways
+    # (components/mesh/destination_rule.py says how the share follows the replicas).
+    for dep in cfg.models:
+        if dep.name in plan.placements and plan.placements[dep.name].spans_clusters:
+            rule = spanning_destination_rule(dep.name, cfg.namespace)
+            k8s.apiextensions.CustomResource(
+                f"{dep.name}-cross-cluster", api_version=rule["apiVersion"], kind=rule["kind"],
+                metadata=rule["metadata"], spec=rule["spec"],
+                opts=pulumi.ResourceOptions(provider=cluster, depends_on=[namespace, kserve.istio_base]))
+
+    # Only the private istiod reads the members' API servers: one remote secret each, from the reader the member's
+    # stack exports (empty until that stack has run; README "Bringing the platform up" runs this stack again).
+    for m in cfg.members:
+        ref = cfg.member_stack_refs[m.name]
+        member_stack = pulumi.StackReference(f"{m.name}-stack", stack_name=ref)
+        where = f"{ref} output {MESH_READER_OUTPUT}"
+        reader = member_stack.get_output(MESH_READER_OUTPUT).apply(reported(lambda v, w=where: check_reader(v, w)))
+        RemoteSecret(f"{m.name}-remote", RemoteSecretArgs(cluster=m.name, reader=reader),
+                     opts=pulumi.ResourceOptions(provider=cluster, depends_on=list(istio_system.ready)))
+
     pulumi.export("modelHostnames", hostnames)
     pulumi.export("modelClusters", {name: list(p.clusters) for name, p in plan.placements.items()})
     pulumi.export("modelNamespace", cfg.namespace)
@@ -157,3 +195,10 @@ def build(cfg: PrivateStackConfig, plan: PrivatePlan) -> None:
         for m in cfg.members:
             pulumi.export(agent_credentials_output(m.name), karmada.member_agent_credentials(m.name))
         pulumi.export("memberContracts", {name: c.to_output() for name, c in plan.contracts.items()})
+        # Each member's intermediate CA (its own only), and per member the batch models it may run (each member
+        # exports their addresses as `batchEndpoints`).
+        for m in cfg.members:
+            pulumi.export(mesh_ca_output(m.name), mesh_ca.cacerts(m.name))
+        pulumi.export("memberBatchModels", {name: [r.model for r in c.models
+                                                   if r.workload_class is WorkloadClass.BATCH]
+                                            for name, c in plan.contracts.items()})
