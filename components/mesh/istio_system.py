@@ -5,7 +5,9 @@ the Secret exists it is mounted and used, otherwise istiod makes a self-signed r
 cluster trusts). So the namespace and the Secret exist before the istiod release (KServePlatform takes them as
 `istio_depends_on`). The namespace label tells the private istiod, which reads this cluster's API server, on
 which network this cluster's endpoints are (pilot/pkg/serviceregistry/kube/controller/network.go,
-networkFromSystemNamespace). The Helm releases keep `create_namespace` (a no-op once it exists).
+networkFromSystemNamespace). The Helm releases keep `create_namespace` (a no-op once it exists); on a cluster
+where Helm made the namespace earlier (phase 2), the server-side apply of the providers adopts it. Removing the
+component leaves the namespace (`retain_on_delete`): Istio's releases live in it.
 """
 from __future__ import annotations
 
@@ -39,7 +41,8 @@ class IstioSystem(pulumi.ComponentResource):
             f"{name}-namespace",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=ISTIO_NAMESPACE, labels={
                 NETWORK_LABEL: args.identity.network, "app.kubernetes.io/part-of": "inference-platform"}),
-            opts=child_options(self, opts))
+            # Istio's releases live in it: leaving the mesh must not delete them with it.
+            opts=child_options(self, opts, retain_on_delete=True))
         self.cacerts = k8s.core.v1.Secret(
             f"{name}-cacerts",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=CACERTS_SECRET, namespace=ISTIO_NAMESPACE,
