@@ -5,7 +5,11 @@ Phase 2 (`kserve`): KServe (with Istio and Knative) on the cluster; Karmada on t
 Push member; the KServe CRDs and the serving runtimes on the Karmada API server (runtimes propagated to every
 member); each Phase 2+ model an InferenceService created through the Karmada API server and placed by a policy.
 Phase 3 (`hybrid`): public members join in Pull mode with credentials this stack mints and exports; models are
-placed by workload class across private and public members.
+placed by workload class across private and public members; the mesh joins the clusters (components/mesh): this
+stack mints the mesh root CA and every cluster's intermediate (the private one installed here, each member's
+exported as `meshCaCerts-<member>`), and writes a remote secret per member from the `meshReader` that member's
+stack exports (read through a StackReference to it: empty until that stack has run, README "Bringing the
+platform up").
 """
 from __future__ import annotations
 

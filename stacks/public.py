@@ -11,13 +11,12 @@ Reads from the private stack (a StackReference named by `platform:privateStack`)
   another version of this file (node groups or region changed since the private stack last ran) fails the run
   before any GPU node group is created, and the Karmada agent is not installed: re-run the private stack;
 - `karmadaApiEndpoint` (plain), `karmadaCaCrt` (secret) and `karmadaAgentCredentials-<memberName>` (secret, {crt,
-  key}: this member's only): the agent's way in. They stay secret Outputs all the way into the agent's Helm values.
+  key}: this member's only): the agent's way in. They stay secret Outputs all the way into the agent's Helm values;
+- `meshCaCerts-<memberName>` (secret): this member's intermediate CA for Istio's `cacerts` (components/mesh/ca.py).
 
 With `platform:eks: endpointPublicAccess: false` (the default) `pulumi up` must run inside the VPC (or a network
 joined to it): the Kubernetes resources go through the private API endpoint. `platform:eks: adminRoleArns` gives
 the deploy/CI roles cluster-admin access entries (mode `create`).
-
-- `meshCaCerts-<memberName>` (secret): this member's intermediate CA for Istio's `cacerts` (components/mesh/ca.py).
 
 Exports: `memberName`, `region`, `clusterName`, `meshReader` (secret: the API server, its CA and the
 istio-reader token the private istiod watches this cluster with; the private stack's next run reads it) and
