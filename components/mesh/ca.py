@@ -15,7 +15,8 @@ intermediate followed by the root, as istio's own tooling writes it (tools/certs
 
 The root and its key are `protect`ed (a new root breaks every cross-cluster connection until every cluster has
 the new intermediates); intermediates renew within `renew_before_hours` of expiry on any `pulumi up`, and istiod
-picks a changed `cacerts` up by itself.
+picks a changed `cacerts` up by itself (istio 1.30.3 pilot/pkg/bootstrap/istio_ca.go handleCACertsFileWatch
+watches the mounted /etc/cacerts files).
 """
 from __future__ import annotations
 
