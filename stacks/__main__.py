@@ -129,7 +129,10 @@ def render_stack(stack: str, config_file: Optional[Path] = None, *, first_run: b
     if isinstance(members, list) and members:
         member_refs = {}
         for member in members:
-            member_config = load_stack_file(member) if isinstance(member, str) else {}
+            try:
+                member_config = load_stack_file(member) if isinstance(member, str) else {}
+            except PlatformError:
+                continue  # the program names the bad entry of platform:members, in its own words
             private_ref = member_config.get("platform:privateStack")
             if isinstance(private_ref, str) and "/" in private_ref:
                 member_refs[member] = (f"{private_ref.rsplit('/', 1)[0]}/{member}", member_config, private_ref)
