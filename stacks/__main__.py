@@ -110,15 +110,38 @@ def _yaml_error(path: Path, err: yaml.YAMLError) -> str:
     return f"stack config {path}{where}: not valid YAML: {problem}" + (f" ({context})" if context else "")
 
 
-def render_stack(stack: str, config_file: Optional[Path] = None) -> Render:
-    """Render `stack` from its stack file; stack references are answered by rendering the referenced stack."""
+def render_stack(stack: str, config_file: Optional[Path] = None, *, first_run: bool = False) -> Render:
+    """Render `stack` from its stack file; stack references are answered by rendering the referenced stack.
+
+    The private and public stacks read each other (the contract and the member's CA one way, the mesh reader the
+    other), so the render follows the documented bring-up order: a public stack reads the private stack's first
+    run (its members not run yet: no outputs), and the private stack's render is its second run, reading the
+    outputs of each member rendered against that first run. `first_run`: render the private stack as its first
+    run only."""
     from stacks.program import main
 
     config = load_stack_file(stack, config_file)
-    references = {}
+    references: dict = {}
     ref = config.get("platform:privateStack")
     if isinstance(ref, str) and ref:
-        references[ref] = render_stack(ref.rsplit("/", 1)[-1]).as_stack_reference()
+        references[ref] = render_stack(ref.rsplit("/", 1)[-1], first_run=True).as_stack_reference()
+    members = config.get("platform:members")
+    if isinstance(members, list) and members:
+        member_refs = {}
+        for member in members:
+            try:
+                member_config = load_stack_file(member) if isinstance(member, str) else {}
+            except PlatformError:
+                continue  # the program names the bad entry of platform:members, in its own words
+            private_ref = member_config.get("platform:privateStack")
+            if isinstance(private_ref, str) and "/" in private_ref:
+                member_refs[member] = (f"{private_ref.rsplit('/', 1)[0]}/{member}", member_config, private_ref)
+        references.update({name: {"outputs": {}} for name, _, _ in member_refs.values()})
+        if not first_run:
+            first = run_program(main, stack=stack, config=config, stack_outputs=references).as_stack_reference()
+            for member, (name, member_config, private_ref) in member_refs.items():
+                references[name] = run_program(main, stack=member, config=member_config,
+                                               stack_outputs={private_ref: first}).as_stack_reference()
     return run_program(main, stack=stack, config=config, stack_outputs=references)
 
 

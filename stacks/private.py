@@ -5,7 +5,11 @@ Phase 2 (`kserve`): KServe (with Istio and Knative) on the cluster; Karmada on t
 Push member; the KServe CRDs and the serving runtimes on the Karmada API server (runtimes propagated to every
 member); each Phase 2+ model an InferenceService created through the Karmada API server and placed by a policy.
 Phase 3 (`hybrid`): public members join in Pull mode with credentials this stack mints and exports; models are
-placed by workload class across private and public members.
+placed by workload class across private and public members; the mesh joins the clusters (components/mesh): this
+stack mints the mesh root CA and every cluster's intermediate (the private one installed here, each member's
+exported as `meshCaCerts-<member>`), and writes a remote secret per member from the `meshReader` that member's
+stack exports (read through a StackReference to it: empty until that stack has run, README "Bringing the
+platform up").
 """
 from __future__ import annotations
 
@@ -27,14 +31,20 @@ from components.security.serving_entry_network import ServingEntryArgs, ServingE
 from components.kserve.inference_service import InferenceServiceModel, InferenceServiceModelArgs
 from components.kserve.platform import KServeCrds, KServeCrdsArgs, KServePlatform, KServePlatformArgs
 from components.kserve.runtimes import ClusterServingRuntimes
+from components.mesh.ca import MeshCa, MeshCaArgs, mesh_ca_output
+from components.mesh.destination_rule import spanning_destination_rule
+from components.mesh.identity import MeshIdentity
+from components.mesh.istio_system import IstioSystem, IstioSystemArgs
+from components.mesh.remote_secret import (MESH_READER_OUTPUT, RemoteSecret, RemoteSecretArgs, check_reader)
 from components.namespace import InferenceNamespace, InferenceNamespaceArgs
 from components.storage import MODEL_READER, ModelReader, ModelReaderArgs
 from components.torchserve.model import TorchServeModel, TorchServeModelArgs
 from models.deployment import DeploymentMode, HandOver
 from models.registry import load_catalog
-from models.spec import Phase
+from models.spec import Phase, WorkloadClass
 from stacks.private_config import S3_ENDPOINT, PrivateStackConfig, read_private_config
 from stacks.private_plan import PrivatePlan, plan_private
+from stacks.run_errors import reported
 
 
 def run(values: Mapping[str, object]) -> None:
@@ -55,12 +65,15 @@ def storage_egress(cfg: PrivateStackConfig) -> StorageEgress:
 def build(cfg: PrivateStackConfig, plan: PrivatePlan) -> None:
     cluster = k8s.Provider(cfg.cluster_name, context=cfg.kubeconfig_context, enable_server_side_apply=True)
     on_cluster = pulumi.ResourceOptions(provider=cluster)
-    knative_models = any(d.mode is DeploymentMode.KNATIVE for d in cfg.models if d.phase is not Phase.TORCHSERVE)
-    # Istio and Knative run from phase 2 when any model (or the default mode) is Knative (KServePlatformArgs).
-    mesh = cfg.phase is not Phase.TORCHSERVE and (knative_models or cfg.default_mode is DeploymentMode.KNATIVE)
+    knative = cfg.default_mode is DeploymentMode.KNATIVE or any(
+        d.mode is DeploymentMode.KNATIVE for d in cfg.models if d.phase is not Phase.TORCHSERVE)
+    # From phase 2, Knative (and Istio under it) runs when any model or the default mode is Knative; Istio runs on
+    # its own too when public members join the mesh (phase 3). KServePlatformArgs installs by the same two facts.
+    serving_knative = cfg.phase is not Phase.TORCHSERVE and knative
+    istio = cfg.phase is not Phase.TORCHSERVE and (knative or bool(cfg.members))
     namespace = InferenceNamespace("models", InferenceNamespaceArgs(
         name=cfg.namespace, kserve_ingress_policy=cfg.phase is not Phase.TORCHSERVE), opts=on_cluster)
-    ModelNetworkPolicies("models-network", ModelNetworkArgs(namespace=cfg.namespace, mesh=mesh,
+    ModelNetworkPolicies("models-network", ModelNetworkArgs(namespace=cfg.namespace, mesh=istio,
                                                             storage=storage_egress(cfg)),
                          opts=pulumi.ResourceOptions(provider=cluster, depends_on=[namespace]))
 
@@ -83,15 +96,28 @@ def build(cfg: PrivateStackConfig, plan: PrivatePlan) -> None:
         pulumi.export("modelHostnames", hostnames)
         return
 
+    # -- Phase 3's mesh: this stack owns the root CA; every cluster gets its intermediate (components/mesh) -----
+    mesh_ca = istio_system = identity = None
+    if cfg.members:
+        identity = MeshIdentity(cluster_name=cfg.cluster_name)
+        mesh_ca = MeshCa("mesh-ca", MeshCaArgs(clusters=(cfg.cluster_name, *(m.name for m in cfg.members))))
+        istio_system = IstioSystem("istio-system", IstioSystemArgs(identity=identity,
+                                                                   cacerts=mesh_ca.cacerts(cfg.cluster_name)),
+                                   opts=on_cluster)
+
     # -- Phase 2: KServe on the cluster, Karmada in front of it ------------------------------------------------
     kserve = KServePlatform("kserve", KServePlatformArgs(default_mode=cfg.default_mode,
                                                          ingress_domain=cfg.ingress_domain,
                                                          s3_endpoint=cfg.s3_endpoint,
-                                                         knative=mesh),
+                                                         knative=knative,
+                                                         mesh=identity,
+                                                         istio_depends_on=tuple(istio_system.ready
+                                                                                if istio_system else ())),
                             opts=on_cluster)
-    if mesh:  # who may reach the gateway and the activator; mTLS and authorization for sidecars
+    if serving_knative:  # who may reach the local gateway and the activator
         ServingEntryPolicies("serving-entry", ServingEntryArgs(model_namespace=cfg.namespace),
                              opts=pulumi.ResourceOptions(provider=cluster, depends_on=kserve.ready))
+    if istio:  # mTLS and authorization for sidecars
         MeshAuthorization("models-mesh", MeshAuthorizationArgs(namespace=cfg.namespace,
                                                                client_namespaces=cfg.client_namespaces),
                           opts=pulumi.ResourceOptions(provider=cluster, depends_on=[namespace, kserve.istio_base]))
@@ -170,6 +196,26 @@ def build(cfg: PrivateStackConfig, plan: PrivatePlan) -> None:
                                          member.cluster, *([phase_one[dep.name]] if dep.name in phase_one else [])))
         hostnames[dep.name] = served.hostname
 
+    # A model spanning clusters: private clients' sidecars eject failing endpoints and gateways
+    # (components/mesh/destination_rule.py says how the share follows the replicas).
+    for dep in cfg.models:
+        if dep.name in plan.placements and plan.placements[dep.name].spans_clusters:
+            rule = spanning_destination_rule(dep.name, cfg.namespace)
+            k8s.apiextensions.CustomResource(
+                f"{dep.name}-cross-cluster", api_version=rule["apiVersion"], kind=rule["kind"],
+                metadata=rule["metadata"], spec=rule["spec"],
+                opts=pulumi.ResourceOptions(provider=cluster, depends_on=[namespace, kserve.istio_base]))
+
+    # Only the private istiod reads the members' API servers: one remote secret each, from the reader the member's
+    # stack exports (empty until that stack has run; README "Bringing the platform up" runs this stack again).
+    for m in cfg.members:
+        ref = cfg.member_stack_refs[m.name]
+        member_stack = pulumi.StackReference(f"{m.name}-stack", stack_name=ref)
+        where = f"{ref} output {MESH_READER_OUTPUT}"
+        reader = member_stack.get_output(MESH_READER_OUTPUT).apply(reported(lambda v, w=where: check_reader(v, w)))
+        RemoteSecret(f"{m.name}-remote", RemoteSecretArgs(cluster=m.name, reader=reader),
+                     opts=pulumi.ResourceOptions(provider=cluster, depends_on=list(istio_system.ready)))
+
     pulumi.export("modelHostnames", hostnames)
     pulumi.export("modelClusters", {name: list(p.clusters) for name, p in plan.placements.items()})
     pulumi.export("modelNamespace", cfg.namespace)
@@ -184,3 +230,10 @@ def build(cfg: PrivateStackConfig, plan: PrivatePlan) -> None:
         for m in cfg.members:
             pulumi.export(agent_credentials_output(m.name), karmada.member_agent_credentials(m.name))
         pulumi.export("memberContracts", {name: c.to_output() for name, c in plan.contracts.items()})
+        # Each member's intermediate CA (its own only), and per member the batch models it may run (each member
+        # exports their addresses as `batchEndpoints`).
+        for m in cfg.members:
+            pulumi.export(mesh_ca_output(m.name), mesh_ca.cacerts(m.name))
+        pulumi.export("memberBatchModels", {name: [r.model for r in c.models
+                                                   if r.workload_class is WorkloadClass.BATCH]
+                                            for name, c in plan.contracts.items()})

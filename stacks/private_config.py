@@ -109,6 +109,9 @@ class PrivateStackConfig:
     client_namespaces: tuple[str, ...] = ()
     # member name -> that member's own stack config, the one owner of its region and node groups
     member_stacks: Mapping[str, PublicStackConfig] = field(default_factory=dict)
+    # member name -> the StackReference name of its stack ('<organization>/<project>/<stack>', the organization and
+    # project its own platform:privateStack names): the private stack reads the member's mesh reader from it
+    member_stack_refs: Mapping[str, str] = field(default_factory=dict)
 
     def models_at(self, phase: Phase) -> list[ModelDeployment]:
         return [m for m in self.models if m.phase is phase]
@@ -159,12 +162,13 @@ def member_stack_config(stack: str, raw: Mapping[str, Any]) -> PublicStackConfig
 
 
 def _members(items: list, cluster_name: str, stack_files: Callable[[str], Mapping[str, Any]],
-             generations: Mapping[str, int]) -> tuple[tuple[Member, ...], dict[str, PublicStackConfig]]:
+             generations: Mapping[str, int]) -> tuple[tuple[Member, ...], dict[str, PublicStackConfig],
+                                                      dict[str, str]]:
     """`platform:members` names the public stacks; each member's name, region and GPU pools are read from that
     stack's own file (the one place they are declared), never restated here. `generations`: the agent credential
     generation per member (`platform:karmada.agentCredentialGenerations`, default 1), owned by this stack because
     it mints the credentials: bump one to renew or revoke that member's agent key."""
-    members, configs = [], {}
+    members, configs, refs = [], {}, {}
     for i, stack in enumerate(items):
         where = f"platform:members[{i}]"
         if not isinstance(stack, str) or not re.match(STACK_NAME, stack) or not (
@@ -180,10 +184,11 @@ def _members(items: list, cluster_name: str, stack_files: Callable[[str], Mappin
             raise ConfigError(where, "memberName", name, "a name other than the private cluster's "
                               "(platform:cluster.name): both are Karmada member clusters")
         configs[name] = cfg
+        refs[name] = f"{cfg.private_stack.rsplit('/', 1)[0]}/{stack}"
         members.append(Member(name=name, cloud=Cloud.AWS.value, region=cfg.region, gpu_pools=tuple(
             GpuPool(gpu_type=g.gpu_type, gpu_count=g.gpu_count, capacity=g.capacity)
             for g in cfg.gpu_node_groups), credential_generation=generations.get(name, 1)))
-    return tuple(members), configs
+    return tuple(members), configs, refs
 
 
 _MODEL_KEYS = ("phase", "runtime", "deploymentMode", "minReplicas", "maxReplicas", "canaryPercent", handover.KEY)
@@ -361,7 +366,8 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
     service_type, node_port, sources = _karmada_exposure(karmada)
     default_mode = kserve.enum("deploymentMode", DeploymentMode, DeploymentMode.KNATIVE)
     generations = _agent_generations(karmada)
-    members, member_stacks = _members(top.list("members", []), cluster_name, stack_files, generations)
+    members, member_stacks, member_stack_refs = _members(top.list("members", []), cluster_name, stack_files,
+                                                         generations)
     unknown = sorted(set(generations) - {m.name for m in members})
     if unknown:
         raise ConfigError(karmada.where, "agentCredentialGenerations", unknown, "only names of members (platform:"
@@ -416,5 +422,6 @@ def read_private_config(values: Mapping[str, object], catalog: Mapping[str, Mode
         s3_endpoint=s3_endpoint,
         client_namespaces=_client_namespaces(top, _namespace(top)),
         member_stacks=member_stacks,
+        member_stack_refs=member_stack_refs,
     )
 

@@ -11,13 +11,16 @@ Reads from the private stack (a StackReference named by `platform:privateStack`)
   another version of this file (node groups or region changed since the private stack last ran) fails the run
   before any GPU node group is created, and the Karmada agent is not installed: re-run the private stack;
 - `karmadaApiEndpoint` (plain), `karmadaCaCrt` (secret) and `karmadaAgentCredentials-<memberName>` (secret, {crt,
-  key}: this member's only): the agent's way in. They stay secret Outputs all the way into the agent's Helm values.
+  key}: this member's only): the agent's way in. They stay secret Outputs all the way into the agent's Helm values;
+- `meshCaCerts-<memberName>` (secret): this member's intermediate CA for Istio's `cacerts` (components/mesh/ca.py).
 
 With `platform:eks: endpointPublicAccess: false` (the default) `pulumi up` must run inside the VPC (or a network
 joined to it): the Kubernetes resources go through the private API endpoint. `platform:eks: adminRoleArns` gives
 the deploy/CI roles cluster-admin access entries (mode `create`).
 
-Exports: `memberName`, `region`, `clusterName`.
+Exports: `memberName`, `region`, `clusterName`, `meshReader` (secret: the API server, its CA and the
+istio-reader token the private istiod watches this cluster with; the private stack's next run reads it) and
+`batchEndpoints` ({model: URL} for the batch models this member may run).
 """
 from __future__ import annotations
 
@@ -32,7 +35,13 @@ from components.aws.gpu_node_group import GpuNodeGroup, GpuNodeGroupArgs
 from components.aws.model_reader_role import ModelReaderRole, ModelReaderRoleArgs
 from components.karmada.agent import KarmadaAgent, KarmadaAgentArgs
 from components.karmada.control_plane import agent_credentials_output
+from components.kserve.inference_service import cluster_host
 from components.kserve.platform import KServePlatform, KServePlatformArgs
+from components.mesh.ca import CACERTS_KEYS, mesh_ca_output
+from components.mesh.east_west import EastWestGateway, EastWestGatewayArgs
+from components.mesh.identity import MeshIdentity
+from components.mesh.istio_system import IstioSystem, IstioSystemArgs
+from components.mesh.remote_secret import MESH_READER_OUTPUT, IstioReaderToken, IstioReaderTokenArgs
 from components.namespace import InferenceNamespace, InferenceNamespaceArgs
 from components.security.mesh_authorization import MeshAuthorization, MeshAuthorizationArgs
 from components.security.model_network import ModelNetworkArgs, ModelNetworkPolicies
@@ -41,6 +50,7 @@ from components.storage import ModelReader, ModelReaderArgs
 from models.deployment import DeploymentMode
 from models.errors import ConfigError
 from components.karmada.contract import MemberContract
+from models.spec import WorkloadClass
 from stacks.public_config import ClusterMode, PublicStackConfig, plan_fingerprint, read_public_config
 from stacks.run_errors import reported
 
@@ -74,6 +84,27 @@ def _endpoint(cfg: PublicStackConfig, value: Any) -> str:
         raise ConfigError(f"{cfg.private_stack} output karmadaApiEndpoint", "karmadaApiEndpoint", value,
                           "the Karmada API server's https:// URL, reachable from this member (outbound only)")
     return value
+
+
+def _cacerts(cfg: PublicStackConfig, entry: Any) -> dict:
+    """This member's `cacerts` contents from the private stack's secret output (values never printed)."""
+    output = mesh_ca_output(cfg.member_name)
+    if not isinstance(entry, dict) or set(entry) != set(CACERTS_KEYS) or not all(
+            isinstance(entry[k], str) and "-----BEGIN" in entry[k] for k in CACERTS_KEYS):
+        keys = sorted(entry) if isinstance(entry, dict) else type(entry).__name__
+        raise ConfigError(f"{cfg.private_stack} output {output}", "keys", keys,
+                          "PEM strings " + ", ".join(CACERTS_KEYS) + " (the private stack exports them from phase "
+                          "'hybrid' for each member under platform:members)")
+    return entry
+
+
+def batch_endpoints(contract: MemberContract) -> dict[str, str]:
+    """{model: URL} for the batch models this member may run: the hostname KServe answers for in the member's
+    model namespace, `http://<model>.<namespace>.svc.cluster.local` (the same name clients use on the private
+    cluster), for callers inside the member's cluster (a batch job here, or a pod in a namespace labelled
+    `inference-platform.io/clients=true`)."""
+    return {m.model: f"http://{cluster_host(m.model, contract.namespace)}" for m in contract.models
+            if m.workload_class is WorkloadClass.BATCH}
 
 
 def member_contract(cfg: PublicStackConfig, contracts: Any) -> MemberContract:
@@ -130,10 +161,27 @@ def build(cfg: PublicStackConfig) -> None:
             tags={"inference-platform.io/member": cfg.member_name}))
 
     on_cluster = pulumi.ResourceOptions(provider=eks.provider)
+    # This cluster in the mesh: its network label and its intermediate CA (from the private stack's root) exist
+    # before istiod starts (components/mesh/istio_system.py).
+    identity = MeshIdentity(cluster_name=cfg.member_name)
+    cacerts = pulumi.Output.all(private.get_output(mesh_ca_output(cfg.member_name)), contract).apply(
+        reported(lambda v: _cacerts(cfg, v[0])))  # after the contract: a member not planned for fails on that
+    istio_system = IstioSystem(f"{cfg.member_name}-istio-system", IstioSystemArgs(identity=identity,
+                                                                                 cacerts=cacerts),
+                               opts=on_cluster)
     # What a member needs to run the InferenceServices Karmada sends it: KServe with Knative and Istio (the
     # runtimes themselves arrive through Karmada), and the model namespace (this stack owns the member's copy).
-    kserve = KServePlatform(f"{cfg.member_name}-kserve", KServePlatformArgs(default_mode=DeploymentMode.KNATIVE),
-                            opts=on_cluster)
+    kserve = KServePlatform(f"{cfg.member_name}-kserve", KServePlatformArgs(
+        default_mode=DeploymentMode.KNATIVE, mesh=identity, istio_depends_on=tuple(istio_system.ready)),
+        opts=on_cluster)
+    # The private cluster's only way to the replicas here (mutual TLS end to end), and the read-only token the
+    # private istiod watches this cluster with (exported; the private stack's next run writes its remote secret).
+    EastWestGateway(f"{cfg.member_name}-east-west", EastWestGatewayArgs(
+        identity=identity, source_ranges=cfg.mesh.east_west_source_ranges, istio_ready=(kserve.istiod,)),
+        opts=on_cluster)
+    reader_token = IstioReaderToken(f"{cfg.member_name}-istio-reader", IstioReaderTokenArgs(
+        server=eks.endpoint, ca_data=eks.certificate_authority),
+        opts=pulumi.ResourceOptions(provider=eks.provider, depends_on=[kserve.istio_base, kserve.istiod]))
     namespace = InferenceNamespace(f"{cfg.member_name}-models", InferenceNamespaceArgs(
         name=model_namespace, kserve_ingress_policy=True), opts=on_cluster)
     # Default deny with the egress model pods need (S3 and STS over 443, public addresses), who may reach the
@@ -176,3 +224,5 @@ def build(cfg: PublicStackConfig) -> None:
     pulumi.export("memberName", cfg.member_name)
     pulumi.export("region", cfg.region)
     pulumi.export("clusterName", eks_cfg.cluster_name)
+    pulumi.export(MESH_READER_OUTPUT, reader_token.reader)
+    pulumi.export("batchEndpoints", contract.apply(batch_endpoints))

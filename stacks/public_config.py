@@ -13,6 +13,9 @@ endpoint), `oidcProviderArn` (existing only), `systemNodes` ({enabled, instanceT
 maxSize}) and `adminRoleArns` (create only: IAM role ARNs, e.g. the deploy/CI role, given cluster-admin EKS access
 entries). With `endpointPublicAccess: false` (the default) `pulumi up` must run inside the VPC or a network joined
 to it: its Kubernetes provider talks to the private API endpoint.
+
+`platform:mesh` keys: `eastWestSourceRanges` (IPv4 networks, required): the private network's egress addresses,
+the only sources the member's east-west gateway admits.
 """
 from __future__ import annotations
 
@@ -92,12 +95,21 @@ class GpuNodeGroupConfig:
 
 
 @dataclass(frozen=True)
+class MeshConfig:
+    """`platform:mesh`: `eastWestSourceRanges`, the private network's egress CIDRs, the only sources the
+    east-west gateway's load balancer admits (components/mesh/east_west.py)."""
+
+    east_west_source_ranges: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PublicStackConfig:
     private_stack: str
     member_name: str
     region: str
     eks: EksConfig
     gpu_node_groups: tuple[GpuNodeGroupConfig, ...]
+    mesh: MeshConfig
 
     def node_group_name(self, group: GpuNodeGroupConfig) -> str:
         """The node group's name in this platform (placements, exports) and the prefix of its EKS name
@@ -119,6 +131,28 @@ def _str_list(where: str, key: str, value: Any, pattern: Optional[str], expected
     return tuple(value)
 
 
+def _ipv4_cidrs(s: Section, key: str, why_v4: str) -> tuple[str, ...]:
+    cidrs = _str_list(s.where, key, s.raw(key, []), None, "CIDRs like '203.0.113.0/24'")
+    for c in cidrs:
+        try:
+            if "/" not in c:
+                raise ValueError("no prefix length")
+            network = ipaddress.ip_network(c, strict=True)
+        except ValueError as err:
+            raise ConfigError(s.where, key, c, f"an IPv4 network like '203.0.113.0/24' ({err})") from None
+        if network.version != 4:
+            raise ConfigError(s.where, key, c, f"an IPv4 network like '203.0.113.0/24' ({why_v4})")
+    return cidrs
+
+
+def _mesh(s: Section) -> MeshConfig:
+    ranges = _ipv4_cidrs(s, "eastWestSourceRanges", "the load balancer's allow-list is IPv4 here")
+    if not ranges:
+        raise ConfigError(s.where, "eastWestSourceRanges", [], "the private network's egress CIDRs: the only "
+                          "addresses the east-west gateway's load balancer admits (port 15443)")
+    return MeshConfig(east_west_source_ranges=ranges)
+
+
 def _eks(s: Section, member: str) -> EksConfig:
     mode = s.enum("mode", ClusterMode, ClusterMode.CREATE)
     cluster_name = s.str("clusterName", member, pattern=CLUSTER_NAME,
@@ -138,18 +172,7 @@ def _eks(s: Section, member: str) -> EksConfig:
     if not (private or public):
         raise ConfigError(s.where, "endpointPrivateAccess", private, "true when endpointPublicAccess is false "
                           "(the API server needs an endpoint)")
-    cidrs = _str_list(s.where, "publicAccessCidrs", s.raw("publicAccessCidrs", []), None, "CIDRs like '203.0.113.0/24'")
-    for c in cidrs:
-        try:
-            if "/" not in c:
-                raise ValueError("no prefix length")
-            network = ipaddress.ip_network(c, strict=True)
-        except ValueError as err:
-            raise ConfigError(s.where, "publicAccessCidrs", c, f"an IPv4 network like '203.0.113.0/24' ({err})") \
-                from None
-        if network.version != 4:
-            raise ConfigError(s.where, "publicAccessCidrs", c, "an IPv4 network like '203.0.113.0/24' (the EKS "
-                              "public endpoint's allow-list is IPv4)")
+    cidrs = _ipv4_cidrs(s, "publicAccessCidrs", "the EKS public endpoint's allow-list is IPv4")
     if public and not cidrs:
         raise ConfigError(s.where, "publicAccessCidrs", [], "the CIDRs allowed to reach the public endpoint "
                           "(required when endpointPublicAccess is true)")
@@ -216,7 +239,7 @@ def _group(i: int, raw: Any) -> GpuNodeGroupConfig:
 
 def read_public_config(values: Mapping[str, object], region: Optional[str]) -> PublicStackConfig:
     """`values`: the `platform` namespace of the stack config without the prefix; `region`: `aws:region`."""
-    top = Section("platform", values, ("privateStack", "memberName", "eks", "gpuNodeGroups"), namespace=True)
+    top = Section("platform", values, ("privateStack", "memberName", "eks", "gpuNodeGroups", "mesh"), namespace=True)
     if not isinstance(region, str) or not re.fullmatch(REGION, region):
         raise ConfigError("aws", "region", region, "an AWS region like 'us-east-1' (set aws:region)")
     private_stack = top.str("privateStack", pattern=STACK_NAME,
@@ -237,8 +260,9 @@ def read_public_config(values: Mapping[str, object], region: Optional[str]) -> P
             raise ConfigError(f"platform:gpuNodeGroups[{i}]", "name", g.name,
                               f"a name that keeps '<memberName>-<name>' within {MAX_NODE_GROUP_NAME} characters (the "
                               "EKS node group name adds a dash and a 26-character unique suffix, 63 in all)")
+    mesh = _mesh(Section("platform:mesh", top.raw("mesh"), ("eastWestSourceRanges",)))
     return PublicStackConfig(private_stack=private_stack, member_name=member, region=region, eks=eks,
-                             gpu_node_groups=groups)
+                             gpu_node_groups=groups, mesh=mesh)
 
 
 # --- Checks against the private stack's outputs (run when they arrive, inside an apply) ---------------------------

@@ -359,7 +359,7 @@ def test_both_stacks_render_the_releases_checked_here(releases, private_render, 
     rendered = {r.name for r in private_render.of_type(HELM_RELEASE) + public_render.of_type(HELM_RELEASE)}
     assert rendered == set(releases)
     assert {"kserve-kserve", "karmada-release", "aws-use1-karmada-agent-release",
-            "aws-use1-addons-cluster-autoscaler"} <= rendered
+            "aws-use1-addons-cluster-autoscaler", "aws-use1-east-west-release"} <= rendered
 
 
 def test_every_release_installs_a_pinned_chart_with_reference_data(releases):

@@ -22,7 +22,8 @@ def public_stack(groups=(A10G_SPOT, T4_SPOT, T4_ON_DEMAND), region="us-east-1", 
     return {"aws:region": region, "platform:privateStack": "organization/inference-platform/private",
             "platform:memberName": member, "platform:eks": {"subnetIds": ["subnet-0a1b2c3d4e5f60001"],
                                                                         "adminRoleArns": ["arn:aws:iam::123456789012:role/platform-deploy"]},
-            "platform:gpuNodeGroups": [dict(g) for g in groups]}
+            "platform:gpuNodeGroups": [dict(g) for g in groups],
+            "platform:mesh": {"eastWestSourceRanges": ["198.51.100.0/24"]}}
 
 
 def config(**changes):

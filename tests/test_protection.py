@@ -7,6 +7,7 @@ import pulumi
 from components.aws.eks_cluster import InferenceEksCluster, InferenceEksClusterArgs
 from components.karmada.control_plane import KarmadaControlPlane, KarmadaControlPlaneArgs
 from components.namespace import InferenceNamespace, InferenceNamespaceArgs
+from components.mesh.ca import MeshCa, MeshCaArgs
 from stacks.render import run_program
 
 PROTECTED = {"protect": True}
@@ -31,6 +32,11 @@ def test_private_stack_protects_karmada_its_ca_and_the_model_namespaces(private_
         # kserve-crd v0.20.0 ships its CRDs without Helm's keep policy: uninstalling deletes every InferenceService.
         "kubernetes:helm.sh/v3:Release::kserve-crds-kserve-crd": {"retain_on_delete": True},
         "kubernetes:helm.sh/v3:Release::karmada-kserve-kserve-crd": {"retain_on_delete": True},
+        # The mesh root every cluster's intermediate chains to (components/mesh/ca.py).
+        "tls:index/privateKey:PrivateKey::mesh-ca-root-key": PROTECTED,
+        "tls:index/selfSignedCert:SelfSignedCert::mesh-ca-root": PROTECTED,
+        # Istio's releases live in istio-system: leaving the mesh must not delete them.
+        "kubernetes:core/v1:Namespace::istio-system-namespace": {"retain_on_delete": True},
     }
 
 
@@ -49,6 +55,7 @@ def test_public_stack_protects_the_eks_cluster_and_the_model_namespace(public_re
         "aws:eks/cluster:Cluster::aws-use1-cluster": PROTECTED,
         "kubernetes:core/v1:Namespace::aws-use1-models-namespace": NAMESPACE,
         "kubernetes:helm.sh/v3:Release::aws-use1-kserve-crds-kserve-crd": {"retain_on_delete": True},
+        "kubernetes:core/v1:Namespace::aws-use1-istio-system-namespace": {"retain_on_delete": True},
     }
 
 
@@ -65,6 +72,7 @@ def test_each_component_renders_unprotected_when_asked():
         KarmadaControlPlane("karmada", KarmadaControlPlaneArgs(protect=False))
         InferenceEksCluster("member", InferenceEksClusterArgs(cluster_name="c", region="us-east-1",
                                                               subnet_ids=("subnet-0a1b2c3d",), protect=False))
+        MeshCa("mesh-ca", MeshCaArgs(clusters=("private",), protect=False))
     render = run_program(program, stack="t", config={})
     assert protected(render) == {}
     assert render.get("aws:eks/cluster:Cluster", "member-cluster")  # the cluster was created, just unprotected

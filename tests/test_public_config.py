@@ -28,6 +28,7 @@ BASE = {
         {"name": "t4-spot", "gpuType": "t4", "capacity": "spot", "maxSize": 8},
         {"name": "t4-ondemand", "gpuType": "t4", "capacity": "on-demand", "maxSize": 2},
     ],
+    "mesh": {"eastWestSourceRanges": ["198.51.100.0/24"]},
 }
 
 

@@ -7,6 +7,7 @@ private stack asks this member to host something it cannot.
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
 import gc
 import json
@@ -288,6 +289,7 @@ def test_charts_are_pinned_to_components_versions(public):
         f"{MEMBER}-karmada-agent-release": (
             "https://github.com/karmada-io/karmada/releases/download/v1.18.2/karmada-chart-v1.18.2.tgz", "v1.18.2",
             None),
+        f"{MEMBER}-east-west-release": ("gateway", "1.30.3", "https://istio-release.storage.googleapis.com/charts"),
     }
     kserve = {name for name in releases if name.startswith(f"{MEMBER}-kserve-")}
     assert set(releases) - kserve == set(expected)
@@ -359,7 +361,8 @@ def test_agent_values_use_the_charts_agent_mode_keys():
 
 def test_built_in_kubernetes_objects_pass_strict_validation(public):
     objects = [o for o in public.objects(MEMBER) if "." not in o["apiVersion"].split("/")[0]]
-    assert sorted(o["kind"] for o in objects) == ["Namespace", "Namespace", "Namespace", "ServiceAccount"]
+    assert sorted(o["kind"] for o in objects) == ["Namespace", "Namespace", "Namespace", "Namespace", "Secret",
+                                                  "Secret", "ServiceAccount"]
     for obj in objects:
         assert validate_builtin(obj)
 
@@ -368,8 +371,13 @@ def test_built_in_kubernetes_objects_pass_strict_validation(public):
 
 def test_exports(public):
     out = public.outputs
-    assert out == {"memberName": MEMBER, "region": "us-east-1", "clusterName": CLUSTER}
-    assert public.secret_outputs == []
+    assert out == {"memberName": MEMBER, "region": "us-east-1", "clusterName": CLUSTER,
+                   "meshReader": {"server": "https://aws-use1-cluster.eks.fake.example",
+                                  "caData": base64.b64encode(FAKE_PEM.encode()).decode(),
+                                  "token": "fake-service-account-token-aws-use1-istio-reader-secret"},
+                   "batchEndpoints": {"doc-classifier-batch":
+                                      "http://doc-classifier-batch.inference.svc.cluster.local"}}
+    assert public.secret_outputs == ["meshReader"]
 
 
 # --- the checked-in stack files, end to end (what `make render` does) ----------------------------------------------

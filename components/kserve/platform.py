@@ -26,8 +26,9 @@ Behaviour:
 - Every image these charts run is pinned in components/versions.py (repository and tag).
 - Every release is atomic (a failed install is rolled back), cleans up on failure, waits for its workloads and
   jobs, and has a timeout sized for webhooks coming up on a fresh cluster.
-- `knative=False` installs neither Istio nor Knative (Standard mode only); asking for Knative as the default mode
-  without installing it is an error.
+- `knative=False` installs neither Istio nor Knative (Standard mode only), except Istio (base and istiod, no
+  ingress gateway) for a cluster of the phase 3 mesh (`mesh`); asking for Knative as the default mode without
+  installing it is an error.
 
 Providers come in through `opts`; the private stack passes the private cluster's provider.
 """
@@ -43,6 +44,7 @@ from components.versions import (CERT_MANAGER_CHART, CERT_MANAGER_IMAGES, ISTIO_
                                  ISTIO_HUB, ISTIO_VERSION, ISTIOD_CHART, KNATIVE_OPERATOR_CHART,
                                  KNATIVE_OPERATOR_IMAGES, KNATIVE_SERVING_VERSION, KSERVE_CRD_CHART, KSERVE_IMAGES,
                                  KSERVE_RBAC_PROXY_IMAGE, KSERVE_RESOURCES_CHART, Chart)
+from components.mesh.identity import MeshIdentity
 from components.options import child_options
 from models.deployment import DeploymentMode
 
@@ -109,6 +111,11 @@ class KServePlatformArgs:
     knative: bool = True
     ingress_gateway_service_type: str = "ClusterIP"
     s3_endpoint: Optional[str] = None
+    # Phase 3: the cluster's place in the multi-cluster mesh (istiod's meshID, cluster name and network), and what
+    # the Istio releases wait for (components/mesh/istio_system.py: the labelled istio-system namespace and the
+    # `cacerts` Secret istiod must find at start). A mesh cluster gets Istio even without Knative models.
+    mesh: Optional[MeshIdentity] = None
+    istio_depends_on: tuple[pulumi.Resource, ...] = ()
 
 
 def knative_serving(ingress_domain: str) -> dict:
@@ -166,11 +173,13 @@ def cert_manager_values() -> dict:
             **{part: image(part) for part in ("webhook", "cainjector", "acmesolver", "startupapicheck")}}
 
 
-def istiod_values() -> dict:
+def istiod_values(mesh: Optional[MeshIdentity] = None) -> dict:
     """Access logs on (mirrored traffic can be seen); pilot and the injected proxy from the pinned hub and tag
-    (istiod's `hub`/`tag` fall back to `global.hub`/`global.tag`; both set, so neither is left to a default)."""
+    (istiod's `hub`/`tag` fall back to `global.hub`/`global.tag`; both set, so neither is left to a default); in
+    a multi-cluster mesh, the cluster's mesh ID, cluster name and network (MeshIdentity.istiod_values)."""
+    mesh_global = mesh.istiod_values()["global"] if mesh else {}
     return {"meshConfig": {"accessLogFile": "/dev/stdout"}, "hub": ISTIO_HUB, "tag": ISTIO_VERSION,
-            "global": {"hub": ISTIO_HUB, "tag": ISTIO_VERSION}}
+            "global": {"hub": ISTIO_HUB, "tag": ISTIO_VERSION, **mesh_global}}
 
 
 def knative_operator_values() -> dict:
@@ -205,13 +214,14 @@ class KServePlatform(pulumi.ComponentResource):
 
         self.istio_base = self.istiod = self.istio_gateway = None
         self.knative_operator = self.knative_namespace = self.knative_serving = None
-        if args.knative:
+        if args.knative or args.mesh is not None:
             self.istio_base = release(f"{name}-istio-base", ISTIO_BASE_CHART, release_name="istio-base",
                                       namespace=ISTIO_NAMESPACE, values={"defaultRevision": "default"},
-                                      timeout=TIMEOUT_S["istio"], opts=after())
+                                      timeout=TIMEOUT_S["istio"], opts=after(*args.istio_depends_on))
             self.istiod = release(f"{name}-istiod", ISTIOD_CHART, release_name="istiod", namespace=ISTIO_NAMESPACE,
-                                  values=istiod_values(),
-                                  timeout=TIMEOUT_S["istio"], opts=after(self.istio_base))
+                                  values=istiod_values(args.mesh),
+                                  timeout=TIMEOUT_S["istio"], opts=after(self.istio_base, *args.istio_depends_on))
+        if args.knative:
             self.istio_gateway = release(f"{name}-istio-ingressgateway", ISTIO_GATEWAY_CHART,
                                          release_name=ISTIO_GATEWAY_RELEASE, namespace=ISTIO_NAMESPACE,
                                          values={"service": {"type": args.ingress_gateway_service_type}},
