@@ -26,7 +26,7 @@ import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import Optional
+from typing import Any, Mapping, Optional
 
 import yaml
 
@@ -118,9 +118,13 @@ def render_stack(stack: str, config_file: Optional[Path] = None, *, first_run: b
     run (its members not run yet: no outputs), and the private stack's render is its second run, reading the
     outputs of each member rendered against that first run. `first_run`: render the private stack as its first
     run only."""
+    return render_config(stack, load_stack_file(stack, config_file), first_run=first_run)
+
+
+def render_config(stack: str, config: Mapping[str, Any], *, first_run: bool = False) -> Render:
+    """`render_stack` for a stack's config map already loaded (keys as in the stack file: `platform:x`)."""
     from stacks.program import main
 
-    config = load_stack_file(stack, config_file)
     references: dict = {}
     ref = config.get("platform:privateStack")
     if isinstance(ref, str) and ref:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import copy
 
 import pytest
-import yaml
 
 from components.security.certificate_expiry_rule import CertificateExpiryRuleArgs, prometheus_rule
-from stacks.__main__ import load_stack_file, render_stack
+from stacks.__main__ import load_stack_file, render_config
 from tests.crd_schema import validate_custom_resource
 from tests.test_private_config import config, fails
 
@@ -50,12 +49,10 @@ def test_the_window_must_be_positive():
         CertificateExpiryRuleArgs(expiry={}, warn_before_hours=0)
 
 
-def test_the_rule_is_left_out_where_no_prometheus_operator_runs(tmp_path):
+def test_the_rule_is_left_out_where_no_prometheus_operator_runs():
     values = copy.deepcopy(load_stack_file("private"))
     values["platform:karmada"]["expiryAlerts"] = False
-    stack_file = tmp_path / "Pulumi.private.yaml"
-    stack_file.write_text(yaml.safe_dump({"config": values}))
-    r = render_stack("private", stack_file)  # with its members' stack references answered, as the render does
+    r = render_config("private", values)  # with its members' stack references answered, as the render does
     assert not [o for o in r.objects() if o["kind"] == "PrometheusRule"]
 
 

@@ -10,9 +10,7 @@ import copy
 
 import pytest
 
-from stacks.__main__ import load_stack_file
-from stacks.program import main
-from stacks.render import run_program
+from stacks.__main__ import load_stack_file, render_config
 from stacks.validation import validate_builtin
 from tests.crd_schema import validate_custom_resource
 
@@ -83,7 +81,7 @@ def render_config(**changes):
             config.pop(key, None)
         else:
             config[key] = value
-    return run_program(main, stack="private", config=config)
+    return render_config("private", config)  # members' stack references answered as the render does
 
 
 @pytest.fixture(scope="module")
