@@ -74,7 +74,7 @@ def network_policies(render, cluster: str) -> list[dict]:
     return [o for o in render.objects(cluster) if o["kind"] == "NetworkPolicy"]
 
 
-def render_config(**changes):
+def render_changed(**changes):
     config = copy.deepcopy(load_stack_file("private"))
     for key, value in changes.items():
         if value is None:
@@ -87,7 +87,7 @@ def render_config(**changes):
 @pytest.fixture(scope="module")
 def phase_one():
     """The private stack at phase 1: fx-pricer alone."""
-    return render_config(**{"platform:phase": "torchserve", "platform:members": None,
+    return render_changed(**{"platform:phase": "torchserve", "platform:members": None,
                             "platform:models": {"fx-pricer": {"phase": "torchserve"}}})
 
 
@@ -95,7 +95,7 @@ def phase_one():
 def hand_over():
     config = copy.deepcopy(load_stack_file("private")["platform:models"])
     config["fx-pricer"] = {"phase": "kserve", "handOver": "prepare"}
-    return render_config(**{"platform:models": config})
+    return render_changed(**{"platform:models": config})
 
 
 # -- the rendered specs ------------------------------------------------------------------------------------------
@@ -151,7 +151,7 @@ def test_phase_one_egress_has_no_mesh_and_no_system_namespace_policies(phase_one
                                         "ports": [{"protocol": "TCP", "port": 80}]}),
 ])
 def test_an_on_premises_store_is_reached_on_its_port_at_any_address(endpoint, rule):
-    r = render_config(**{"platform:phase": "torchserve", "platform:members": None,
+    r = render_changed(**{"platform:phase": "torchserve", "platform:members": None,
                          "platform:models": {"fx-pricer": {"phase": "torchserve"}},
                          "platform:storage": {"credentialsSecret": "model-storage-s3", "s3Endpoint": endpoint}})
     egress = by_name(r, "private", "NetworkPolicy", "inference")["models-egress"]["spec"]["egress"]
