@@ -2,8 +2,8 @@
 
 A change to any manifest, Helm release or resource (inputs, options, parents, secrets' paths) shows up as a diff
 of these files in review, not only where a test happens to look. The render's mapping key order varies from run
-to run (the mocks echo inputs through protobuf structs), so each file is stored re-serialised with sorted keys;
-list order (declaration order) is kept. Regenerate on purpose and commit the diff:
+to run (the mocks echo inputs through protobuf structs), so each file is stored re-serialised with sorted keys,
+and each resource's list of secret paths sorted (it follows that order too); other lists keep their order. Regenerate on purpose and commit the diff:
 
     make golden            # = python -m stacks.golden --write
     python -m stacks.golden  # check only: exit 1 naming each file and object that differs
@@ -27,7 +27,11 @@ REGENERATE = "regenerate on purpose with `make golden` (python -m stacks.golden 
 def normalise(rel: str, text: str) -> str:
     """One rendered file with its mapping keys sorted: JSON stays JSON, YAML stays YAML (multi-document)."""
     if rel.endswith(".json"):
-        return json.dumps(json.loads(text), indent=1, sort_keys=True) + "\n"
+        data = json.loads(text)
+        for resource in data.get("resources", []):
+            # The secret paths are listed in the order the mocks hand the inputs back, which varies run to run.
+            resource["secrets"] = sorted(resource.get("secrets", []))
+        return json.dumps(data, indent=1, sort_keys=True) + "\n"
     docs = list(yaml.safe_load_all(text))
     return yaml.safe_dump_all(docs, sort_keys=True, width=120, default_flow_style=False)
 

@@ -142,12 +142,12 @@ def test_the_secret_paths_recorded(rendered):
     expected = {
         "tls:index/selfSignedCert:SelfSignedCert::karmada-ca": ["privateKeyPem"],
         "tls:index/certRequest:CertRequest::karmada-server-csr": ["privateKeyPem"],
-        "tls:index/locallySignedCert:LocallySignedCert::karmada-server-cert": ["caPrivateKeyPem", "caCertPem"],
+        "tls:index/locallySignedCert:LocallySignedCert::karmada-server-cert": ["caCertPem", "caPrivateKeyPem"],
         "kubernetes:helm.sh/v3:Release::karmada-release": ["values"],
         "pulumi:providers:kubernetes::karmada-provider": ["kubeconfig"],
         "kubernetes:core/v1:Secret::private-member-karmada-secret": ["data"],
     }
-    assert {key: private[key]["secrets"] for key in expected} == expected
+    assert {key: sorted(private[key]["secrets"]) for key in expected} == expected
     public = _resources(rendered, "public")
     assert public["pulumi:providers:kubernetes::aws-use1"]["secrets"] == ["kubeconfig"]
     assert public["kubernetes:helm.sh/v3:Release::aws-use1-karmada-agent-release"]["secrets"] == ["values"]
