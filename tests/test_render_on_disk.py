@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from stacks.__main__ import main
+from tests.conftest import render_scope
 
 # The mock values (stacks/fake_cloud.py), written out: the private key and the token prefix.
 FAKE_PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----\nRkFLRQ==\n-----END PRIVATE KEY-----\n"
@@ -26,7 +27,7 @@ SECRET_MARKERS = ("PRIVATE KEY", "fake-service-account-token")
 _B64 = re.compile(r"[A-Za-z0-9+/=\s]{16,}")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=render_scope)
 def rendered(tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("render")
     dirs = {}

@@ -23,7 +23,7 @@ def _properties(text: str) -> dict[str, str]:
 
 # --- phase 1: fx-pricer's Deployment, Service, NetworkPolicy and TorchServe config -------------------------------------
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def phase1(private_render):
     find = private_render.find
     return {"deployment": find("Deployment", "fx-pricer", "private"), "service": find("Service", "fx-pricer", "private"),
