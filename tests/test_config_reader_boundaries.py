@@ -125,6 +125,7 @@ def test_enum():
     assert s.enum("m", Mode) is Mode.B
     assert s.enum("missing", Mode, Mode.A) is Mode.A
     assert s.enum("missing", Mode, None) is None
+    assert s.enum("m", Mode, None) is Mode.B  # a value given with an optional default is still parsed
     assert s.enum("missing", Mode, "b") is Mode.B
     assert error(lambda: s.enum("bad", Mode)) == "platform:x: invalid bad 'c': expected one of 'a', 'b'"
     assert error(lambda: s.enum("up", Mode)) == "platform:x: invalid up 'A': expected one of 'a', 'b'"
