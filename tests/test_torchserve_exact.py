@@ -1,0 +1,96 @@
+"""Phase 1's TorchServeModel, each object compared whole against the value written out here.
+
+Each test renders the component itself (a fraction of a second), so mutation testing runs every one of them against
+every change to components/torchserve/model.py (a shared render would be attributed to the first test only)."""
+from __future__ import annotations
+
+import pytest
+
+from models.registry import load_catalog
+from tests.test_torchserve_component import render_one
+
+CATALOG = load_catalog()
+SELECTOR = {"app.kubernetes.io/component": "predictor", "app.kubernetes.io/name": "fraud-scorer"}
+LABELS = {**SELECTOR, "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "inference-platform",
+          "inference-platform.io/workload-class": "critical"}
+META = {"labels": LABELS, "name": "fraud-scorer", "namespace": "inference"}
+
+
+@pytest.fixture
+def objects():
+    render = render_one(CATALOG["fraud-scorer"])
+    return {o["kind"]: o for o in render.objects("private")}
+
+
+def test_deployment_metadata_strategy_selector_and_pod_metadata(objects):
+    deployment = objects["Deployment"]
+    assert deployment["metadata"] == META
+    spec = deployment["spec"]
+    assert spec["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    assert spec["selector"] == {"matchLabels": SELECTOR}
+    assert "replicas" not in spec  # the HPA owns the replica count
+    meta = spec["template"]["metadata"]
+    assert meta["labels"] == LABELS
+    assert {k: v for k, v in meta["annotations"].items() if k != "inference-platform.io/config-sha256"} == {
+        "prometheus.io/scrape": "true", "prometheus.io/port": "8082", "prometheus.io/path": "/metrics"}
+    digest = meta["annotations"]["inference-platform.io/config-sha256"]
+    assert len(digest) == 16 and int(digest, 16) >= 0
+
+
+def test_config_map(objects):
+    config = objects["ConfigMap"]
+    assert config["metadata"] == {**META, "name": "fraud-scorer-torchserve-config"}
+    assert list(config["data"]) == ["config.properties"]
+    volumes = objects["Deployment"]["spec"]["template"]["spec"]["volumes"]
+    assert {"name": "config", "configMap": {"name": "fraud-scorer-torchserve-config"}} in volumes
+
+
+def test_service(objects):
+    assert objects["Service"]["metadata"] == META
+    assert objects["Service"]["spec"] == {
+        "type": "ClusterIP", "selector": SELECTOR,
+        "ports": [{"name": "http", "port": 80, "targetPort": "http"},
+                  {"name": "metrics", "port": 8082, "targetPort": "metrics"}]}
+
+
+def test_pod_disruption_budget(objects):
+    assert objects["PodDisruptionBudget"]["metadata"] == META
+    assert objects["PodDisruptionBudget"]["spec"] == {"maxUnavailable": 1, "selector": {"matchLabels": SELECTOR}}
+
+
+def test_autoscaler(objects):
+    assert objects["HorizontalPodAutoscaler"]["metadata"] == META
+    assert objects["HorizontalPodAutoscaler"]["spec"] == {
+        "minReplicas": 2, "maxReplicas": 6,
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "fraud-scorer"},
+        "metrics": [{"type": "Resource",
+                     "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}]}
+
+
+def test_network_policy(objects):
+    assert objects["NetworkPolicy"]["metadata"] == META
+    assert objects["NetworkPolicy"]["spec"] == {
+        "podSelector": {"matchLabels": SELECTOR}, "policyTypes": ["Ingress"],
+        "ingress": [
+            {"from": [{"podSelector": {}},
+                      {"namespaceSelector": {"matchLabels": {"inference-platform.io/clients": "true"}}}],
+             "ports": [{"port": 8080, "protocol": "TCP"}]},
+            {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}],
+             "ports": [{"port": 8082, "protocol": "TCP"}]}]}
+
+
+def test_container_wiring(objects):
+    pod = objects["Deployment"]["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    assert container["ports"] == [{"name": "http", "containerPort": 8080}, {"name": "metrics", "containerPort": 8082}]
+    assert container["startupProbe"] == {"httpGet": {"path": "/ping", "port": "http"}, "periodSeconds": 5,
+                                         "failureThreshold": 60}
+    assert container["livenessProbe"] == {"httpGet": {"path": "/ping", "port": "http"}, "periodSeconds": 10,
+                                          "failureThreshold": 6}
+    assert container["readinessProbe"]["exec"]["command"][3:] == ["http://127.0.0.1:8081", "fraud-scorer"]
+    assert container["securityContext"] == {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+                                            "privileged": False, "readOnlyRootFilesystem": True,
+                                            "runAsNonRoot": True}
+    assert pod["securityContext"] == {"fsGroup": 10001, "runAsGroup": 10001, "runAsNonRoot": True,
+                                      "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}}
+    assert pod["automountServiceAccountToken"] is False
