@@ -94,3 +94,58 @@ def test_container_wiring(objects):
     assert pod["securityContext"] == {"fsGroup": 10001, "runAsGroup": 10001, "runAsNonRoot": True,
                                       "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}}
     assert pod["automountServiceAccountToken"] is False
+
+
+def test_children_their_cluster_dependencies_and_options():
+    render = render_one(CATALOG["fraud-scorer"])
+    parent = "platform:torchserve:TorchServeModel::fraud-scorer"
+    children = {r.name: (r.type, r.parent, r.cluster, r.depends_on,
+                         {k: v for k, v in r.options.items() if k != "aliases"})
+                for r in render.resources if r.parent == parent}
+    assert children == {
+        "fraud-scorer-config": ("kubernetes:core/v1:ConfigMap", parent, "private", [], {}),
+        "fraud-scorer-deployment": ("kubernetes:apps/v1:Deployment", parent, "private",
+                                    ["kubernetes:core/v1:ConfigMap::fraud-scorer-config"], {}),
+        "fraud-scorer-hpa": ("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", parent, "private",
+                             ["kubernetes:apps/v1:Deployment::fraud-scorer-deployment"], {}),
+        "fraud-scorer-pdb": ("kubernetes:policy/v1:PodDisruptionBudget", parent, "private", [], {}),
+        "fraud-scorer-netpol": ("kubernetes:networking.k8s.io/v1:NetworkPolicy", parent, "private", [], {}),
+        "fraud-scorer-service": ("kubernetes:core/v1:Service", parent, "private", [], {}),
+    }
+
+
+def test_hand_over_holds_the_service_after_its_dependencies_and_retains_it():
+    import pulumi
+    import pulumi_kubernetes as k8s
+
+    from components.torchserve.model import HostnameHandOver, TorchServeModel, TorchServeModelArgs
+    from stacks.render import run_program
+
+    model = CATALOG["fraud-scorer"]
+    spec = {"type": "ExternalName", "externalName": "gw.istio-system.svc.cluster.local"}
+
+    def program():
+        provider = k8s.Provider("private", context="test")
+        gate = k8s.core.v1.ConfigMap("gate", metadata={"name": "gate", "namespace": "inference"},
+                                     opts=pulumi.ResourceOptions(provider=provider))
+        hand_over = HostnameHandOver(service_spec=spec, service_labels={"handed": "over"}, pod_labels={"p": "1"},
+                                     gateway_peer=("istio-system", {"app": "gw"}), depends_on=(gate,))
+        TorchServeModel(model.name, TorchServeModelArgs(model=model, namespace="inference", hand_over=hand_over),
+                        opts=pulumi.ResourceOptions(provider=provider))
+
+    render = run_program(program, stack="test", config={})
+    service = render.get("kubernetes:core/v1:Service", "fraud-scorer-service")
+    assert service.options == {"retain_on_delete": True}
+    assert service.depends_on == ["kubernetes:networking.k8s.io/v1:NetworkPolicy::fraud-scorer-netpol",
+                                  "kubernetes:core/v1:ConfigMap::gate",
+                                  "kubernetes:apps/v1:Deployment::fraud-scorer-deployment"]
+    assert service.inputs["metadata"] == {"name": "fraud-scorer", "namespace": "inference",
+                                          "labels": {**LABELS, "handed": "over"}}
+    assert service.inputs["spec"] == spec
+    pod_labels = render.find("Deployment", "fraud-scorer")["spec"]["template"]["metadata"]["labels"]
+    assert pod_labels == {**LABELS, "p": "1"}
+    policy = render.find("NetworkPolicy", "fraud-scorer")["spec"]
+    assert policy["ingress"][0]["from"] == [
+        {"podSelector": {}}, {"namespaceSelector": {"matchLabels": {"inference-platform.io/clients": "true"}}},
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "istio-system"}},
+         "podSelector": {"matchLabels": {"app": "gw"}}}]
