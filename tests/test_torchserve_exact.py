@@ -149,3 +149,64 @@ def test_hand_over_holds_the_service_after_its_dependencies_and_retains_it():
         {"podSelector": {}}, {"namespaceSelector": {"matchLabels": {"inference-platform.io/clients": "true"}}},
         {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "istio-system"}},
          "podSelector": {"matchLabels": {"app": "gw"}}}]
+
+
+SECURE_CONTAINER = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "privileged": False,
+                    "readOnlyRootFilesystem": True, "runAsNonRoot": True}
+S3_POD_SPEC = {
+    "automountServiceAccountToken": False, "terminationGracePeriodSeconds": 60,
+    "securityContext": {"fsGroup": 10001, "runAsGroup": 10001, "runAsNonRoot": True, "runAsUser": 10001,
+                        "seccompProfile": {"type": "RuntimeDefault"}},
+    "containers": [{
+        "name": "torchserve", "image": "registry.internal/inference-platform/torchserve:0.12.0-cpu-2",
+        "args": ["torchserve", "--foreground", "--disable-token-auth", "--ncs",
+                 "--ts-config=/etc/torchserve/config.properties", "--model-store=/mnt/models/model-store"],
+        "env": [{"name": "LOG_LOCATION", "value": "/home/model-server/logs"},
+                {"name": "METRICS_LOCATION", "value": "/home/model-server/logs"},
+                {"name": "TEMP", "value": "/tmp"},
+                {"name": "JAVA_TOOL_OPTIONS", "value": "-Djava.io.tmpdir=/tmp -XX:-UsePerfData"},
+                {"name": "TS_CONFIG_FILE", "value": "/etc/torchserve/config.properties"}],
+        "ports": [{"containerPort": 8080, "name": "http"}, {"containerPort": 8082, "name": "metrics"}],
+        "livenessProbe": {"failureThreshold": 6, "httpGet": {"path": "/ping", "port": "http"}, "periodSeconds": 10},
+        "startupProbe": {"failureThreshold": 60, "httpGet": {"path": "/ping", "port": "http"}, "periodSeconds": 5},
+        "readinessProbe": {"exec": {"command": ["python", "-c", "SCRIPT", "http://127.0.0.1:8081", "fraud-scorer"]},
+                           "failureThreshold": 3, "periodSeconds": 5, "timeoutSeconds": 5},
+        "resources": {"limits": {"cpu": "1", "memory": "2Gi"}, "requests": {"cpu": "1", "memory": "2Gi"}},
+        "securityContext": SECURE_CONTAINER,
+        "volumeMounts": [{"mountPath": "/mnt/models", "name": "models", "readOnly": True},
+                         {"mountPath": "/etc/torchserve", "name": "config", "readOnly": True},
+                         {"mountPath": "/tmp", "name": "tmp"},
+                         {"mountPath": "/home/model-server/logs", "name": "logs"}]}],
+    "initContainers": [{
+        "name": "fetch-model", "image": "kserve/storage-initializer:v0.20.0",
+        "args": ["s3://ml-artifacts/fraud-scorer/v3", "/mnt/models"],
+        "resources": {"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "100m", "memory": "256Mi"}},
+        "securityContext": SECURE_CONTAINER,
+        "volumeMounts": [{"mountPath": "/mnt/models", "name": "models"}, {"mountPath": "/tmp", "name": "tmp"}]}],
+    "volumes": [{"configMap": {"name": "fraud-scorer-torchserve-config"}, "name": "config"},
+                {"emptyDir": {"sizeLimit": "2Gi"}, "name": "tmp"},
+                {"emptyDir": {"sizeLimit": "1Gi"}, "name": "logs"},
+                {"emptyDir": {}, "name": "models"}],
+}
+
+
+def test_s3_model_pod_spec_whole(objects):
+    """The readiness script aside (its behaviour is tested where it runs), the whole pod spec of an S3 model."""
+    pod = objects["Deployment"]["spec"]["template"]["spec"]
+    pod["containers"][0]["readinessProbe"]["exec"]["command"][2] = "SCRIPT"
+    assert pod == S3_POD_SPEC
+
+
+def test_gpu_model_gets_the_gpu_image_node_selector_and_toleration():
+    import dataclasses
+
+    from models.spec import GpuType, Resources
+
+    model = dataclasses.replace(CATALOG["fraud-scorer"], resources=Resources(gpu_count=1, gpu_type=GpuType.T4))
+    pod = render_one(model).find("Deployment", "fraud-scorer")["spec"]["template"]["spec"]
+    assert pod["containers"][0]["image"] == "registry.internal/inference-platform/torchserve:0.12.0-gpu-2"
+    assert pod["nodeSelector"] == {"inference-platform.io/gpu-type": "t4"}
+    assert pod["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
+    assert pod["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    cpu_pod = render_one(CATALOG["fraud-scorer"]).find("Deployment", "fraud-scorer")["spec"]["template"]["spec"]
+    assert "nodeSelector" not in cpu_pod and "tolerations" not in cpu_pod
