@@ -135,6 +135,7 @@ def test_hand_over_holds_the_service_after_its_dependencies_and_retains_it():
 
     render = run_program(program, stack="test", config={})
     service = render.get("kubernetes:core/v1:Service", "fraud-scorer-service")
+    assert (service.parent, service.cluster) == ("platform:torchserve:TorchServeModel::fraud-scorer", "private")
     assert service.options == {"retain_on_delete": True}
     assert service.depends_on == ["kubernetes:networking.k8s.io/v1:NetworkPolicy::fraud-scorer-netpol",
                                   "kubernetes:core/v1:ConfigMap::gate",
@@ -210,3 +211,15 @@ def test_gpu_model_gets_the_gpu_image_node_selector_and_toleration():
     assert pod["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "1"
     cpu_pod = render_one(CATALOG["fraud-scorer"]).find("Deployment", "fraud-scorer")["spec"]["template"]["spec"]
     assert "nodeSelector" not in cpu_pod and "tolerations" not in cpu_pod
+
+
+def test_pvc_model_mounts_its_sub_path_read_only():
+    import dataclasses
+
+    model = dataclasses.replace(CATALOG["fraud-scorer"], storage_uri="pvc://model-store/fraud-scorer/v3")
+    pod = render_one(model).find("Deployment", "fraud-scorer")["spec"]["template"]["spec"]
+    assert pod["containers"][0]["volumeMounts"][0] == {"name": "models", "mountPath": "/mnt/models",
+                                                        "subPath": "fraud-scorer/v3", "readOnly": True}
+    assert pod["volumes"][-1] == {"name": "models",
+                                  "persistentVolumeClaim": {"claimName": "model-store", "readOnly": True}}
+    assert "initContainers" not in pod
