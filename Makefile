@@ -2,7 +2,7 @@
 # what each needs on first use. Three requirement sets, one venv, one stamp each (see README, Set-up):
 #   requirements.txt         the Pulumi program (what `pulumi install` installs too)     make render, preview, up
 #   requirements-models.txt  model tooling: torch, TorchServe, the Triton client         make package
-#   requirements-test.txt    pytest, lupa, zizmor, shellcheck (+ requirements-actionlint) make test (all of them)
+#   requirements-test.txt    pytest, lupa, zizmor, shellcheck, mutmut (+ requirements-actionlint) make test
 # Every transitive package is pinned in constraints.txt (`make constraints` regenerates it from PyPI).
 PYTHON ?= python3
 VENV   := .venv
@@ -28,7 +28,7 @@ PULUMI_BACKEND_URL      ?= file://$(CURDIR)/.pulumi-state
 PULUMI_SECRETS_PROVIDER ?= passphrase
 export PULUMI_BACKEND_URL
 
-.PHONY: install render test preview up venv package checkov constraints bench clean diagram urns
+.PHONY: install render test preview up venv package checkov constraints bench clean diagram urns golden mutation
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,23 @@ diagram: $(PROGRAM_STAMP)
 # The golden list of both stacks' resource URNs (tests/test_urns.py): rewrite it when a URN changes on purpose.
 urns: $(PROGRAM_STAMP)
 	PYTHONPATH=. $(PY) -m stacks urns --write
+
+# The golden snapshot of both example renders (tests/test_golden_render.py): rewrite it when a render changes on
+# purpose, and review the diff of tests/golden/render.
+golden: $(PROGRAM_STAMP)
+	PYTHONPATH=. $(PY) -m stacks.golden --write
+
+# Mutation testing with mutmut (requirements-test.txt; configured in pyproject.toml, [tool.mutmut]); not part of
+# `make test`: over all of models/, components/ and stacks/ it runs for hours. MUTANTS narrows it to mutant names
+# (globs such as 'stacks.config_reader.*'); results in mutants/ (`.venv/bin/mutmut results`, `mutmut show NAME`).
+# From mutants/, ../shared is not the CRD and chart folder, so both are passed by path.
+MUTANTS ?=
+MUTATION_JOBS ?= 2
+mutation: $(TEST_STAMP)
+	PLATFORM_CRDS_DIR=$${PLATFORM_CRDS_DIR:-$(CURDIR)/../shared/crds} \
+	PLATFORM_CHARTS_DIR=$${PLATFORM_CHARTS_DIR:-$(CURDIR)/../shared/charts} \
+		$(VENV)/bin/mutmut run --max-children $(MUTATION_JOBS) $(MUTANTS)
+	$(VENV)/bin/mutmut export-cicd-stats && cat mutants/mutmut-cicd-stats.json
 
 test: $(TEST_STAMP)
 	PYTHONPATH=. $(PY) -m pytest -q

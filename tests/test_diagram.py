@@ -5,12 +5,14 @@ import json
 
 import pytest
 
+from tests.conftest import render_scope
+
 from stacks.__main__ import ROOT, documents
 from stacks.diagram import BEGIN, END, mermaid, readme_block, update_readme
 from stacks.diff_render import from_document
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=render_scope)
 def diagram(private_render, public_render):
     return mermaid([from_document(json.loads(documents(r)["resources.json"]))
                     for r in (private_render, public_render)])

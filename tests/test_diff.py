@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import render_scope
+
 from stacks.__main__ import ROOT, documents, main, render_stack, write_output
 
 PRIVATE_TEXT = (ROOT / "Pulumi.private.yaml").read_text()
@@ -24,7 +26,7 @@ def render_to(directory: Path, stack: str, config_text: str | None = None, rende
     return out
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=render_scope)
 def base_dir(tmp_path_factory, private_render):
     return render_to(tmp_path_factory.mktemp("base"), "private", render=private_render)
 
