@@ -204,6 +204,11 @@ def test_which_resources_carry_options_on_disk(rendered):
         "private kubernetes:helm.sh/v3:Release::karmada-release": ["protect"],
         "private kubernetes:helm.sh/v3:Release::karmada-kserve-kserve-crd": ["retain_on_delete"],
         "private kubernetes:core/v1:Namespace::karmada-models-namespace": ["protect", "retain_on_delete"],
+        # the mesh root every cluster's intermediate chains to; istio-system holds cacerts, kept when the mesh goes
+        "private tls:index/privateKey:PrivateKey::mesh-ca-root-key": ["protect"],
+        "private tls:index/selfSignedCert:SelfSignedCert::mesh-ca-root": ["protect"],
+        "private kubernetes:core/v1:Namespace::istio-system-namespace": ["retain_on_delete"],
+        "public kubernetes:core/v1:Namespace::aws-use1-istio-system-namespace": ["retain_on_delete"],
         "public aws:eks/cluster:Cluster::aws-use1-cluster": ["protect"],
         "public aws:eks/nodeGroup:NodeGroup::aws-use1-system-nodegroup": ["ignore_changes"],
         "public aws:eks/nodeGroup:NodeGroup::aws-use1-t4-spot-nodegroup": ["ignore_changes"],

@@ -47,7 +47,7 @@ BOUNDS = [
      "batching.max_batch_size 0: expected an integer from 1 to 1024"),
     (dict(batching=Batching(max_batch_size=1024)), dict(batching=Batching(max_batch_size=1025)),
      "batching.max_batch_size 1025: expected an integer from 1 to 1024"),
-    (dict(batching=Batching(max_delay_ms=0)), dict(batching=Batching(max_delay_ms=-1)),
+    (dict(batching=Batching(max_batch_size=1, max_delay_ms=0)), dict(batching=Batching(max_delay_ms=-1)),
      "batching.max_delay_ms -1: expected an integer from 0 to 60000"),
     (dict(batching=Batching(max_delay_ms=60000)), dict(batching=Batching(max_delay_ms=60001)),
      "batching.max_delay_ms 60001: expected an integer from 0 to 60000"),
