@@ -31,7 +31,6 @@ from models.errors import DeclarationError, PlatformError
 from models.registry import load_catalog
 from models.spec import Model
 from models.torchserve_config import config_properties, mar_name
-from models.triton_packaging import package_triton
 
 HANDLER_FILE = Path(__file__).with_name("handler.py")
 META_FILE = "model_meta.json"

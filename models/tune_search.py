@@ -21,7 +21,7 @@ to that final run.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Iterable, Iterator, Mapping, Optional, Sequence
+from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 TIE_FRACTION = 0.03
 BATCHING_PAYS = 1.10

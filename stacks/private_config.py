@@ -15,11 +15,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
-from urllib.parse import urlparse
 
 from models.deployment import CapacityType, DeploymentMode, GpuPool, Member, ModelDeployment
 from models.errors import ConfigError, DeclarationError
-from models.spec import ABTest, Canary, GpuType, Mirror, Model, Phase, Runtime, WorkloadClass
+from models.spec import ABTest, Canary, GpuType, Mirror, Model, Phase, Runtime
 from components.karmada.control_plane import (CLUSTER_SECRETS_NAMESPACE, DEFAULT_API_ENDPOINT, DEFAULT_NAMESPACE,
                                               DEFAULT_RELEASE, EXECUTION_SPACE_PREFIX, api_endpoint_problem)
 from components.karmada.placement import BucketMirror

@@ -37,7 +37,7 @@ from components.options import child_options
 from components import pod
 from components.versions import TORCHSERVE_GPU_IMAGE, TORCHSERVE_IMAGE, TRITON_IMAGE
 from models.layout import TRITON_REPOSITORY_DIR
-from models.torchserve_config import (INFERENCE_PORT, LOG_DIR, METRICS_PORT, MODEL_STORE, READY_TIMEOUT_S,
+from models.torchserve_config import (INFERENCE_PORT, LOG_DIR, METRICS_PORT, READY_TIMEOUT_S,
                                       readiness_command, torchserve_args, torchserve_env)
 
 API_VERSION = "serving.kserve.io/v1alpha1"
