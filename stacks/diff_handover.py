@@ -166,10 +166,13 @@ def judge_canary(c, before: Optional[StackRender], after: Optional[StackRender])
 
 def disjoint_placements(stack: str, before: Optional[StackRender], after: Optional[StackRender]
                         ) -> list[tuple[str, str]]:
-    """(model, message) for each model whose clusters before and after have none in common."""
+    """(model, message) for each model whose clusters before and after have none in common, and for each model
+    that leaves the private cluster: its private hostname stops answering there (the copies on public members are
+    reachable only inside their own clusters until the mesh carries traffic, README Phase 3)."""
     if before is None or after is None:
         return []
     old, new = before.outputs.get("modelClusters") or {}, after.outputs.get("modelClusters") or {}
+    members = set(after.outputs.get("memberContracts") or {}) | set(before.outputs.get("memberContracts") or {})
     out = []
     for model, clusters in new.items():
         previous = old.get(model)
@@ -177,5 +180,12 @@ def disjoint_placements(stack: str, before: Optional[StackRender], after: Option
             out.append((model, f"placed on {', '.join(clusters)} instead of {', '.join(previous)}: Karmada removes "
                                f"the copy on {', '.join(previous)} when it reschedules, before the new clusters "
                                "serve; keep the old cluster meanwhile (handOver: keepPrivate for a batch model)"))
+        elif previous and clusters:
+            left = [c for c in previous if c not in clusters and c not in members]
+            if left:
+                out.append((model, f"leaves the private cluster {', '.join(left)}: its hostname there stops "
+                                   "answering (the public copies serve callers inside their own clusters, at the "
+                                   "member stacks' batchEndpoints); move its clients there first, then take this "
+                                   "step"))
     return out
 
