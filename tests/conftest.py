@@ -26,3 +26,4 @@ def private_render():
 @pytest.fixture(scope=render_scope)
 def public_render():
     return render_stack("public")
+

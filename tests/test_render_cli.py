@@ -12,6 +12,7 @@ import yaml
 
 from models.errors import ConfigError
 from stacks.__main__ import main as render_main
+from tests.registrations import count_registrations
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -149,16 +150,7 @@ def private_with(old: str, new: str) -> str:
 ])
 def test_mistakes_that_used_to_fail_late_or_not_at_all_register_nothing(tmp_path, monkeypatch, capsys, text,
                                                                         needle):
-    from stacks.render import RecordingMocks
-
-    registered = []
-    original = RecordingMocks.new_resource
-
-    def counting(self, args):
-        registered.append(f"{args.typ}::{args.name}")
-        return original(self, args)
-
-    monkeypatch.setattr(RecordingMocks, "new_resource", counting)
+    registered = count_registrations(monkeypatch)
     out = tmp_path / "out"
     config_file = str(write_config(tmp_path, text))
     assert render_main(["render", "private", "--out", str(out), "--config-file", config_file]) == 2
