@@ -1,17 +1,19 @@
-"""Counting what the mocks register: a rejected stack file must register nothing before its one-line error."""
+"""What the mocks register during a test: a rejected stack file must register nothing before its one-line error,
+and tests that need a resource's raw inputs (secrets unwrapped, before the render redacts them) read them here."""
 from __future__ import annotations
 
 
-def count_registrations(monkeypatch) -> list[str]:
-    """From now on, every resource the mocks register, as "type::name", is appended to the returned list."""
-    from stacks.render import RecordingMocks
+def record_registrations(monkeypatch) -> dict[str, dict]:
+    """From now on, every resource the mocks register lands in the returned dict, in registration order, as
+    "type::name" -> its inputs with secrets unwrapped."""
+    from stacks import render
 
-    registered: list[str] = []
-    original = RecordingMocks.new_resource
+    recorded: dict[str, dict] = {}
+    original = render.RecordingMocks.new_resource
 
-    def counting(self, args):
-        registered.append(f"{args.typ}::{args.name}")
+    def recording(self, args):
+        recorded[f"{args.typ}::{args.name}"] = render.unwrap_secrets(args.inputs)
         return original(self, args)
 
-    monkeypatch.setattr(RecordingMocks, "new_resource", counting)
-    return registered
+    monkeypatch.setattr(render.RecordingMocks, "new_resource", recording)
+    return recorded

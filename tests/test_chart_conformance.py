@@ -36,9 +36,9 @@ import yaml
 
 from components import versions
 from components.versions import Chart
-from stacks import render as render_module
 from stacks.__main__ import render_stack
-from stacks.render import HELM_RELEASE, unwrap_secrets
+from stacks.render import HELM_RELEASE
+from tests.registrations import record_registrations
 
 ENV_VAR = "PLATFORM_CHARTS_DIR"
 DEFAULT_CHARTS_DIR = Path(__file__).resolve().parents[2] / "shared" / "charts"
@@ -340,19 +340,12 @@ def pinned_chart(inputs: Mapping[str, Any]) -> Optional[Chart]:
 @pytest.fixture(scope="module")
 def releases() -> dict[str, dict]:
     """{release resource name: its inputs, secrets unwrapped} for both stacks."""
-    captured: dict[str, dict] = {}
-    original = render_module.RecordingMocks.new_resource
-
-    def capture(self, args):
-        if args.typ == HELM_RELEASE:
-            captured[args.name] = unwrap_secrets(args.inputs)
-        return original(self, args)
-
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(render_module.RecordingMocks, "new_resource", capture)
+        recorded = record_registrations(mp)
         render_stack("private")
         render_stack("public")
-    return captured
+    prefix = f"{HELM_RELEASE}::"
+    return {key[len(prefix):]: inputs for key, inputs in recorded.items() if key.startswith(prefix)}
 
 
 def test_both_stacks_render_the_releases_checked_here(releases, private_render, public_render):

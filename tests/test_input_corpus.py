@@ -14,7 +14,7 @@ import pytest
 from models.errors import ConfigError, DeclarationError
 from models.registry import load_catalog
 from models.spec import Model, Scaling, Source
-from tests.registrations import count_registrations
+from tests.registrations import record_registrations
 from stacks.__main__ import load_stack_file, main as render_main
 from stacks.config_reader import Section
 from stacks.names import check_karmada_cluster_name
@@ -35,7 +35,7 @@ def edit(text: str, old: str, new: str) -> str:
 
 def rejected(tmp_path, monkeypatch, capsys, text: str, stack: str = "private") -> str:
     """Render `text` as the stack file; assert exit 2, nothing registered or written, one line; return it."""
-    registered = count_registrations(monkeypatch)
+    registered = record_registrations(monkeypatch)
     config_file = tmp_path / f"Pulumi.{stack}.yaml"
     config_file.write_text(text)
     out = tmp_path / "out"
@@ -45,7 +45,7 @@ def rejected(tmp_path, monkeypatch, capsys, text: str, stack: str = "private") -
     assert "Traceback" not in err
     assert not out.exists()
     if stack == "private":  # a public render registers the private stack's resources first, to read its outputs
-        assert registered == []
+        assert registered == {}
     return err
 
 

@@ -8,7 +8,8 @@ import pytest
 
 import stacks.render as render_module
 from components.mesh.ca import MeshCa, MeshCaArgs, cacerts_data
-from stacks.render import run_program, unwrap_secrets
+from stacks.render import run_program
+from tests.registrations import record_registrations
 
 TLS_KEY = "tls:index/privateKey:PrivateKey"
 SELF_SIGNED = "tls:index/selfSignedCert:SelfSignedCert"
@@ -29,13 +30,6 @@ def distinct_outputs(type_: str, name: str, state: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def rendered():
-    raw: dict[str, dict] = {}
-    original = render_module.RecordingMocks.new_resource
-
-    def capture(self, args):
-        raw[f"{args.typ}::{args.name}"] = unwrap_secrets(args.inputs)
-        return original(self, args)
-
     def program():
         ca = MeshCa("mesh-ca", MeshCaArgs(clusters=("private", "aws-use1")))
         for cluster in ("private", "aws-use1"):
@@ -43,7 +37,7 @@ def rendered():
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(render_module, "fake_outputs", distinct_outputs)
-        mp.setattr(render_module.RecordingMocks, "new_resource", capture)
+        raw = record_registrations(mp)
         result = run_program(program, stack="test", config={})
     return result, raw
 

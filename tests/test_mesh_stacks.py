@@ -17,6 +17,7 @@ from stacks.render import HELM_RELEASE, run_program
 from stacks.program import main
 from stacks.__main__ import load_stack_file
 from stacks.validation import validate_render
+from tests.registrations import record_registrations
 from tests.test_public_stack import (PRIVATE, private_outputs, render as render_public, render_fails,
                                      fresh_root_stack)
 
@@ -67,19 +68,10 @@ def test_the_public_cacerts_come_from_the_private_stacks_output():
                                                            "ca-key.pem": "-----BEGIN PRIVATE KEY-----\nK\n",
                                                            "root-cert.pem": "-----BEGIN CERTIFICATE-----\nR\n",
                                                            "cert-chain.pem": "-----BEGIN CERTIFICATE-----\nC\n"}
-    captured = {}
-    import stacks.render as render_module
-    from stacks.render import unwrap_secrets
-    original = render_module.RecordingMocks.new_resource
-
-    def capture(self, args):
-        if args.name == f"{MEMBER}-istio-system-cacerts":
-            captured.update(unwrap_secrets(args.inputs)["stringData"])
-        return original(self, args)
-
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(render_module.RecordingMocks, "new_resource", capture)
+        recorded = record_registrations(mp)
         render_public(outputs=outputs)
+    captured = recorded[f"kubernetes:core/v1:Secret::{MEMBER}-istio-system-cacerts"]["stringData"]
     assert captured == outputs[PRIVATE]["outputs"]["meshCaCerts-aws-use1"]
 
 

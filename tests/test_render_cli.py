@@ -12,7 +12,7 @@ import yaml
 
 from models.errors import ConfigError
 from stacks.__main__ import main as render_main
-from tests.registrations import count_registrations
+from tests.registrations import record_registrations
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -150,13 +150,13 @@ def private_with(old: str, new: str) -> str:
 ])
 def test_mistakes_that_used_to_fail_late_or_not_at_all_register_nothing(tmp_path, monkeypatch, capsys, text,
                                                                         needle):
-    registered = count_registrations(monkeypatch)
+    registered = record_registrations(monkeypatch)
     out = tmp_path / "out"
     config_file = str(write_config(tmp_path, text))
     assert render_main(["render", "private", "--out", str(out), "--config-file", config_file]) == 2
     err = capsys.readouterr().err
     assert needle in err and "Traceback" not in err
-    assert registered == [] and not out.exists()
+    assert registered == {} and not out.exists()
 
 
 def test_a_key_set_twice_in_the_stack_file_is_an_error_naming_it(tmp_path):
