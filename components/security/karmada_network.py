@@ -31,8 +31,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.options import child_options
-
-DNS_PORTS = ({"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53})
+from components.security.cluster_dns import dns_egress_rule
 ETCD_CLIENT_PORT = 2379
 
 
@@ -68,9 +67,7 @@ def egress_policy(args: KarmadaNetworkArgs) -> dict:
             "policyTypes": ["Egress"],
             "egress": [
                 {"to": [{"podSelector": {}}]},
-                {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
-                         "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
-                 "ports": [dict(p) for p in DNS_PORTS]},
+                dns_egress_rule(),
                 {"to": [{"ipBlock": {"cidr": cidr}} for cidr in args.member_api_cidrs],
                  "ports": [{"protocol": "TCP", "port": args.member_api_port}]},
             ],

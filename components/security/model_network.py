@@ -33,7 +33,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.options import child_options
-from components.security.karmada_network import DNS_PORTS
+from components.security.cluster_dns import dns_egress_rule
 
 PART_OF = {"app.kubernetes.io/part-of": "inference-platform"}
 ISTIOD_XDS_PORT = 15012
@@ -81,7 +81,7 @@ def egress_spec(args: ModelNetworkArgs) -> dict:
     if args.storage.public_only:
         storage_block["except"] = list(NON_PUBLIC_RANGES)
     rules = [
-        {"to": [_namespace_pods("kube-system", {"k8s-app": "kube-dns"})], "ports": [dict(p) for p in DNS_PORTS]},
+        dns_egress_rule(),
         {"to": [{"podSelector": {}}]},
     ]
     if args.mesh:
