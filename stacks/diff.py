@@ -468,6 +468,7 @@ def build_report(before: dict[str, StackRender], after: dict[str, StackRender], 
 
 # --- Output -----------------------------------------------------------------------------------------------------
 
+FIELDS_SHOWN = 20  # per changed resource, in the text and Markdown reports; JSON carries every field
 _SIGN = {"add": "+", "update": "~", "replace": "±", "delete": "-", "release": "→"}
 _WORD = {"add": "added", "update": "changed", "replace": "replaced", "delete": "deleted",
          "release": "released (retained)"}
@@ -509,11 +510,11 @@ def format_text(report: DiffReport) -> str:
                 lines.append(f"    {_SIGN[c.action]} {c.label}" + (f" — {'; '.join(c.reasons)}" if c.reasons else ""))
                 for note in c.notes:
                     lines.append(f"        note: {note}")
-                for f in c.fields[:20]:
+                for f in c.fields[:FIELDS_SHOWN]:
                     mark = " (forces replacement)" if f.forces_replacement else ""
                     lines.append(f"        {f.path}: {_fmt(f.before)} → {_fmt(f.after)}{mark}")
-                if len(c.fields) > 20:
-                    lines.append(f"        … {len(c.fields) - 20} more fields")
+                if len(c.fields) > FIELDS_SHOWN:
+                    lines.append(f"        … {len(c.fields) - FIELDS_SHOWN} more fields")
         for r in releases:
             lines.append(f"  helm release {r.name} ({r.cluster}, {r.chart}): {_WORD[r.action]}, version "
                          f"{_fmt(r.version_before)} → {_fmt(r.version_after)}"
@@ -568,11 +569,11 @@ def format_markdown(report: DiffReport, diagram: Optional[str] = None) -> str:
                            + (f" — {'; '.join(c.reasons)}" if c.reasons else ""))
                 for note in c.notes:
                     out.append(f"  - note: {note}")
-                for f in c.fields[:20]:
+                for f in c.fields[:FIELDS_SHOWN]:
                     mark = " **(forces replacement)**" if f.forces_replacement else ""
                     out.append(f"  - `{f.path}`: `{_md_escape(f.before)}` → `{_md_escape(f.after)}`{mark}")
-                if len(c.fields) > 20:
-                    out.append(f"  - … {len(c.fields) - 20} more fields")
+                if len(c.fields) > FIELDS_SHOWN:
+                    out.append(f"  - … {len(c.fields) - FIELDS_SHOWN} more fields")
             out += ["", "</details>", ""]
     if diagram:
         out += ["<details><summary>Platform after this change</summary>", "", "```mermaid", diagram.rstrip(), "```",
