@@ -47,7 +47,7 @@ def _plan_model(cfg: PrivateStackConfig, dep) -> PlacementPlan:
         # With an S3-compatible store on premises a bucket name means that store only: a member reading an
         # unmirrored s3:// URI would read AWS S3's bucket of the same name, another owner's possibly.
         members = {m.name: m for m in cfg.members}
-        for name in plan.member_storage:
+        for name in plan.requirements:
             member = members[name]
             for uri in served_uris(dep).values():
                 if uri.startswith("s3://") and mirror_for(uri, member, cfg.bucket_mirrors) is None:
@@ -70,5 +70,6 @@ def plan_private(cfg: PrivateStackConfig) -> PrivatePlan:
                              if member.name in plan.requirements)
         check_member_requirements(member_cfg, requirements, f"member {member.name!r}")
         contracts[member.name] = MemberContract(member=member.name, namespace=cfg.namespace,
-                                                planned_against=plan_fingerprint(member_cfg), models=requirements)
+                                                planned_against=plan_fingerprint(member_cfg),
+                                                models=tuple(r.member_model for r in requirements))
     return PrivatePlan(placements=placements, contracts=contracts)

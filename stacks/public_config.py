@@ -32,7 +32,7 @@ from components.aws.eks_cluster import IAM_ROLE_ARN
 from components.aws.gpu_node_group import (MAX_NODE_GROUP_NAME, InstanceTypeError, check_instance_types,
                                            node_taints)
 from components.aws.instance_types import INSTANCE_TABLE, InstanceType, fit_problems
-from components.karmada.contract import ModelRequirement
+from components.karmada.requirement import ModelRequirement
 from components.scheduling import CapacityType, tolerates
 from components.versions import EKS_KUBERNETES_VERSION
 from models.errors import ConfigError
@@ -294,73 +294,76 @@ def plan_fingerprint(cfg: PublicStackConfig) -> str:
 
 
 def check_member_requirements(cfg: PublicStackConfig, requirements: tuple[ModelRequirement, ...],
-                              where: str) -> dict[str, list[str]]:
+                              where: str) -> None:
     """Check what the private stack's plan sends this member against this member's node groups.
 
     Run by the private stack while it plans (it reads this stack's file), so a model no group can hold fails
-    before any resource of either stack exists. Every GPU model must fit a node group here (type, and count per
-    node), tolerate all of that group's taints, and a model that needs Spot (batch class) must fit a Spot group.
-    An `elastic` model needs a group that holds it with minSize >= 1: Karmada sends overflow only to nodes that
-    exist. `cpu` and `memory` (a replica's requests) must fit the group's FIRST instance type minus the node
-    reserve of `components.aws.instance_types` (OS, EKS kube-reserved, eviction threshold, DaemonSets): the
-    cluster autoscaler models a group on its first type and never scales a group up for a pod that does not fit
-    it. Returns model -> names of the node groups it can land on; raises ConfigError naming `where`, the model,
-    the field, the value and what exists.
-    """
-    placements: dict[str, list[str]] = {}
+    before any resource of either stack exists (`node_groups_for` says what each model needs)."""
     for req in requirements:
-        model = req.model
-        at = f"{where} (model {model!r})"
-        tolerations = [dict(t) for t in req.tolerations]
-        if not req.gpu_count:
-            if req.needs_spot:  # CPU-only batch work would land on the On-Demand system nodes
-                raise ConfigError(at, "needsSpot", True, "a GPU model (this member offers Spot only as GPU "
-                                  "node groups: " + _offers(cfg.gpu_node_groups) + ")")
-            placements[model] = ["system"]
-            continue
-        gpu_value = req.gpu_type.value
-        of_type = [g for g in cfg.gpu_node_groups if g.gpu_type is req.gpu_type]
-        if not of_type:
-            raise ConfigError(at, "gpuType", gpu_value, "a GPU type this member's platform:gpuNodeGroups offer: "
-                              + _offers(cfg.gpu_node_groups))
-        big_enough = [g for g in of_type if g.gpu_count >= req.gpu_count]
-        if not big_enough:
-            raise ConfigError(at, "gpuCount", req.gpu_count, f"at most the GPUs per node of a {gpu_value} group "
-                              "here: " + _offers(tuple(of_type)))
-        candidates = big_enough
-        if req.needs_spot:
-            candidates = [g for g in big_enough if g.capacity is CapacityType.SPOT]
-            if not candidates:
-                raise ConfigError(at, "needsSpot", True, f"a Spot node group with {req.gpu_count}x {gpu_value} or "
-                                  "more in platform:gpuNodeGroups (batch work runs on public Spot only); this "
-                                  "member offers: " + _offers(cfg.gpu_node_groups))
-        fits = [g for g in candidates if all(tolerates(tolerations, t) for t in g.taints)]
-        if not fits:
-            closest = candidates[0]
-            missing = [t for t in closest.taints if not tolerates(tolerations, t)]
-            raise ConfigError(at, "tolerations", tolerations, "tolerations for the taints of a node group that "
-                              f"holds it: {closest.name} needs " + ", ".join(
-                                  f"{t['key']}={t['value']}:{t['effect']}" for t in missing)
-                              + " (node groups: " + _offers(tuple(candidates)) + ")")
-        cpu, memory = _request(at, "cpu", req.cpu), _request(at, "memory", req.memory)
-        sized = [g for g in fits if not fit_problems(_first_type(g), cpu, memory)]
-        if not sized:
-            group = fits[0]
-            first = _first_type(group)
-            problems = fit_problems(first, cpu, memory)
-            field = problems[0][0]
-            raise ConfigError(at, field, getattr(req, field), f"requests that fit node group {group.name}'s first "
-                              f"instance type {first.describe()}, which the cluster autoscaler models the group on: "
-                              + "; ".join(text for _, text in problems)
-                              + " (allocatable = the type minus the node reserve: OS 7.5 % of memory, EKS "
-                              "kube-reserved, eviction 100Mi, DaemonSets); start its instanceTypes with a larger "
-                              "type, or lower the model's requests")
-        if req.workload_class is WorkloadClass.ELASTIC and not any(g.min_size >= 1 for g in sized):
-            raise ConfigError(f"{where} platform:gpuNodeGroups[{cfg.gpu_node_groups.index(sized[0])}] "
-                              f"({sized[0].name})", "minSize", sized[0].min_size,
-                              f"at least 1 for a group that takes model {model!r}'s elastic overflow: Karmada "
-                              "divides replicas by the nodes a member has now (it cannot see the cluster "
-                              "autoscaler), so a group at zero nodes never receives any; or leave this member "
-                              "out of the private stack's platform:members")
-        placements[model] = [cfg.node_group_name(g) for g in sized]
-    return placements
+        node_groups_for(cfg, req, where)
+
+
+def node_groups_for(cfg: PublicStackConfig, req: ModelRequirement, where: str) -> tuple[str, ...]:
+    """The node groups of this member that can hold one replica of `req` ("system" for a CPU model).
+
+    Every GPU model must fit a node group here (type, and count per node), tolerate all of that group's taints,
+    and a model that needs Spot (batch class) must fit a Spot group. An `elastic` model needs a group that holds
+    it with minSize >= 1: Karmada sends overflow only to nodes that exist. `cpu` and `memory` (a replica's
+    requests) must fit the group's FIRST instance type minus the node reserve of `components.aws.instance_types`
+    (OS, EKS kube-reserved, eviction threshold, DaemonSets): the cluster autoscaler models a group on its first
+    type and never scales a group up for a pod that does not fit it. Otherwise raises ConfigError naming `where`, the
+    model, the field, the value and what exists.
+    """
+    model = req.model
+    at = f"{where} (model {model!r})"
+    tolerations = [dict(t) for t in req.tolerations]
+    if not req.gpu_count:
+        if req.needs_spot:  # CPU-only batch work would land on the On-Demand system nodes
+            raise ConfigError(at, "needsSpot", True, "a GPU model (this member offers Spot only as GPU "
+                              "node groups: " + _offers(cfg.gpu_node_groups) + ")")
+        return ("system",)
+    gpu_value = req.gpu_type.value
+    of_type = [g for g in cfg.gpu_node_groups if g.gpu_type is req.gpu_type]
+    if not of_type:
+        raise ConfigError(at, "gpuType", gpu_value, "a GPU type this member's platform:gpuNodeGroups offer: "
+                          + _offers(cfg.gpu_node_groups))
+    big_enough = [g for g in of_type if g.gpu_count >= req.gpu_count]
+    if not big_enough:
+        raise ConfigError(at, "gpuCount", req.gpu_count, f"at most the GPUs per node of a {gpu_value} group "
+                          "here: " + _offers(tuple(of_type)))
+    candidates = big_enough
+    if req.needs_spot:
+        candidates = [g for g in big_enough if g.capacity is CapacityType.SPOT]
+        if not candidates:
+            raise ConfigError(at, "needsSpot", True, f"a Spot node group with {req.gpu_count}x {gpu_value} or "
+                              "more in platform:gpuNodeGroups (batch work runs on public Spot only); this "
+                              "member offers: " + _offers(cfg.gpu_node_groups))
+    fits = [g for g in candidates if all(tolerates(tolerations, t) for t in g.taints)]
+    if not fits:
+        closest = candidates[0]
+        missing = [t for t in closest.taints if not tolerates(tolerations, t)]
+        raise ConfigError(at, "tolerations", tolerations, "tolerations for the taints of a node group that "
+                          f"holds it: {closest.name} needs " + ", ".join(
+                              f"{t['key']}={t['value']}:{t['effect']}" for t in missing)
+                          + " (node groups: " + _offers(tuple(candidates)) + ")")
+    cpu, memory = _request(at, "cpu", req.cpu), _request(at, "memory", req.memory)
+    sized = [g for g in fits if not fit_problems(_first_type(g), cpu, memory)]
+    if not sized:
+        group = fits[0]
+        first = _first_type(group)
+        problems = fit_problems(first, cpu, memory)
+        field = problems[0][0]
+        raise ConfigError(at, field, getattr(req, field), f"requests that fit node group {group.name}'s first "
+                          f"instance type {first.describe()}, which the cluster autoscaler models the group on: "
+                          + "; ".join(text for _, text in problems)
+                          + " (allocatable = the type minus the node reserve: OS 7.5 % of memory, EKS "
+                          "kube-reserved, eviction 100Mi, DaemonSets); start its instanceTypes with a larger "
+                          "type, or lower the model's requests")
+    if req.workload_class is WorkloadClass.ELASTIC and not any(g.min_size >= 1 for g in sized):
+        raise ConfigError(f"{where} platform:gpuNodeGroups[{cfg.gpu_node_groups.index(sized[0])}] "
+                          f"({sized[0].name})", "minSize", sized[0].min_size,
+                          f"at least 1 for a group that takes model {model!r}'s elastic overflow: Karmada "
+                          "divides replicas by the nodes a member has now (it cannot see the cluster "
+                          "autoscaler), so a group at zero nodes never receives any; or leave this member "
+                          "out of the private stack's platform:members")
+    return tuple(cfg.node_group_name(g) for g in sized)

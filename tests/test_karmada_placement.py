@@ -11,7 +11,7 @@ import pytest
 from tests.crd_schema import validate_custom_resource
 
 from components.karmada import policies as p
-from components.karmada.contract import ModelRequirement
+from components.karmada.requirement import ModelRequirement
 from components.karmada.placement import (ELASTIC_FAILOVER, BucketMirror, ModelPlacement,
                                           ModelPlacementArgs, ModelPlacementError, PlacementError,
                                           RuntimePropagation, RuntimePropagationArgs, mirror_for,

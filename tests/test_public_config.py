@@ -13,11 +13,12 @@ import pytest
 from components.scheduling import CapacityType, gpu_tolerations, spot_tolerations
 from models.errors import ConfigError
 from models.spec import GpuType, WorkloadClass
-from components.karmada.contract import MemberContract, ModelRequirement
+from components.karmada.contract import MemberContract, MemberModel
+from components.karmada.requirement import ModelRequirement
 from stacks.__main__ import load_stack_file
 from stacks.program import NAMESPACE
 from components.versions import EKS_KUBERNETES_VERSION
-from stacks.public_config import ClusterMode, check_member_requirements, read_public_config
+from stacks.public_config import ClusterMode, check_member_requirements, node_groups_for, read_public_config
 
 BASE = {
     "privateStack": "organization/inference-platform/private",
@@ -205,7 +206,9 @@ def req(model="m", gpu_type="t4", count=1, needs_spot=False, tolerations=None, c
 
 
 def check(*reqs, cfg=None):
-    return check_member_requirements(cfg or CFG, reqs, "member 'aws-use1'")
+    """What the private stack runs (raises on the first model no group holds); then each model's node groups."""
+    assert check_member_requirements(cfg or CFG, reqs, "member 'aws-use1'") is None
+    return {r.model: list(node_groups_for(cfg or CFG, r, "member 'aws-use1'")) for r in reqs}
 
 
 def check_fails(*reqs, field, text=""):
@@ -255,41 +258,39 @@ def test_toleration_mismatch_names_the_missing_taint():
 # --- the contract: one writer, one reader ------------------------------------------------------------------------
 
 CONTRACT = MemberContract(member="aws-use1", namespace="inference", planned_against="0123456789abcdef", models=(
-    req("batch", gpu_type="a10g", needs_spot=True, tolerations=gpu_tolerations() + spot_tolerations(), cpu="4",
-        memory="16Gi", workload_class=WorkloadClass.BATCH),
-    ModelRequirement(model="cpu", workload_class=WorkloadClass.ELASTIC, gpu_type=None, gpu_count=0, cpu="500m",
-                     memory="1Gi", needs_spot=False, tolerations=(), storage_uris=("s3://bucket/cpu/v1",))))
+    MemberModel(model="batch", workload_class=WorkloadClass.BATCH, storage_uris=()),
+    MemberModel(model="cpu", workload_class=WorkloadClass.ELASTIC, storage_uris=("s3://bucket/cpu/v1",))))
 
 
 def test_the_contract_shape_as_it_crosses_the_stack_reference():
     """The one test that changes when the contract's shape does."""
     assert CONTRACT.to_output() == {
         "member": "aws-use1", "namespace": "inference", "plannedAgainst": "0123456789abcdef", "models": [
-            {"model": "batch", "workloadClass": "batch", "gpuType": "a10g", "gpuCount": 1, "cpu": "4",
-             "memory": "16Gi", "needsSpot": True, "storageUris": [],
-             "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},
-                             {"key": "inference-platform.io/capacity", "operator": "Equal", "value": "spot",
-                              "effect": "NoSchedule"}]},
-            {"model": "cpu", "workloadClass": "elastic", "gpuCount": 0, "cpu": "500m", "memory": "1Gi",
-             "needsSpot": False, "tolerations": [], "storageUris": ["s3://bucket/cpu/v1"]}]}
+            {"model": "batch", "workloadClass": "batch", "storageUris": []},
+            {"model": "cpu", "workloadClass": "elastic", "storageUris": ["s3://bucket/cpu/v1"]}]}
 
 
-def test_the_contract_reads_back_what_it_wrote_numbers_as_floats_included():
-    out = CONTRACT.to_output()
-    assert MemberContract.from_output(out, "o") == CONTRACT
-    out["models"][0]["gpuCount"] = 1.0  # numbers cross a StackReference as floats
-    assert MemberContract.from_output(out, "o") == CONTRACT
+def test_the_contract_reads_back_what_it_wrote():
+    assert MemberContract.from_output(CONTRACT.to_output(), "o") == CONTRACT
     empty = dict(CONTRACT.to_output())
     del empty["models"]  # an empty list may be dropped on the way
     assert MemberContract.from_output(empty, "o").models == ()
 
 
+def test_a_requirement_sends_the_member_only_its_name_class_and_storage():
+    requirement = req("batch", needs_spot=True, workload_class=WorkloadClass.BATCH)
+    assert requirement.member_model == MemberModel(model="batch", workload_class=WorkloadClass.BATCH,
+                                                   storage_uris=())
+
+
 @pytest.mark.parametrize("change, where, field", [
     (lambda o: o.pop("namespace"), "o", "namespace"),
     (lambda o: o.update(extra=1), "o", "extra"),
-    (lambda o: o["models"][0].update(gpuCount=0.5), "o.models[0]", "gpuCount"),
-    (lambda o: o["models"][0].update(gpuType="k80"), "o.models[0]", "gpuType"),
-    (lambda o: o["models"][1].update(gpuType="t4"), "o.models[1]", "gpuType"),
+    (lambda o: o.update(member=""), "o", "member"),
+    (lambda o: o.update(models={}), "o", "models"),
+    (lambda o: o["models"][0].update(gpuType="t4"), "o.models[0]", "gpuType"),
+    (lambda o: o["models"][0].pop("storageUris"), "o.models[0]", "storageUris"),
+    (lambda o: o["models"][0].update(model=""), "o.models[0]", "model"),
     (lambda o: o["models"][0].update(workloadClass="urgent"), "o.models[0]", "workloadClass"),
     (lambda o: o["models"][1].update(storageUris=["bucket/x"]), "o.models[1]", "storageUris"),
 ])

@@ -28,7 +28,7 @@ from stacks.fake_cloud import FAKE_KEY, FAKE_PEM
 from stacks.program import main
 from stacks.render import HELM_RELEASE, Render, run_program
 from stacks.__main__ import render_stack
-from components.karmada.contract import ModelRequirement
+from components.karmada.contract import MemberModel
 from models.spec import GpuType, WorkloadClass
 from stacks.validation import validate_builtin, validate_render
 
@@ -55,7 +55,7 @@ def rendered_private_outputs() -> dict:
 
 def private_outputs(models=None, **changes) -> dict:
     """The rendered private stack's outputs; `models` replaces this member's contract entries (built with
-    `ModelRequirement(...).to_output()`, the contract's own writer), `changes` replace or (None) drop exports."""
+    `MemberModel(...).to_output()`, the contract's own writer), `changes` replace or (None) drop exports."""
     ref = rendered_private_outputs()
     outputs = ref["outputs"]
     if models is not None:
@@ -504,8 +504,7 @@ def test_model_pods_read_exactly_their_buckets_through_an_irsa_role(public_rende
 
 
 def test_a_member_with_nothing_to_read_gets_a_role_that_reads_nothing():
-    nothing = ModelRequirement(model="cpu-only", workload_class=WorkloadClass.ELASTIC, gpu_type=None, gpu_count=0,
-                               cpu="1", memory="2Gi", needs_spot=False, tolerations=(), storage_uris=())
+    nothing = MemberModel(model="cpu-only", workload_class=WorkloadClass.ELASTIC, storage_uris=())
     r = render(outputs=private_outputs([nothing.to_output()]))  # a model reading nothing from S3
     policy = json.loads(r.get("aws:iam/rolePolicy:RolePolicy", f"{MEMBER}-model-reader-iam-policy").inputs["policy"])
     assert policy["Statement"] == [{"Sid": "NothingToRead", "Effect": "Deny", "Action": ["s3:*"], "Resource": "*"}]

@@ -13,39 +13,30 @@ whose file changed since the private stack last planned refuses to build until t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from models.errors import ConfigError
-from models.spec import GpuType, WorkloadClass
+from models.spec import WorkloadClass
 
-_REQUIREMENT_KEYS = ("model", "workloadClass", "gpuType", "gpuCount", "cpu", "memory", "needsSpot", "tolerations",
-                     "storageUris")
+_MODEL_KEYS = ("model", "workloadClass", "storageUris")
 _CONTRACT_KEYS = ("member", "namespace", "plannedAgainst", "models")
 
 
 @dataclass(frozen=True)
-class ModelRequirement:
-    """One model a member may run, as the private stack's plan has it: one replica's requests, whether it must
-    run on Spot (batch), the tolerations its pods carry, and the storage URIs the member's copy reads (after the
-    bucket-mirror rewrite)."""
+class MemberModel:
+    """One model the member may run, as far as the member's own stack acts on it: its name (the member's batch
+    endpoints), its workload class (only `batch` copies get one) and the storage URIs its copy reads after the
+    bucket-mirror rewrite (the member's IAM role for reading artifacts). What a replica requests is checked
+    against the member's node groups by the private stack while it plans (`components/karmada/requirement.py`);
+    it does not cross."""
 
     model: str
     workload_class: WorkloadClass
-    gpu_type: Optional[GpuType]
-    gpu_count: int
-    cpu: str
-    memory: str
-    needs_spot: bool
-    tolerations: tuple[Mapping[str, str], ...]
     storage_uris: tuple[str, ...]
 
     def to_output(self) -> dict[str, Any]:
-        out = {"model": self.model, "workloadClass": self.workload_class.value, "gpuCount": self.gpu_count,
-               "cpu": self.cpu, "memory": self.memory, "needsSpot": self.needs_spot,
-               "tolerations": [dict(t) for t in self.tolerations], "storageUris": list(self.storage_uris)}
-        if self.gpu_type is not None:  # absent, not null: stack outputs drop null values
-            out["gpuType"] = self.gpu_type.value
-        return out
+        return {"model": self.model, "workloadClass": self.workload_class.value,
+                "storageUris": list(self.storage_uris)}
 
 
 @dataclass(frozen=True)
@@ -56,7 +47,7 @@ class MemberContract:
     member: str
     namespace: str
     planned_against: str
-    models: tuple[ModelRequirement, ...]
+    models: tuple[MemberModel, ...]
 
     def to_output(self) -> dict[str, Any]:
         return {"member": self.member, "namespace": self.namespace, "plannedAgainst": self.planned_against,
@@ -64,8 +55,7 @@ class MemberContract:
 
     @classmethod
     def from_output(cls, value: Any, where: str) -> "MemberContract":
-        """Read back what `to_output` wrote (numbers may come back as floats through a StackReference). Anything
-        else fails with one ConfigError naming `where` (the output), the key and what was expected."""
+        """Read back what `to_output` wrote. Anything else fails with one ConfigError naming `where` (the output), the key and what was expected."""
         _keys(where, value, _CONTRACT_KEYS, optional=("models",))  # an empty list may be dropped on the way
         for key in ("member", "namespace", "plannedAgainst"):
             if not isinstance(value[key], str) or not value[key]:
@@ -73,7 +63,7 @@ class MemberContract:
         raw_models = value.get("models", [])
         if not isinstance(raw_models, list):
             raise ConfigError(where, "models", raw_models, "a list")
-        models = tuple(_requirement(f"{where}.models[{i}]", raw) for i, raw in enumerate(raw_models))
+        models = tuple(_model(f"{where}.models[{i}]", raw) for i, raw in enumerate(raw_models))
         return cls(member=value["member"], namespace=value["namespace"], planned_against=value["plannedAgainst"],
                    models=models)
 
@@ -94,30 +84,13 @@ def _enum(where: str, key: str, value: Any, cls):
     raise ConfigError(where, key, value, "one of " + ", ".join(repr(m.value) for m in cls))
 
 
-def _requirement(where: str, raw: Any) -> ModelRequirement:
-    _keys(where, raw, _REQUIREMENT_KEYS, optional=("gpuType",))
-    count = raw["gpuCount"]
-    if isinstance(count, float) and count.is_integer():  # numbers cross a StackReference as floats
-        count = int(count)
-    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-        raise ConfigError(where, "gpuCount", count, "a whole number of GPUs >= 0")
-    gpu_type = None if raw.get("gpuType") is None else _enum(where, "gpuType", raw["gpuType"], GpuType)
-    if (gpu_type is None) != (count == 0):
-        raise ConfigError(where, "gpuType", raw.get("gpuType"), "a GPU type exactly when gpuCount > 0")
-    for key in ("model", "cpu", "memory"):
-        if not isinstance(raw[key], str) or not raw[key]:
-            raise ConfigError(where, key, raw[key], "a non-empty string")
-    if not isinstance(raw["needsSpot"], bool):
-        raise ConfigError(where, "needsSpot", raw["needsSpot"], "true or false")
-    tolerations = raw["tolerations"]
-    if not isinstance(tolerations, list) or not all(
-            isinstance(t, dict) and all(isinstance(v, str) for v in t.values()) for t in tolerations):
-        raise ConfigError(where, "tolerations", tolerations, "a list of Kubernetes tolerations")
+def _model(where: str, raw: Any) -> MemberModel:
+    _keys(where, raw, _MODEL_KEYS)
+    if not isinstance(raw["model"], str) or not raw["model"]:
+        raise ConfigError(where, "model", raw["model"], "a non-empty string")
     uris = raw["storageUris"]
     if not isinstance(uris, list) or not all(isinstance(u, str) and "://" in u for u in uris):
         raise ConfigError(where, "storageUris", uris, "a list of storage URIs")
-    return ModelRequirement(model=raw["model"],
-                            workload_class=_enum(where, "workloadClass", raw["workloadClass"], WorkloadClass),
-                            gpu_type=gpu_type, gpu_count=count, cpu=raw["cpu"], memory=raw["memory"],
-                            needs_spot=raw["needsSpot"], tolerations=tuple(dict(t) for t in tolerations),
-                            storage_uris=tuple(uris))
+    return MemberModel(model=raw["model"],
+                       workload_class=_enum(where, "workloadClass", raw["workloadClass"], WorkloadClass),
+                       storage_uris=tuple(uris))

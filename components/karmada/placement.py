@@ -52,7 +52,7 @@ import pulumi_kubernetes as k8s
 from components.options import child_options
 
 from components.karmada import policies as p
-from components.karmada.contract import ModelRequirement
+from components.karmada.requirement import ModelRequirement
 from components.scheduling import (CAPACITY_LABEL, EKS_CAPACITY_LABEL, CapacityType, gpu_node_selector,
                                    gpu_tolerations, spot_tolerations)
 from components.kserve.inference_service import canary_split
@@ -152,14 +152,13 @@ class ModelPlacementArgs:
 @dataclass(frozen=True)
 class PlacementPlan:
     """The policies for one model, as plain objects, every cluster it may land on (private first), per public
-    member the storage URIs its copy reads (after the bucket-mirror rewrite) and what that member must host
-    (`requirements`, the contract's entries), and for a model whose replicas may span clusters the policy
+    member what that member must host (`requirements`: requests, Spot, tolerations and the storage URIs its copy
+    reads after the bucket-mirror rewrite), and for a model whose replicas may span clusters the policy
     that sends its hostname Service everywhere (`service_policy`)."""
 
     propagation_policy: dict
     override_policies: tuple[dict, ...]
     clusters: tuple[str, ...]
-    member_storage: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     requirements: Mapping[str, ModelRequirement] = field(default_factory=dict)
     service_policy: Optional[dict] = None
 
@@ -375,10 +374,10 @@ def plan_model_placement(args: ModelPlacementArgs) -> PlacementPlan:
     if public:
         rules = tuple(_member_rule(args, m) for m in public)
         overrides = (p.override_policy(f"{model.name}-public", args.namespace, (selector,), rules, labels=labels),)
-    storage = {m.name: tuple(mirror_for(uri, m, args.bucket_mirrors) or uri
-                             for uri in served_uris(args.deployment).values()) for m in public}
-    requirements = {m.name: _requirement(args.deployment, storage[m.name]) for m in public}
-    return PlacementPlan(propagation, overrides, placement.cluster_names(), storage, requirements, service_policy)
+    requirements = {m.name: _requirement(args.deployment, tuple(mirror_for(uri, m, args.bucket_mirrors) or uri
+                                                                for uri in served_uris(args.deployment).values()))
+                    for m in public}
+    return PlacementPlan(propagation, overrides, placement.cluster_names(), requirements, service_policy)
 
 
 @dataclass(frozen=True)
