@@ -1,9 +1,10 @@
 """Shared fixtures: stack renders are costly enough (a second or so) to do once per session.
 
-Except under mutmut (`make mutation`): it runs, for each mutant, only the tests that called the mutated function
-while it collected its stats, and a render cached for the session is called by the first test that asks for it
-only, so every later test that reads it would never run against a mutant of the code it checks. There the renders
-are made per test (slow, but each test is then run for the code it reads)."""
+Except while mutmut collects its stats (`make mutation`): it then runs, for each mutant, only the tests that called
+the mutated function during that run, and a render cached for the session is called by the first test that asks
+for it only, so every later test that reads it would never run against a mutant of the code it checks. In the
+stats run the renders are made per test. When a mutant runs, its tests share one render again (the render is made
+with the mutant active, in the mutant's own process)."""
 from __future__ import annotations
 
 import os
@@ -14,8 +15,9 @@ from stacks.__main__ import render_stack
 
 
 def render_scope(fixture_name: str, config) -> str:
-    """'session', or 'function' under mutmut (which sets MUTMUT_DEPENDENCY_DEPTH before it collects stats)."""
-    return "function" if "MUTMUT_DEPENDENCY_DEPTH" in os.environ else "session"
+    """'session', or 'function' in mutmut's stats run (mutmut 3.8.1 `run_stats_collection` sets MUTANT_UNDER_TEST
+    to "stats"; a mutant's run sets it to the mutant's name)."""
+    return "function" if os.environ.get("MUTANT_UNDER_TEST") == "stats" else "session"
 
 
 @pytest.fixture(scope=render_scope)
