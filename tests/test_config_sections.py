@@ -28,8 +28,10 @@ OWN_READER = {"private": "stacks.private_config", "public": "stacks.public_confi
 
 
 def _reader_module(frame) -> str:
-    """The module that asked for the Section: the first caller outside config_reader."""
-    while frame is not None and frame.f_globals.get("__name__") == "stacks.config_reader":
+    """The module that asked for the Section: the first caller outside config_reader (and outside mutmut's
+    trampolines, which sit between caller and callee under `make mutation`)."""
+    while frame is not None and (frame.f_globals.get("__name__") == "stacks.config_reader"
+                                 or frame.f_globals.get("__name__", "").startswith("mutmut.")):
         frame = frame.f_back
     return frame.f_globals.get("__name__", "?") if frame is not None else "?"
 
