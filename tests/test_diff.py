@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -275,7 +276,8 @@ def test_base_revision_renders_in_a_temporary_worktree_that_is_removed(tmp_path)
     before = worktrees()
     result = subprocess.run([sys.executable, "-m", "stacks", "diff", "--base", "HEAD", "--stack", "private",
                              "--format", "json"], cwd=ROOT, capture_output=True, text=True,
-                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=300)
+                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",  # the CRD folder, if named:
+                                 **{k: v for k, v in os.environ.items() if k == "PLATFORM_CRDS_DIR"}}, timeout=300)
     assert result.returncode in (0, 3), result.stderr
     report = json.loads(result.stdout)
     assert report["before"] == "HEAD" and report["after"] == "working tree" and report["stacks"] == ["private"]
