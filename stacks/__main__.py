@@ -113,11 +113,11 @@ def _yaml_error(path: Path, err: yaml.YAMLError) -> str:
 def render_stack(stack: str, config_file: Optional[Path] = None, *, first_run: bool = False) -> Render:
     """Render `stack` from its stack file; stack references are answered by rendering the referenced stack.
 
-    The private and public stacks read each other (the contract and the member's CA one way, the mesh reader the
-    other), so the render follows the documented bring-up order: a public stack reads the private stack's first
-    run (its members not run yet: no outputs), and the private stack's render is its second run, reading the
-    outputs of each member rendered against that first run. `first_run`: render the private stack as its first
-    run only."""
+    The private and public stacks read each other (the contract, the member's CA and its agent's go-ahead one way,
+    the mesh reader and the cluster ID the other), so the render follows the documented bring-up order to where it
+    converges: the private stack's render is its second run, reading the outputs of each member rendered against
+    its first run (the members not run yet: no outputs); a public stack's render is its second run, reading the
+    private stack's second. `first_run`: render the private stack as its first run only."""
     return render_config(stack, load_stack_file(stack, config_file), first_run=first_run)
 
 
@@ -128,7 +128,7 @@ def render_config(stack: str, config: Mapping[str, Any], *, first_run: bool = Fa
     references: dict = {}
     ref = config.get("platform:privateStack")
     if isinstance(ref, str) and ref:
-        references[ref] = render_stack(ref.rsplit("/", 1)[-1], first_run=True).as_stack_reference()
+        references[ref] = render_stack(ref.rsplit("/", 1)[-1], first_run=first_run).as_stack_reference()
     members = config.get("platform:members")
     if isinstance(members, list) and members:
         member_refs = {}

@@ -34,6 +34,9 @@ def fake_outputs(type_: str, name: str, state: dict) -> dict[str, Any]:
         # Created empty; the cluster's token controller fills it (and pulumi-kubernetes waits for that).
         return {"data": {"token": _b64(f"fake-service-account-token-{name}"), "ca.crt": _b64(FAKE_PEM),
                          "namespace": _b64(state.get("metadata", {}).get("namespace", "default"))}}
+    if type_ == "kubernetes:core/v1:Namespace":
+        # The API server's UID (Karmada's agent registers a member under its kube-system Namespace's).
+        return {"metadata": {**state.get("metadata", {}), "uid": f"fake-uid-{name}"}}
     if type_ == "tls:index/privateKey:PrivateKey":
         return {"privateKeyPem": FAKE_KEY, "publicKeyPem": FAKE_PEM, "privateKeyPemPkcs8": FAKE_KEY}
     if type_ in ("tls:index/selfSignedCert:SelfSignedCert", "tls:index/locallySignedCert:LocallySignedCert"):

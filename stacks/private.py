@@ -9,7 +9,8 @@ placed by workload class across private and public members; the mesh joins the c
 stack mints the mesh root CA and every cluster's intermediate (the private one installed here, each member's
 exported as `meshCaCerts-<member>`), and writes a remote secret per member from the `meshReader` that member's
 stack exports (read through a StackReference to it: empty until that stack has run, README "Bringing the
-platform up").
+platform up"), and makes each member's Karmada `Cluster` from the kube-system UID that stack exports (agents may
+not create one, components/karmada/pull_member.py).
 """
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ import pulumi_kubernetes as k8s
 from components.handover import HandOverBridge, HandOverBridgeArgs, hostname_hand_over
 from components.karmada.control_plane import (KarmadaControlPlane, KarmadaControlPlaneArgs,
                                               agent_credentials_output)
-from components.karmada.member import PushMember, PushMemberArgs
+from components.karmada.member import CLOUD_LABEL, PushMember, PushMemberArgs
 from components.karmada.placement import ModelPlacement, RuntimePropagation, RuntimePropagationArgs
+from components.karmada.pull_member import (PULL_CLUSTERS_OUTPUT, REGISTRATION_OUTPUT, PullMember, PullMemberArgs,
+                                            check_registration)
 from components.security.certificate_expiry_rule import CertificateExpiryRule, CertificateExpiryRuleArgs
 from components.security.karmada_network import KarmadaNetworkArgs, KarmadaNetworkPolicies
 from components.security.mesh_authorization import MeshAuthorization, MeshAuthorizationArgs
@@ -206,8 +209,11 @@ def build(cfg: PrivateStackConfig, plan: PrivatePlan) -> None:
                 metadata=rule["metadata"], spec=rule["spec"],
                 opts=pulumi.ResourceOptions(provider=cluster, depends_on=[namespace, kserve.istio_base]))
 
-    # Only the private istiod reads the members' API servers: one remote secret each, from the reader the member's
-    # stack exports (empty until that stack has run; README "Bringing the platform up" runs this stack again).
+    # What each member's stack exports for this one (empty until that stack has run; README "Bringing the platform
+    # up" runs this stack again): the reader the private istiod watches it with (only the private istiod reads the
+    # members' API servers: one remote secret each), and its kube-system UID for its Karmada Cluster, which this
+    # stack makes so that agents need no right to create one (components/karmada/pull_member.py).
+    pull_clusters = {}
     for m in cfg.members:
         ref = cfg.member_stack_refs[m.name]
         member_stack = pulumi.StackReference(f"{m.name}-stack", stack_name=ref)
@@ -215,6 +221,12 @@ def build(cfg: PrivateStackConfig, plan: PrivatePlan) -> None:
         reader = member_stack.get_output(MESH_READER_OUTPUT).apply(reported(lambda v, w=where: check_reader(v, w)))
         RemoteSecret(f"{m.name}-remote", RemoteSecretArgs(cluster=m.name, reader=reader),
                      opts=pulumi.ResourceOptions(provider=cluster, depends_on=list(istio_system.ready)))
+        where = f"{ref} output {REGISTRATION_OUTPUT}"
+        registration = member_stack.get_output(REGISTRATION_OUTPUT).apply(
+            reported(lambda v, w=where: check_registration(v, w)))
+        pull_clusters[m.name] = PullMember(f"{m.name}-karmada-cluster", PullMemberArgs(
+            cluster_name=m.name, registration=registration, labels={CLOUD_LABEL: m.cloud}),
+            opts=karmada.karmada_options()).cluster_id
 
     pulumi.export("modelHostnames", hostnames)
     pulumi.export("modelClusters", {name: list(p.clusters) for name, p in plan.placements.items()})
@@ -230,6 +242,10 @@ def build(cfg: PrivateStackConfig, plan: PrivatePlan) -> None:
         for m in cfg.members:
             pulumi.export(agent_credentials_output(m.name), karmada.member_agent_credentials(m.name))
         pulumi.export("memberContracts", {name: c.to_output() for name, c in plan.contracts.items()})
+        # The kube-system UID each member's Cluster carries (absent until that member's stack has run): a member's
+        # agent runs once its UID is here, so it never meets its Cluster without one.
+        pulumi.export(PULL_CLUSTERS_OUTPUT, pulumi.Output.all(**pull_clusters).apply(
+            lambda ids: {name: uid for name, uid in ids.items() if uid is not None}))
         # Each member's intermediate CA (its own only), and per member the batch models it may run (each member
         # exports their addresses as `batchEndpoints`).
         for m in cfg.members:

@@ -50,6 +50,7 @@ from components.storage import ModelReader, ModelReaderArgs
 from models.deployment import DeploymentMode
 from models.errors import ConfigError
 from components.karmada.contract import MemberContract
+from components.karmada.pull_member import PULL_CLUSTERS_OUTPUT, REGISTRATION_OUTPUT
 from models.spec import WorkloadClass
 from stacks.public_config import ClusterMode, PublicStackConfig, plan_fingerprint, read_public_config
 from stacks.run_errors import reported
@@ -211,7 +212,9 @@ def build(cfg: PublicStackConfig) -> None:
     # README's security section for what that means.)
     credentials = pulumi.Output.all(private.get_output(agent_credentials_output(cfg.member_name)), contract).apply(
         reported(lambda v: _agent_credentials(cfg, v[0])))
-    KarmadaAgent(f"{cfg.member_name}-karmada-agent", KarmadaAgentArgs(
+    # The private stack makes this member's Karmada Cluster from the ID the agent exports here; the agent runs once
+    # that Cluster carries it (components/karmada/pull_member.py).
+    agent = KarmadaAgent(f"{cfg.member_name}-karmada-agent", KarmadaAgentArgs(
         cluster_name=contract.apply(lambda _: cfg.member_name),
         cluster_endpoint=eks.endpoint,
         karmada_server=private.get_output("karmadaApiEndpoint").apply(reported(lambda v: _endpoint(cfg, v))),
@@ -219,10 +222,15 @@ def build(cfg: PublicStackConfig) -> None:
         crt=credentials.apply(lambda c: c["crt"]),
         key=credentials.apply(lambda c: c["key"]),
         **({} if system.enabled else {"node_selector": {}}),  # no system group: only the GPU exclusion holds
+        registered_ids=private.get_output(PULL_CLUSTERS_OUTPUT),
     ), opts=pulumi.ResourceOptions(provider=eks.provider, depends_on=[kserve, namespace, reader]))
 
     pulumi.export("memberName", cfg.member_name)
     pulumi.export("region", cfg.region)
     pulumi.export("clusterName", eks_cfg.cluster_name)
     pulumi.export(MESH_READER_OUTPUT, reader_token.reader)
+    pulumi.export(REGISTRATION_OUTPUT, {"clusterId": agent.cluster_id, "apiEndpoint": eks.endpoint})
+    pulumi.export("karmadaAgent", agent.running.apply(
+        lambda r: "running" if r else f"no replica until the private stack has made Cluster {cfg.member_name!r} "
+        "with this cluster's ID: run its `pulumi up`, then this stack's again"))
     pulumi.export("batchEndpoints", contract.apply(batch_endpoints))

@@ -375,6 +375,9 @@ def test_exports(public):
                    "meshReader": {"server": "https://aws-use1-cluster.eks.fake.example",
                                   "caData": base64.b64encode(FAKE_PEM.encode()).decode(),
                                   "token": "fake-service-account-token-aws-use1-istio-reader-secret"},
+                   "karmadaRegistration": {"clusterId": "fake-uid-aws-use1-karmada-agent-kube-system",
+                                           "apiEndpoint": "https://aws-use1-cluster.eks.fake.example"},
+                   "karmadaAgent": "running",
                    "batchEndpoints": {"doc-classifier-batch":
                                       "http://doc-classifier-batch.inference.svc.cluster.local"}}
     assert public.secret_outputs == ["meshReader"]

@@ -98,7 +98,8 @@ def test_missing_config_file_is_a_clear_error(tmp_path):
 def test_renders_in_one_process_do_not_leak_outputs_into_each_other(private_render, public_render):
     assert "karmadaAgentCredentials-aws-use1" in private_render.outputs
     assert not any(o.startswith("karmadaAgentCredentials") for o in public_render.outputs)
-    assert set(public_render.outputs) == {"memberName", "region", "clusterName", "meshReader", "batchEndpoints"}
+    assert set(public_render.outputs) == {"memberName", "region", "clusterName", "meshReader", "karmadaRegistration",
+                                          "karmadaAgent", "batchEndpoints"}
 
 
 def test_a_user_mistake_wrapped_by_the_sdk_is_still_found():

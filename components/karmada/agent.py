@@ -51,8 +51,10 @@ def credentials_checksum(ca_crt: str, crt: str) -> str:
 
 def agent_values(cluster_name: pulumi.Input[str], cluster_endpoint: pulumi.Input[str],
                  karmada_server: pulumi.Input[str], ca_crt: pulumi.Input[str], crt: pulumi.Input[str],
-                 key: pulumi.Input[str], node_selector: Optional[Mapping[str, str]] = None) -> dict:
-    """The chart's values for agent mode (keys as in karmada-io/karmada `charts/karmada/values.yaml`)."""
+                 key: pulumi.Input[str], node_selector: Optional[Mapping[str, str]] = None,
+                 run: pulumi.Input[bool] = True) -> dict:
+    """The chart's values for agent mode (keys as in karmada-io/karmada `charts/karmada/values.yaml`). `run`: one
+    replica, or none while the member's Cluster does not carry its UID yet (the agent would stop on it)."""
     checksum = pulumi.Output.all(ca_crt, crt).apply(lambda v: credentials_checksum(v[0], v[1])) \
         if isinstance(ca_crt, pulumi.Output) or isinstance(crt, pulumi.Output) else credentials_checksum(ca_crt, crt)
     placement = {"nodeSelector": dict(SYSTEM_NODE_SELECTOR if node_selector is None else node_selector),
@@ -65,7 +67,8 @@ def agent_values(cluster_name: pulumi.Input[str], cluster_endpoint: pulumi.Input
             "kubeconfig": {"caCrt": ca_crt, "crt": crt, "key": key, "server": karmada_server},
             "image": {"registry": AGENT_IMAGE.registry, "repository": AGENT_IMAGE.repository, "tag": AGENT_IMAGE.tag,
                       "pullPolicy": "IfNotPresent"},
-            "replicaCount": 1,
+            "replicaCount": pulumi.Output.from_input(run).apply(lambda r: 1 if r else 0)
+            if isinstance(run, pulumi.Output) else (1 if run else 0),
             "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
             **placement,
         },
@@ -77,6 +80,9 @@ class KarmadaAgentArgs:
     """This member as Karmada will know it (`cluster_name`, its own API endpoint `cluster_endpoint`, informational in
     Pull mode), the Karmada API server to dial (`karmada_server`, https://), the Karmada CA (`ca_crt`) and the
     member's client certificate and key (`crt`, `key`), all PEM. Pass credentials as secret Outputs.
+    `registered_ids`: the cluster ID each member's Cluster on the Karmada API server carries, by member name (the
+    private stack's `karmadaPullClusters`); the agent gets its replica once its own is there
+    (components/karmada/pull_member.py), and none before: it would stop on a Cluster it may not create.
     `node_selector`: the nodes the agent may run on (default: the system node group's label; `{}` for a cluster
     without one: then only the GPU exclusion holds)."""
 
@@ -87,15 +93,24 @@ class KarmadaAgentArgs:
     crt: pulumi.Input[str]
     key: pulumi.Input[str]
     node_selector: Mapping[str, str] = field(default_factory=lambda: dict(SYSTEM_NODE_SELECTOR))
+    registered_ids: pulumi.Input[Optional[Mapping[str, str]]] = None
 
 
 class KarmadaAgent(pulumi.ComponentResource):
-    """karmada-agent on a member cluster, pulling its work from the Karmada control plane."""
+    """karmada-agent on a member cluster, pulling its work from the Karmada control plane. `cluster_id`: the ID it
+    registers this cluster under (the kube-system Namespace UID, karmada-io/karmada v1.18.2 `pkg/util/cluster.go`
+    `ObtainClusterID`); `running`: whether it has its replica."""
 
     release: k8s.helm.v3.Release
+    cluster_id: pulumi.Output[str]
+    running: pulumi.Output[bool]
 
     def __init__(self, name: str, args: KarmadaAgentArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("platform:karmada:KarmadaAgent", name, None, opts)
+        self.cluster_id = k8s.core.v1.Namespace.get(f"{name}-kube-system", "kube-system",
+                                                    opts=child_options(self, opts)).metadata.uid
+        self.running = pulumi.Output.all(args.cluster_name, self.cluster_id, args.registered_ids).apply(
+            lambda v: isinstance(v[2], Mapping) and v[2].get(v[0]) == v[1])
         self.namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=AGENT_NAMESPACE, labels={
@@ -110,9 +125,10 @@ class KarmadaAgent(pulumi.ComponentResource):
             namespace=AGENT_NAMESPACE,
             values=agent_values(args.cluster_name, args.cluster_endpoint, args.karmada_server,
                                 pulumi.Output.secret(args.ca_crt), pulumi.Output.secret(args.crt),
-                                pulumi.Output.secret(args.key), args.node_selector),
+                                pulumi.Output.secret(args.key), args.node_selector, self.running),
             timeout=RELEASE_TIMEOUT_S,
             opts=child_options(self, opts, self.namespace),
             **KARMADA_CHART.release_source(),
         )
-        self.register_outputs({"clusterName": args.cluster_name})
+        self.register_outputs({"clusterName": args.cluster_name, "clusterId": self.cluster_id,
+                               "running": self.running})

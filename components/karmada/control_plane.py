@@ -305,15 +305,14 @@ def agent_rbac(member: str, generation: int = 1) -> list[dict]:
     status, its cluster Secret in `karmada-cluster`, the Works in its execution space, plus leases, events and
     reads it needs. No CertificateSigningRequest rights: agents cannot renew themselves.
 
-    `create` on clusters stays: the agent registers its Cluster itself, and a Cluster made beforehand by this
-    stack would be refused by the agent (v1.18.2 `pkg/util/cluster.go` `Validate`: a Cluster of the same name
-    whose `spec.id` is not the member's kube-system namespace UID makes registration fail), and RBAC cannot
-    restrict `create` by name. Nor can an admission policy: Cluster objects are served by
-    karmada-aggregated-apiserver, which runs no admission chain (`cmd/aggregated-apiserver/app/options/
-    options.go` builds its config without admission options). What keeps a forged Push Cluster from harvesting
-    a token is therefore on the Karmada side: the controllers' egress reaches only the declared members
-    (components/security/karmada_network.py), and the Push member's token reads no Secrets
-    (components/karmada/member.py)."""
+    No `create` on clusters: the private stack makes each Pull member's Cluster (components/karmada/pull_member.py)
+    with the spec the agent would write, so the agent only reads it (v1.18.2 `pkg/util/cluster.go`
+    `CreateOrUpdateClusterObject` writes an existing Cluster only when its spec differs). A stolen agent key
+    therefore cannot register a Cluster at all: RBAC cannot limit `create` to one name, and no admission policy
+    can either (Cluster objects are served by karmada-aggregated-apiserver, which runs no admission chain:
+    `cmd/aggregated-apiserver/app/options/options.go` builds its config without admission options). `list` stays
+    (the agent's `Validate` lists clusters), and `create` on Secrets in `karmada-cluster` (it reports its
+    credentials there on each start, `pkg/util/credential.go`; the names it may read or patch are its own)."""
     user = {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": agent_identity(member, generation)}
     base = f"system:karmada:{member}:agent"
     es = EXECUTION_SPACE_PREFIX + member
@@ -322,7 +321,7 @@ def agent_rbac(member: str, generation: int = 1) -> list[dict]:
         "rules": [
             {"apiGroups": ["cluster.karmada.io"], "resources": ["clusters"], "resourceNames": [member],
              "verbs": ["get", "delete"]},
-            {"apiGroups": ["cluster.karmada.io"], "resources": ["clusters"], "verbs": ["create", "list", "watch"]},
+            {"apiGroups": ["cluster.karmada.io"], "resources": ["clusters"], "verbs": ["list", "watch"]},
             {"apiGroups": ["cluster.karmada.io"], "resources": ["clusters/status"], "resourceNames": [member],
              "verbs": ["update"]},
             {"apiGroups": ["config.karmada.io"],

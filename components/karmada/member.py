@@ -129,9 +129,9 @@ def cluster_object(args: PushMemberArgs) -> dict:
 
 
 # cluster.karmada.io/v1alpha1 ClusterSpec fields this platform may set (no CRD exists to validate against: the
-# karmada-aggregated-apiserver serves the kind). From ../shared/crds/README.md and pkg/apis/cluster/v1alpha1.
-CLUSTER_SPEC_FIELDS = frozenset({"syncMode", "apiEndpoint", "secretRef", "provider", "region", "zones", "taints",
-                                 "resourceModels"})
+# karmada-aggregated-apiserver serves the kind): karmada-io/karmada v1.18.2 pkg/apis/cluster/v1alpha1/types.go.
+CLUSTER_SPEC_FIELDS = frozenset({"syncMode", "apiEndpoint", "secretRef", "impersonatorSecretRef", "id", "provider",
+                                 "region", "zones", "taints", "resourceModels"})
 SYNC_MODES = ("Push", "Pull")
 
 
@@ -146,9 +146,11 @@ def cluster_object_errors(obj: Mapping) -> list[str]:
                for k in sorted(set(spec) - CLUSTER_SPEC_FIELDS)]
     if spec.get("syncMode") not in SYNC_MODES:
         errors.append(f"spec.syncMode: got {spec.get('syncMode')!r}, expected Push or Pull")
+    for key in ("secretRef", "impersonatorSecretRef"):
+        ref = spec.get(key)
+        if ref is not None and (not isinstance(ref, Mapping) or set(ref) != {"namespace", "name"}):
+            errors.append(f"spec.{key}: expected {{namespace, name}}")
     ref = spec.get("secretRef")
-    if ref is not None and (not isinstance(ref, Mapping) or set(ref) != {"namespace", "name"}):
-        errors.append("spec.secretRef: expected {namespace, name}")
     if spec.get("syncMode") == "Push" and (not spec.get("apiEndpoint") or ref is None):
         errors.append("spec: Push mode needs apiEndpoint and secretRef (Karmada dials the member)")
     return errors

@@ -1,0 +1,104 @@
+"""A public member's `Cluster` object on the Karmada API server, made by the private stack, not by the member's agent.
+
+Why: an agent that may create Cluster objects can, with a stolen key, register a Push cluster that points at an
+endpoint of its choosing and names the private member's token Secret; Karmada's controllers would then hand that
+token over. RBAC cannot limit `create` to one name, and Cluster objects are served by karmada-aggregated-apiserver,
+which runs no admission chain. So the private stack creates each Pull member's Cluster itself and the agents get no
+`create` on clusters at all (components/karmada/control_plane.py `agent_rbac`).
+
+What the agent does with a Cluster that exists (karmada-io/karmada v1.18.2):
+- `cmd/agent/app/agent.go` reads the member's kube-system Namespace UID as the cluster ID and calls
+  `ClusterRegisterOption.Validate` (`pkg/util/cluster.go`): a Cluster of the same name is accepted only if its
+  `spec.id` is that UID ("sameCluster"); any other `spec.id` stops the agent ("has been registered"). The member's
+  stack therefore exports its kube-system UID (`karmadaRegistration`), and this Cluster carries it.
+- `generateClusterInControllerPlane` (agent.go) then runs `CreateOrUpdateClusterObject` (`pkg/util/cluster.go`): the
+  Cluster exists, so it applies its mutate function to it and writes it back only if the spec changed. The mutate
+  function sets `syncMode: Pull`, `apiEndpoint` (the chart's `agent.clusterEndpoint`), `proxyURL` (empty: no
+  `--proxy-server-address`, no proxy in an in-cluster config), `id`, `insecureSkipTLSVerification` (false in-cluster)
+  and, with the default `--report-secrets=KubeCredentials,KubeImpersonator` (the chart sets no other), `secretRef`
+  = karmada-cluster/<name> and `impersonatorSecretRef` = karmada-cluster/<name>-impersonator
+  (`pkg/util/credential.go` `RegisterClusterInControllerPlane`, `names.GenerateImpersonationSecretName`); provider,
+  region and zones only when given (the chart passes none). `pull_cluster_spec` writes exactly those fields, so
+  the agent finds nothing to change and needs no `update` on its Cluster either.
+- The aggregated API server's `PrepareForCreate` (`pkg/registry/cluster/strategy.go`) only resets status and may
+  default `resourceModels`, a field the mutate function does not touch.
+
+Until the member's stack has exported its registration (the first run of the private stack), the Cluster is made
+without `id` and `apiEndpoint`; the member's agent runs only once the Cluster carries its UID
+(`karmadaPullClusters`, read by the member's stack), so it never meets the Cluster in that state.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Sequence
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.karmada.member import CLUSTER_API_VERSION, CLUSTER_KIND, CLUSTER_SECRETS_NAMESPACE
+from components.options import child_options
+from models.errors import ConfigError
+
+# The member's stack output the private stack reads (written by the public stack), and its keys; the private stack's
+# output that answers it ({member: the UID its Cluster carries}).
+REGISTRATION_OUTPUT = "karmadaRegistration"
+REGISTRATION_KEYS = ("clusterId", "apiEndpoint")
+PULL_CLUSTERS_OUTPUT = "karmadaPullClusters"
+
+
+def check_registration(value: Any, where: str) -> Optional[dict]:
+    """The member's `karmadaRegistration` output as it arrives: None before the member's stack ran, else
+    {clusterId, apiEndpoint}; anything else fails with one line naming the output."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != set(REGISTRATION_KEYS) or not all(
+            isinstance(value[k], str) and value[k] for k in REGISTRATION_KEYS):
+        keys = sorted(value) if isinstance(value, dict) else type(value).__name__
+        raise ConfigError(where, "keys", keys, "non-empty strings " + ", ".join(REGISTRATION_KEYS))
+    if not value["apiEndpoint"].startswith("https://"):
+        raise ConfigError(where, "apiEndpoint", value["apiEndpoint"], "the member's API server https:// URL")
+    return value
+
+
+def pull_cluster_spec(cluster_name: str, registration: Optional[Mapping[str, str]]) -> dict:
+    """The Pull member's `Cluster` spec: what the member's agent would write itself (module docstring)."""
+    spec: dict = {"syncMode": "Pull",
+                  "secretRef": {"namespace": CLUSTER_SECRETS_NAMESPACE, "name": cluster_name},
+                  "impersonatorSecretRef": {"namespace": CLUSTER_SECRETS_NAMESPACE,
+                                            "name": f"{cluster_name}-impersonator"}}
+    if registration is not None:
+        spec["id"] = registration["clusterId"]
+        spec["apiEndpoint"] = registration["apiEndpoint"]
+    return spec
+
+
+@dataclass(frozen=True)
+class PullMemberArgs:
+    """`cluster_name`: the member's name in Karmada (its agent's `agent.clusterName`); `registration`: its stack's
+    `karmadaRegistration` output as `check_registration` returns it (None until that stack ran); `labels` on the
+    Cluster; `karmada_ready`: what must exist on the Karmada API server first (the control plane's release, the
+    agent's RBAC)."""
+
+    cluster_name: str
+    registration: pulumi.Input[Optional[Mapping[str, str]]]
+    labels: Mapping[str, str] = field(default_factory=dict)
+    karmada_ready: Sequence[pulumi.Resource] = ()
+
+
+class PullMember(pulumi.ComponentResource):
+    """A Pull member's Cluster object (pass the Karmada API server's provider in `opts`). `cluster_id`: the UID it
+    carries, None until the member's stack has exported it."""
+
+    cluster: k8s.apiextensions.CustomResource
+    cluster_id: pulumi.Output[Optional[str]]
+
+    def __init__(self, name: str, args: PullMemberArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("platform:karmada:PullMember", name, None, opts)
+        registration = pulumi.Output.from_input(args.registration)
+        self.cluster = k8s.apiextensions.CustomResource(
+            f"{name}-cluster", api_version=CLUSTER_API_VERSION, kind=CLUSTER_KIND,
+            metadata={"name": args.cluster_name, "labels": dict(args.labels)},
+            spec=registration.apply(lambda r: pull_cluster_spec(args.cluster_name, r)),
+            opts=child_options(self, opts, *args.karmada_ready))
+        self.cluster_id = registration.apply(lambda r: None if r is None else r["clusterId"])
+        self.register_outputs({"cluster": args.cluster_name, "clusterId": self.cluster_id})
