@@ -298,10 +298,3 @@ class GpuNodeGroup(pulumi.ComponentResource):
 
         self.register_outputs({"nodeGroupName": self.node_group.node_group_name,
                                "autoscalingGroupName": self.autoscaling_group_name})
-
-    def summary(self) -> dict:
-        """What this group offers, as plain data (exported for the private stack's benefit)."""
-        return {"name": self.node_group_name, "nodeGroupNamePrefix": self.node_group_name_prefix,
-                "gpuType": self.gpu_type.value, "gpuCount": self.gpu_count,
-                "capacity": self.capacity.value, "instanceTypes": list(self.instance_types),
-                "minSize": self.min_size, "maxSize": self.max_size, "taints": self.taints}
