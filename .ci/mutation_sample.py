@@ -98,10 +98,13 @@ def main(argv: list[str] | None = None) -> int:
     sample = sorted(random.Random(args.seed).sample(population, min(args.size, len(population))))
     tests = tested_functions()
     covered = [m for m in sample if tests.get(m.replace("__init__.", "").partition("__mutmut_")[0])]
-    if covered:
+    # Mutants with a verdict from an earlier run keep it (mutmut resets the verdicts a changed config could change:
+    # the timeouts, when the time limit changes), so an interrupted or re-timed run continues where it stopped.
+    pending = [m for m, state in statuses(covered, metas).items() if state == "not checked"]
+    if pending:
         import mutmut.__main__ as mm  # mutmut internals (3.8.1 __main__._run: re-runs named mutants)
         try:
-            mm._run(covered, args.jobs)
+            mm._run(pending, args.jobs)
         except SystemExit as stop:  # mutmut exits on a failed clean run; the report below would be meaningless
             if stop.code:
                 raise

@@ -226,7 +226,7 @@ def build(cfg: PrivateStackConfig, plan: PrivatePlan) -> None:
             reported(lambda v, w=where: check_registration(v, w)))
         pull_clusters[m.name] = PullMember(f"{m.name}-karmada-cluster", PullMemberArgs(
             cluster_name=m.name, registration=registration, labels={CLOUD_LABEL: m.cloud}),
-            opts=karmada.karmada_options()).cluster_id
+            opts=karmada.karmada_options(*karmada.agent_rbac[m.name])).registration
 
     pulumi.export("modelHostnames", hostnames)
     pulumi.export("modelClusters", {name: list(p.clusters) for name, p in plan.placements.items()})
@@ -242,10 +242,10 @@ def build(cfg: PrivateStackConfig, plan: PrivatePlan) -> None:
         for m in cfg.members:
             pulumi.export(agent_credentials_output(m.name), karmada.member_agent_credentials(m.name))
         pulumi.export("memberContracts", {name: c.to_output() for name, c in plan.contracts.items()})
-        # The kube-system UID each member's Cluster carries (absent until that member's stack has run): a member's
-        # agent runs once its UID is here, so it never meets its Cluster without one.
+        # The registration (kube-system UID, API endpoint) each member's Cluster carries, absent until that member's
+        # stack has run: a member's agent runs once its own is here, so it never meets a Cluster it would change.
         pulumi.export(PULL_CLUSTERS_OUTPUT, pulumi.Output.all(**pull_clusters).apply(
-            lambda ids: {name: uid for name, uid in ids.items() if uid is not None}))
+            lambda regs: {name: reg for name, reg in regs.items() if reg is not None}))
         # Each member's intermediate CA (its own only), and per member the batch models it may run (each member
         # exports their addresses as `batchEndpoints`).
         for m in cfg.members:

@@ -13,7 +13,7 @@ from typing import Mapping
 
 from components.karmada.contract import MemberContract
 from components.karmada.placement import (ModelPlacementArgs, ModelPlacementError, PlacementError, PlacementPlan,
-                                          mirror_for, plan_model_placement, served_uris)
+                                          plan_model_placement)
 from models.deployment import HandOver
 from models.errors import ConfigError
 from models.spec import Phase
@@ -36,26 +36,16 @@ def _plan_model(cfg: PrivateStackConfig, dep) -> PlacementPlan:
                               private_pools=cfg.gpu_pools,
                               members=cfg.members if dep.phase is Phase.HYBRID else (),
                               bucket_mirrors=cfg.bucket_mirrors,
-                              keep_private=dep.hand_over is HandOver.KEEP_PRIVATE)
+                              keep_private=dep.hand_over is HandOver.KEEP_PRIVATE,
+                              # With an S3-compatible store on premises a bucket name means that store only: a
+                              # member reading an unmirrored s3:// URI would read AWS S3's bucket of that name.
+                              require_mirrors=bool(cfg.s3_endpoint))
     try:
-        plan = plan_model_placement(args)
+        return plan_model_placement(args)
     except ModelPlacementError as err:
         raise ConfigError(where, err.field, err.value, err.expected) from None
     except PlacementError as err:
         raise ConfigError(where, "placement", dep.model.workload_class.value, str(err)) from None
-    if cfg.s3_endpoint:
-        # With an S3-compatible store on premises a bucket name means that store only: a member reading an
-        # unmirrored s3:// URI would read AWS S3's bucket of the same name, another owner's possibly.
-        members = {m.name: m for m in cfg.members}
-        for name in plan.requirements:
-            member = members[name]
-            for uri in served_uris(dep).values():
-                if uri.startswith("s3://") and mirror_for(uri, member, cfg.bucket_mirrors) is None:
-                    raise ConfigError(where, "storage_uri", uri, f"a platform:bucketMirrors entry for "
-                                      f"{member.cloud} {member.region} covering it: the model may run on member "
-                                      f"{name!r}, and with storage.s3Endpoint set its bucket lives on premises, "
-                                      "not in the member's cloud")
-    return plan
 
 
 def plan_private(cfg: PrivateStackConfig) -> PrivatePlan:
@@ -69,7 +59,7 @@ def plan_private(cfg: PrivateStackConfig) -> PrivatePlan:
         requirements = tuple(plan.requirements[member.name] for plan in placements.values()
                              if member.name in plan.requirements)
         check_member_requirements(member_cfg, requirements, f"member {member.name!r}")
-        contracts[member.name] = MemberContract(member=member.name, namespace=cfg.namespace,
+        contracts[member.name] = MemberContract(namespace=cfg.namespace,
                                                 planned_against=plan_fingerprint(member_cfg),
                                                 models=tuple(r.member_model for r in requirements))
     return PrivatePlan(placements=placements, contracts=contracts)

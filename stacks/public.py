@@ -222,15 +222,15 @@ def build(cfg: PublicStackConfig) -> None:
         crt=credentials.apply(lambda c: c["crt"]),
         key=credentials.apply(lambda c: c["key"]),
         **({} if system.enabled else {"node_selector": {}}),  # no system group: only the GPU exclusion holds
-        registered_ids=private.get_output(PULL_CLUSTERS_OUTPUT),
+        registrations=private.get_output(PULL_CLUSTERS_OUTPUT),
     ), opts=pulumi.ResourceOptions(provider=eks.provider, depends_on=[kserve, namespace, reader]))
 
     pulumi.export("memberName", cfg.member_name)
     pulumi.export("region", cfg.region)
     pulumi.export("clusterName", eks_cfg.cluster_name)
     pulumi.export(MESH_READER_OUTPUT, reader_token.reader)
-    pulumi.export(REGISTRATION_OUTPUT, {"clusterId": agent.cluster_id, "apiEndpoint": eks.endpoint})
+    pulumi.export(REGISTRATION_OUTPUT, agent.registration)
     pulumi.export("karmadaAgent", agent.running.apply(
         lambda r: "running" if r else f"no replica until the private stack has made Cluster {cfg.member_name!r} "
-        "with this cluster's ID: run its `pulumi up`, then this stack's again"))
+        "with this cluster's registration: run its `pulumi up`, then this stack's again"))
     pulumi.export("batchEndpoints", contract.apply(batch_endpoints))

@@ -298,22 +298,18 @@ def check_member_requirements(cfg: PublicStackConfig, requirements: tuple[ModelR
     """Check what the private stack's plan sends this member against this member's node groups.
 
     Run by the private stack while it plans (it reads this stack's file), so a model no group can hold fails
-    before any resource of either stack exists (`node_groups_for` says what each model needs)."""
+    before any resource of either stack exists. Every GPU model must fit a node group here (type, and count per
+    node), tolerate all of that group's taints, and a model that needs Spot (batch class) must fit a Spot group.
+    An `elastic` model needs a group that holds it with minSize >= 1: Karmada sends overflow only to nodes that
+    exist. `cpu` and `memory` (a replica's requests) must fit the group's FIRST instance type minus the node
+    reserve of `components.aws.instance_types` (OS, EKS kube-reserved, eviction threshold, DaemonSets): the
+    cluster autoscaler models a group on its first type and never scales a group up for a pod that does not fit
+    it. Raises ConfigError naming `where`, the model, the field, the value and what exists."""
     for req in requirements:
-        node_groups_for(cfg, req, where)
+        _check_fits(cfg, req, where)
 
 
-def node_groups_for(cfg: PublicStackConfig, req: ModelRequirement, where: str) -> tuple[str, ...]:
-    """The node groups of this member that can hold one replica of `req` ("system" for a CPU model).
-
-    Every GPU model must fit a node group here (type, and count per node), tolerate all of that group's taints,
-    and a model that needs Spot (batch class) must fit a Spot group. An `elastic` model needs a group that holds
-    it with minSize >= 1: Karmada sends overflow only to nodes that exist. `cpu` and `memory` (a replica's
-    requests) must fit the group's FIRST instance type minus the node reserve of `components.aws.instance_types`
-    (OS, EKS kube-reserved, eviction threshold, DaemonSets): the cluster autoscaler models a group on its first
-    type and never scales a group up for a pod that does not fit it. Otherwise raises ConfigError naming `where`, the
-    model, the field, the value and what exists.
-    """
+def _check_fits(cfg: PublicStackConfig, req: ModelRequirement, where: str) -> None:
     model = req.model
     at = f"{where} (model {model!r})"
     tolerations = [dict(t) for t in req.tolerations]
@@ -321,7 +317,7 @@ def node_groups_for(cfg: PublicStackConfig, req: ModelRequirement, where: str) -
         if req.needs_spot:  # CPU-only batch work would land on the On-Demand system nodes
             raise ConfigError(at, "needsSpot", True, "a GPU model (this member offers Spot only as GPU "
                               "node groups: " + _offers(cfg.gpu_node_groups) + ")")
-        return ("system",)
+        return
     gpu_value = req.gpu_type.value
     of_type = [g for g in cfg.gpu_node_groups if g.gpu_type is req.gpu_type]
     if not of_type:
@@ -366,4 +362,3 @@ def node_groups_for(cfg: PublicStackConfig, req: ModelRequirement, where: str) -
                           "divides replicas by the nodes a member has now (it cannot see the cluster "
                           "autoscaler), so a group at zero nodes never receives any; or leave this member "
                           "out of the private stack's platform:members")
-    return tuple(cfg.node_group_name(g) for g in sized)

@@ -477,3 +477,25 @@ def test_a_bucket_mirror_keeps_the_sources_scheme():
         BucketMirror("s3://ml-artifacts", "https://cdn.example/ml-artifacts", "us-east-1")
     with pytest.raises(PlacementError, match="s3:// or https://"):  # no model reads gs://: a typo, caught
         BucketMirror("gs://ml-artifacts", "gs://ml-artifacts-use1", "us-east-1")
+
+
+def test_with_mirrors_required_every_s3_uri_a_member_reads_needs_one_in_its_region():
+    """storage.s3Endpoint set: a bucket name means the on-premises store, so an unmirrored s3:// URI is refused."""
+    only_use1 = (BucketMirror("s3://ml-artifacts", "s3://ml-artifacts-use1", "us-east-1"),)
+    batch = args("doc-classifier-batch", mirrors=only_use1)  # batch: both members have a Spot A10G pool
+    with pytest.raises(ModelPlacementError) as info:
+        plan_model_placement(dataclasses.replace(batch, require_mirrors=True))
+    err = info.value
+    assert (err.model, err.field, err.value) == ("doc-classifier-batch", "storage_uri",
+                                                 CATALOG["doc-classifier-batch"].storage_uri)
+    assert "aws eu-west-1" in err.expected and "'aws-euw1'" in err.expected
+    # Not required: the member reads the bucket of that name in its own cloud.
+    assert plan_model_placement(batch).requirements["aws-euw1"].storage_uris == (
+        CATALOG["doc-classifier-batch"].storage_uri,)
+    # Mirrored in both regions: accepted, and each member reads its mirror.
+    mirrored = plan_model_placement(dataclasses.replace(args("doc-classifier-batch"), require_mirrors=True))
+    assert mirrored.requirements["aws-use1"].storage_uris == ("s3://ml-artifacts-use1/doc-classifier/v4",)
+    assert mirrored.requirements["aws-euw1"].storage_uris == ("s3://doc-mirror-euw1/dc/v4",)
+    # An https:// artifact needs no mirror.
+    web = args("doc-classifier-batch", mirrors=(), storage_uri="https://models.example.com/dc/v4.tar.gz")
+    assert plan_model_placement(dataclasses.replace(web, require_mirrors=True)).requirements

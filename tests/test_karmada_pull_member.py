@@ -23,12 +23,12 @@ ENDPOINT = "https://aws-use1-cluster.eks.fake.example"  # stacks/fake_cloud.py: 
 AGENT_RELEASE = f"{HELM_RELEASE}::{MEMBER}-karmada-agent-release"
 
 
-def test_agents_may_not_create_clusters_only_read_their_own():
+def test_agents_may_not_create_change_or_delete_clusters_only_read_their_own():
     (cluster_role,) = [o for o in agent_rbac("aws-use1", 3) if o["kind"] == "ClusterRole"]
     rules = [r for r in cluster_role["rules"] if r["apiGroups"] == ["cluster.karmada.io"]]
     assert rules == [
         {"apiGroups": ["cluster.karmada.io"], "resources": ["clusters"], "resourceNames": ["aws-use1"],
-         "verbs": ["get", "delete"]},
+         "verbs": ["get"]},
         {"apiGroups": ["cluster.karmada.io"], "resources": ["clusters"], "verbs": ["list", "watch"]},
         {"apiGroups": ["cluster.karmada.io"], "resources": ["clusters/status"], "resourceNames": ["aws-use1"],
          "verbs": ["update"]},
@@ -36,7 +36,7 @@ def test_agents_may_not_create_clusters_only_read_their_own():
     for obj in agent_rbac("aws-use1", 3):
         for rule in obj.get("rules", []):
             if "clusters" in rule["resources"]:
-                assert "create" not in rule["verbs"] and "update" not in rule["verbs"], rule
+                assert not {"create", "update", "patch", "delete"} & set(rule["verbs"]), rule
 
 
 def test_the_cluster_spec_is_what_the_agent_would_write():
@@ -65,6 +65,21 @@ def test_a_registration_of_another_shape_is_refused_naming_the_output(value, fie
     assert info.value.field == field
 
 
+def test_the_cluster_depends_on_the_agents_rbac_so_removal_deletes_it_first(private_render):
+    cluster = private_render.get("kubernetes:cluster.karmada.io/v1alpha1:Cluster", f"{MEMBER}-karmada-cluster-cluster")
+    assert cluster.cluster == "karmada-provider"
+    rbac = "kubernetes:rbac.authorization.k8s.io/v1"
+    assert cluster.depends_on == [
+        "kubernetes:helm.sh/v3:Release::karmada-release",
+        "kubernetes:core/v1:Namespace::karmada-agent-aws-use1-namespace",
+        f"{rbac}:ClusterRole::karmada-agent-aws-use1-clusterrole",
+        f"{rbac}:ClusterRoleBinding::karmada-agent-aws-use1-clusterrolebinding",
+        f"{rbac}:Role::karmada-agent-aws-use1-role-secret",
+        f"{rbac}:RoleBinding::karmada-agent-aws-use1-rolebinding-secret",
+        f"{rbac}:Role::karmada-agent-aws-use1-role-work",
+        f"{rbac}:RoleBinding::karmada-agent-aws-use1-rolebinding-work"]
+
+
 def test_a_registration_not_exported_yet_reads_as_none_and_a_good_one_as_itself():
     assert check_registration(None, "o") is None
     good = {"clusterId": "u", "apiEndpoint": "https://e"}
@@ -79,7 +94,7 @@ def test_the_private_stack_makes_the_member_cluster_with_the_members_id(private_
         "spec": {"syncMode": "Pull", "id": FAKE_UID, "apiEndpoint": ENDPOINT,
                  "secretRef": {"namespace": "karmada-cluster", "name": MEMBER},
                  "impersonatorSecretRef": {"namespace": "karmada-cluster", "name": f"{MEMBER}-impersonator"}}}
-    assert private_render.outputs["karmadaPullClusters"] == {MEMBER: FAKE_UID}
+    assert private_render.outputs["karmadaPullClusters"] == {MEMBER: {"clusterId": FAKE_UID, "apiEndpoint": ENDPOINT}}
 
 
 def test_on_its_first_run_the_private_stack_makes_the_cluster_without_an_id_and_exports_none():
@@ -95,11 +110,15 @@ def test_the_public_stack_exports_what_the_private_stack_registers_it_with(publi
     assert read.read_id == "kube-system" and read.cluster == MEMBER
 
 
+REGISTERED = {"clusterId": FAKE_UID, "apiEndpoint": ENDPOINT}
+
+
 @pytest.mark.parametrize("registered, replicas, running", [
-    ({MEMBER: FAKE_UID}, 1, True),
+    ({MEMBER: REGISTERED}, 1, True),
     (None, 0, False),  # the private stack has not run since this member's first run
-    ({MEMBER: "some-other-uid"}, 0, False),  # a Cluster of this name made for another cluster
-    ({"aws-euw1": FAKE_UID}, 0, False),
+    ({MEMBER: {**REGISTERED, "clusterId": "some-other-uid"}}, 0, False),  # made for another cluster
+    ({MEMBER: {**REGISTERED, "apiEndpoint": "https://old.example"}}, 0, False),  # the agent would have to update it
+    ({"aws-euw1": REGISTERED}, 0, False),
 ])
 def test_the_agent_runs_only_once_its_cluster_carries_its_id(monkeypatch, registered, replicas, running):
     recorded = record_registrations(monkeypatch)
@@ -108,6 +127,6 @@ def test_the_agent_runs_only_once_its_cluster_carries_its_id(monkeypatch, regist
     assert (r.outputs["karmadaAgent"] == "running") is running
     if not running:
         assert r.outputs["karmadaAgent"] == (
-            f"no replica until the private stack has made Cluster '{MEMBER}' with this cluster's ID: run its "
-            "`pulumi up`, then this stack's again")
+            f"no replica until the private stack has made Cluster '{MEMBER}' with this cluster's registration: run "
+            "its `pulumi up`, then this stack's again")
 

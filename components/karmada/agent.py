@@ -5,8 +5,9 @@ agent`), on the provider the caller passes.
 
 Behaviour:
 - The agent dials out to the Karmada API server (`karmada_server`) with the client certificate and key issued for
-  this member, and registers the member as `cluster_name` with `spec.syncMode: Pull`. Nothing has to reach the
-  member: the private network needs no inbound path.
+  this member, and joins as `cluster_name` in Pull mode through the Cluster the private stack made for it (it may
+  not create one: components/karmada/pull_member.py). Nothing has to reach the member: the private network needs
+  no inbound path.
 - The CA certificate, client certificate and key stay secret Outputs end to end (the Release's values are recorded
   as secret in state); nothing here formats them into a string early.
 - The chart and the agent image (registry, repository and tag) are pinned to the same Karmada release
@@ -30,6 +31,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.aws.eks_cluster import SYSTEM_NODE_LABEL, SYSTEM_NODE_ROLE
+from components.karmada.pull_member import registration
 from components.options import child_options
 from components.scheduling import GPU_TYPE_LABEL
 from components.versions import KARMADA_CHART, KARMADA_IMAGES
@@ -80,9 +82,9 @@ class KarmadaAgentArgs:
     """This member as Karmada will know it (`cluster_name`, its own API endpoint `cluster_endpoint`, informational in
     Pull mode), the Karmada API server to dial (`karmada_server`, https://), the Karmada CA (`ca_crt`) and the
     member's client certificate and key (`crt`, `key`), all PEM. Pass credentials as secret Outputs.
-    `registered_ids`: the cluster ID each member's Cluster on the Karmada API server carries, by member name (the
-    private stack's `karmadaPullClusters`); the agent gets its replica once its own is there
-    (components/karmada/pull_member.py), and none before: it would stop on a Cluster it may not create.
+    `registrations`: the registration each member's Cluster on the Karmada API server carries, by member name (the
+    private stack's `karmadaPullClusters`); the agent gets its replica once its own (`registration`) is there
+    (components/karmada/pull_member.py), and none before: it would stop on a Cluster it may not create or change.
     `node_selector`: the nodes the agent may run on (default: the system node group's label; `{}` for a cluster
     without one: then only the GPU exclusion holds)."""
 
@@ -93,23 +95,26 @@ class KarmadaAgentArgs:
     crt: pulumi.Input[str]
     key: pulumi.Input[str]
     node_selector: Mapping[str, str] = field(default_factory=lambda: dict(SYSTEM_NODE_SELECTOR))
-    registered_ids: pulumi.Input[Optional[Mapping[str, str]]] = None
+    registrations: pulumi.Input[Optional[Mapping[str, Mapping[str, str]]]] = None
 
 
 class KarmadaAgent(pulumi.ComponentResource):
-    """karmada-agent on a member cluster, pulling its work from the Karmada control plane. `cluster_id`: the ID it
-    registers this cluster under (the kube-system Namespace UID, karmada-io/karmada v1.18.2 `pkg/util/cluster.go`
-    `ObtainClusterID`); `running`: whether it has its replica."""
+    """karmada-agent on a member cluster, pulling its work from the Karmada control plane. `registration`: what it
+    registers this cluster with (the kube-system Namespace UID, karmada-io/karmada v1.18.2 `pkg/util/cluster.go`
+    `ObtainClusterID`, and `cluster_endpoint`), for the private stack to make its Cluster from; `running`: whether
+    it has its replica."""
 
     release: k8s.helm.v3.Release
-    cluster_id: pulumi.Output[str]
+    registration: pulumi.Output[dict]
     running: pulumi.Output[bool]
 
     def __init__(self, name: str, args: KarmadaAgentArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("platform:karmada:KarmadaAgent", name, None, opts)
-        self.cluster_id = k8s.core.v1.Namespace.get(f"{name}-kube-system", "kube-system",
-                                                    opts=child_options(self, opts)).metadata.uid
-        self.running = pulumi.Output.all(args.cluster_name, self.cluster_id, args.registered_ids).apply(
+        cluster_id = k8s.core.v1.Namespace.get(f"{name}-kube-system", "kube-system",
+                                               opts=child_options(self, opts)).metadata.uid
+        self.registration = pulumi.Output.all(cluster_id, args.cluster_endpoint).apply(
+            lambda v: registration(v[0], v[1]))
+        self.running = pulumi.Output.all(args.cluster_name, self.registration, args.registrations).apply(
             lambda v: isinstance(v[2], Mapping) and v[2].get(v[0]) == v[1])
         self.namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
@@ -130,5 +135,5 @@ class KarmadaAgent(pulumi.ComponentResource):
             opts=child_options(self, opts, self.namespace),
             **KARMADA_CHART.release_source(),
         )
-        self.register_outputs({"clusterName": args.cluster_name, "clusterId": self.cluster_id,
+        self.register_outputs({"clusterName": args.cluster_name, "registration": self.registration,
                                "running": self.running})

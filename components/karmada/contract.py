@@ -19,7 +19,7 @@ from models.errors import ConfigError
 from models.spec import WorkloadClass
 
 _MODEL_KEYS = ("model", "workloadClass", "storageUris")
-_CONTRACT_KEYS = ("member", "namespace", "plannedAgainst", "models")
+_CONTRACT_KEYS = ("namespace", "plannedAgainst", "models")
 
 
 @dataclass(frozen=True)
@@ -44,28 +44,27 @@ class MemberContract:
     """Everything the private stack tells one public member: the model namespace, the models it may run, and the
     fingerprint of the member's own stack file the plan was made against."""
 
-    member: str
     namespace: str
     planned_against: str
     models: tuple[MemberModel, ...]
 
     def to_output(self) -> dict[str, Any]:
-        return {"member": self.member, "namespace": self.namespace, "plannedAgainst": self.planned_against,
+        return {"namespace": self.namespace, "plannedAgainst": self.planned_against,
                 "models": [m.to_output() for m in self.models]}
 
     @classmethod
     def from_output(cls, value: Any, where: str) -> "MemberContract":
-        """Read back what `to_output` wrote. Anything else fails with one ConfigError naming `where` (the output), the key and what was expected."""
+        """Read back what `to_output` wrote. Anything else fails with one ConfigError naming `where` (the output),
+        the key and what was expected."""
         _keys(where, value, _CONTRACT_KEYS, optional=("models",))  # an empty list may be dropped on the way
-        for key in ("member", "namespace", "plannedAgainst"):
+        for key in ("namespace", "plannedAgainst"):
             if not isinstance(value[key], str) or not value[key]:
                 raise ConfigError(where, key, value[key], "a non-empty string")
         raw_models = value.get("models", [])
         if not isinstance(raw_models, list):
             raise ConfigError(where, "models", raw_models, "a list")
         models = tuple(_model(f"{where}.models[{i}]", raw) for i, raw in enumerate(raw_models))
-        return cls(member=value["member"], namespace=value["namespace"], planned_against=value["plannedAgainst"],
-                   models=models)
+        return cls(namespace=value["namespace"], planned_against=value["plannedAgainst"], models=models)
 
 
 def _keys(where: str, value: Any, keys: tuple[str, ...], optional: tuple[str, ...] = ()) -> None:

@@ -301,14 +301,16 @@ def kubeconfig(server: str, ca_pem: str, cert_pem: str, key_pem: str, user: str 
 
 def agent_rbac(member: str, generation: int = 1) -> list[dict]:
     """The RBAC `karmadactl register` creates on the Karmada API server for a Pull member's agent
-    (karmada-io/karmada v1.18.2 `pkg/karmadactl/register/register.go` `GenerateClusterRole` and friends), for the identity of `generation` only: its own Cluster object and
-    status, its cluster Secret in `karmada-cluster`, the Works in its execution space, plus leases, events and
-    reads it needs. No CertificateSigningRequest rights: agents cannot renew themselves.
+    (karmada-io/karmada v1.18.2 `pkg/karmadactl/register/register.go` `GenerateClusterRole` and friends), for the
+    identity of `generation` only: its own Cluster object (read) and status, its cluster Secrets in
+    `karmada-cluster`, the Works in its execution space, plus leases, events and reads it needs. No
+    CertificateSigningRequest rights: agents cannot renew themselves.
 
-    No `create` on clusters: the private stack makes each Pull member's Cluster (components/karmada/pull_member.py)
-    with the spec the agent would write, so the agent only reads it (v1.18.2 `pkg/util/cluster.go`
-    `CreateOrUpdateClusterObject` writes an existing Cluster only when its spec differs). A stolen agent key
-    therefore cannot register a Cluster at all: RBAC cannot limit `create` to one name, and no admission policy
+    No `create`, `update` or `delete` on clusters (karmadactl grants `delete` for `karmadactl unregister`, which
+    this platform does not use): the private stack makes each Pull member's Cluster
+    (components/karmada/pull_member.py) with the spec the agent would write, so the agent only reads it (v1.18.2
+    `pkg/util/cluster.go` `CreateOrUpdateClusterObject` writes an existing Cluster only when its spec differs). A
+    stolen agent key therefore cannot register, change or delete a Cluster: RBAC cannot limit `create` to one name, and no admission policy
     can either (Cluster objects are served by karmada-aggregated-apiserver, which runs no admission chain:
     `cmd/aggregated-apiserver/app/options/options.go` builds its config without admission options). `list` stays
     (the agent's `Validate` lists clusters), and `create` on Secrets in `karmada-cluster` (it reports its
@@ -320,7 +322,7 @@ def agent_rbac(member: str, generation: int = 1) -> list[dict]:
         "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": base},
         "rules": [
             {"apiGroups": ["cluster.karmada.io"], "resources": ["clusters"], "resourceNames": [member],
-             "verbs": ["get", "delete"]},
+             "verbs": ["get"]},
             {"apiGroups": ["cluster.karmada.io"], "resources": ["clusters"], "verbs": ["list", "watch"]},
             {"apiGroups": ["cluster.karmada.io"], "resources": ["clusters/status"], "resourceNames": [member],
              "verbs": ["update"]},

@@ -137,7 +137,9 @@ class ModelPlacementArgs:
     class; `bucket_mirrors` rewrite the
     storage URI per public member. Failover for elastic models: `elastic_failover` (1,200 s unhealthy,
     Gracefully, 600 s grace). `keep_private`: a batch model keeps its private copy too (a phase 2 → 3 hand-over,
-    stacks/handover.py: Karmada drops a cluster's copy as soon as the placement leaves it)."""
+    stacks/handover.py: Karmada drops a cluster's copy as soon as the placement leaves it). `require_mirrors`: every
+    s3:// URI a public member reads needs a mirror in the member's cloud and region (the bucket names an
+    S3-compatible store on premises, not one in the member's cloud)."""
 
     deployment: ModelDeployment
     namespace: str
@@ -147,6 +149,7 @@ class ModelPlacementArgs:
     bucket_mirrors: tuple[BucketMirror, ...] = ()
     elastic_failover: p.ApplicationFailover = ELASTIC_FAILOVER
     keep_private: bool = False
+    require_mirrors: bool = False
 
 
 @dataclass(frozen=True)
@@ -324,13 +327,11 @@ def _requirement(dep: ModelDeployment, storage: tuple[str, ...]) -> ModelRequire
                             tolerations=tuple(tolerations), storage_uris=storage)
 
 
-def _member_rule(args: ModelPlacementArgs, member: Member) -> p.OverrideRule:
+def _member_rule(args: ModelPlacementArgs, member: Member, mirrored: Mapping[str, Optional[str]]) -> p.OverrideRule:
+    """`mirrored`: JSON pointer -> the member's mirror of the URI there (None: read as is)."""
     model = args.deployment.model
-    plaintext = []
-    for path, uri in served_uris(args.deployment).items():
-        mirrored = mirror_for(uri, member, args.bucket_mirrors)
-        if mirrored is not None:
-            plaintext.append(p.PlaintextOverrider(path, p.OverrideOperator.REPLACE, mirrored))
+    plaintext = [p.PlaintextOverrider(path, p.OverrideOperator.REPLACE, uri)
+                 for path, uri in mirrored.items() if uri is not None]
     if model.workload_class is WorkloadClass.BATCH:
         plaintext.append(p.PlaintextOverrider(NODE_SELECTOR_PATH, p.OverrideOperator.ADD,
                                               spot_node_selector(model, member)))
@@ -370,12 +371,22 @@ def plan_model_placement(args: ModelPlacementArgs) -> PlacementPlan:
                              conflict_resolution=p.ConflictResolution.OVERWRITE
                              if args.deployment.mode is DeploymentMode.STANDARD else p.ConflictResolution.ABORT)
     propagation = p.propagation_policy(model.name, args.namespace, spec, labels=labels)
+    uris = served_uris(args.deployment)
+    mirrored = {m.name: {path: mirror_for(uri, m, args.bucket_mirrors) for path, uri in uris.items()} for m in public}
+    if args.require_mirrors:
+        for m in public:
+            for path, uri in uris.items():
+                if uri.startswith("s3://") and mirrored[m.name][path] is None:
+                    raise ModelPlacementError(model.name, "storage_uri", uri, f"a platform:bucketMirrors entry for "
+                                              f"{m.cloud} {m.region} covering it: the model may run on member "
+                                              f"{m.name!r}, and with storage.s3Endpoint set its bucket lives on "
+                                              "premises, not in the member's cloud")
     overrides: tuple[dict, ...] = ()
     if public:
-        rules = tuple(_member_rule(args, m) for m in public)
+        rules = tuple(_member_rule(args, m, mirrored[m.name]) for m in public)
         overrides = (p.override_policy(f"{model.name}-public", args.namespace, (selector,), rules, labels=labels),)
-    requirements = {m.name: _requirement(args.deployment, tuple(mirror_for(uri, m, args.bucket_mirrors) or uri
-                                                                for uri in served_uris(args.deployment).values()))
+    requirements = {m.name: _requirement(args.deployment, tuple(mirrored[m.name][path] or uri
+                                                                for path, uri in uris.items()))
                     for m in public}
     return PlacementPlan(propagation, overrides, placement.cluster_names(), requirements, service_policy)
 

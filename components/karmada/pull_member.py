@@ -24,13 +24,13 @@ What the agent does with a Cluster that exists (karmada-io/karmada v1.18.2):
   default `resourceModels`, a field the mutate function does not touch.
 
 Until the member's stack has exported its registration (the first run of the private stack), the Cluster is made
-without `id` and `apiEndpoint`; the member's agent runs only once the Cluster carries its UID
-(`karmadaPullClusters`, read by the member's stack), so it never meets the Cluster in that state.
+without `id` and `apiEndpoint`; the member's agent runs only once the Cluster carries its registration, both
+fields (`karmadaPullClusters`, read by the member's stack), so it never meets a Cluster it would have to change.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -39,11 +39,17 @@ from components.karmada.member import CLUSTER_API_VERSION, CLUSTER_KIND, CLUSTER
 from components.options import child_options
 from models.errors import ConfigError
 
-# The member's stack output the private stack reads (written by the public stack), and its keys; the private stack's
-# output that answers it ({member: the UID its Cluster carries}).
+# The member's stack output the private stack reads (written by the public stack: `registration`), and the private
+# stack's output that answers it ({member: the registration its Cluster carries}).
 REGISTRATION_OUTPUT = "karmadaRegistration"
 REGISTRATION_KEYS = ("clusterId", "apiEndpoint")
 PULL_CLUSTERS_OUTPUT = "karmadaPullClusters"
+
+
+def registration(cluster_id: str, api_endpoint: str) -> dict:
+    """What identifies a member to Karmada as its agent registers it: the kube-system Namespace UID and the API
+    endpoint the agent reports (the chart's `agent.clusterEndpoint`)."""
+    return {"clusterId": cluster_id, "apiEndpoint": api_endpoint}
 
 
 def check_registration(value: Any, where: str) -> Optional[dict]:
@@ -57,7 +63,7 @@ def check_registration(value: Any, where: str) -> Optional[dict]:
         raise ConfigError(where, "keys", keys, "non-empty strings " + ", ".join(REGISTRATION_KEYS))
     if not value["apiEndpoint"].startswith("https://"):
         raise ConfigError(where, "apiEndpoint", value["apiEndpoint"], "the member's API server https:// URL")
-    return value
+    return registration(value["clusterId"], value["apiEndpoint"])
 
 
 def pull_cluster_spec(cluster_name: str, registration: Optional[Mapping[str, str]]) -> dict:
@@ -76,29 +82,30 @@ def pull_cluster_spec(cluster_name: str, registration: Optional[Mapping[str, str
 class PullMemberArgs:
     """`cluster_name`: the member's name in Karmada (its agent's `agent.clusterName`); `registration`: its stack's
     `karmadaRegistration` output as `check_registration` returns it (None until that stack ran); `labels` on the
-    Cluster; `karmada_ready`: what must exist on the Karmada API server first (the control plane's release, the
-    agent's RBAC)."""
+    Cluster. Pass the Karmada API server's provider in `opts`, and make the Cluster depend on the member's agent
+    RBAC there: on removal Pulumi then deletes the Cluster first, and Karmada finishes deleting it only once the
+    member's agent, still authorised, has released its Works (v1.18.2 `pkg/controllers/cluster/
+    cluster_controller.go` keeps the finalizer until the execution space is gone; `pkg/controllers/execution/
+    execution_controller.go` leaves a Pull member's Works to its agent)."""
 
     cluster_name: str
     registration: pulumi.Input[Optional[Mapping[str, str]]]
     labels: Mapping[str, str] = field(default_factory=dict)
-    karmada_ready: Sequence[pulumi.Resource] = ()
 
 
 class PullMember(pulumi.ComponentResource):
-    """A Pull member's Cluster object (pass the Karmada API server's provider in `opts`). `cluster_id`: the UID it
-    carries, None until the member's stack has exported it."""
+    """A Pull member's Cluster object. `registration`: the registration it carries, None until the member's stack
+    has exported it."""
 
     cluster: k8s.apiextensions.CustomResource
-    cluster_id: pulumi.Output[Optional[str]]
+    registration: pulumi.Output[Optional[dict]]
 
     def __init__(self, name: str, args: PullMemberArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("platform:karmada:PullMember", name, None, opts)
-        registration = pulumi.Output.from_input(args.registration)
+        self.registration = pulumi.Output.from_input(args.registration)
         self.cluster = k8s.apiextensions.CustomResource(
             f"{name}-cluster", api_version=CLUSTER_API_VERSION, kind=CLUSTER_KIND,
             metadata={"name": args.cluster_name, "labels": dict(args.labels)},
-            spec=registration.apply(lambda r: pull_cluster_spec(args.cluster_name, r)),
-            opts=child_options(self, opts, *args.karmada_ready))
-        self.cluster_id = registration.apply(lambda r: None if r is None else r["clusterId"])
-        self.register_outputs({"cluster": args.cluster_name, "clusterId": self.cluster_id})
+            spec=self.registration.apply(lambda r: pull_cluster_spec(args.cluster_name, r)),
+            opts=child_options(self, opts))
+        self.register_outputs({"cluster": args.cluster_name, "registration": self.registration})
