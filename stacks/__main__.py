@@ -344,18 +344,19 @@ def cmd_urns(args: argparse.Namespace) -> int:
         renders = {stack: _render_or_report(stack) for stack in STACKS}
     except _Reported:
         return 2
+    shown = GOLDEN.relative_to(ROOT) if GOLDEN.is_relative_to(ROOT) else GOLDEN
     if args.write:
         urns = {stack: render_urns(render) for stack, render in renders.items()}
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
         GOLDEN.write_text(golden_text(urns))
-        print(f"wrote {sum(map(len, urns.values()))} URNs of {', '.join(urns)} to {GOLDEN.relative_to(ROOT)}")
+        print(f"wrote {sum(map(len, urns.values()))} URNs of {', '.join(urns)} to {shown}")
         return 0
-    golden = load_golden()
+    golden = load_golden(GOLDEN)
     problems = [line for stack, render in renders.items() for line in golden_problems(golden.get(stack, []), render)]
     for line in problems:
         print(line)
-    print(f"{len(problems)} URN change(s) against {GOLDEN.relative_to(ROOT)}" if problems else
-          f"URNs of {', '.join(renders)} match {GOLDEN.relative_to(ROOT)}")
+    print(f"{len(problems)} URN change(s) against {shown}" if problems else
+          f"URNs of {', '.join(renders)} match {shown}")
     return 1 if problems else 0
 
 

@@ -109,15 +109,17 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--write", action="store_true", help="rewrite tests/golden/render from the current render")
     args = parser.parse_args(argv)
     current = snapshot()
+    directory = GOLDEN_DIR  # read now, not at import: tests point it elsewhere
+    shown = directory.relative_to(ROOT) if directory.is_relative_to(ROOT) else directory
     if args.write:
-        write(current)
-        print(f"wrote {len(current)} files of {', '.join(STACKS)} to {GOLDEN_DIR.relative_to(ROOT)}")
+        write(current, directory)
+        print(f"wrote {len(current)} files of {', '.join(STACKS)} to {shown}")
         return 0
-    found = problems(load(), current)
+    found = problems(load(directory), current)
     for line in found:
         print(line)
     print(f"{len(found)} file(s) differ; {REGENERATE}" if found else
-          f"renders of {', '.join(STACKS)} match {GOLDEN_DIR.relative_to(ROOT)}")
+          f"renders of {', '.join(STACKS)} match {shown}")
     return 1 if found else 0
 
 
