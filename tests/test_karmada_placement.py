@@ -364,15 +364,7 @@ def test_components_create_the_policies_on_the_karmada_api_server(rendered):
                                           p.AffinityGroup("g", p.ClusterAffinity(("b",))))), "unique"),
     (lambda: p.ReplicaScheduling(type=p.ReplicaSchedulingType.DUPLICATED), "Duplicated"),
     (lambda: p.ReplicaScheduling(division=p.ReplicaDivision.AGGREGATED), "Aggregated"),
-    (lambda: p.ReplicaScheduling(static_weights=(p.StaticWeight(p.ClusterAffinity(("a",)), 1),)), "not both"),
     (lambda: p.ReplicaScheduling(division=None, dynamic_weight=None), "Divided"),
-    (lambda: p.SpreadConstraint(by_field=p.SpreadField.CLUSTER, by_label="team"), "exactly one"),
-    (lambda: p.SpreadConstraint(min_groups=3, max_groups=2), "minGroups"),
-    (lambda: p.SpreadConstraint(by_field="zone"), "cluster"),
-    (lambda: p.Placement(spread_constraints=(p.SpreadConstraint(p.SpreadField.REGION),)), "'cluster' constraint"),
-    (lambda: p.Placement(spread_constraints=(p.SpreadConstraint(), p.SpreadConstraint())), "at most one"),
-    (lambda: p.Placement(replica_scheduling=p.ReplicaScheduling.aggregated(),
-                         spread_constraints=(p.SpreadConstraint(),)), "Aggregated"),
     (lambda: p.ApplicationFailover(purge_mode=p.PurgeMode.DIRECTLY, grace_period_seconds=60), "Gracefully"),
     (lambda: p.ApplicationFailover(purge_mode="Graciously"), "Directly"),
     (lambda: p.ApplicationFailover(toleration_seconds=-1), ">= 0"),
@@ -396,8 +388,8 @@ def test_components_create_the_policies_on_the_karmada_api_server(rendered):
     (lambda: p.ClusterAffinity(("a",), exclude=("a",)), "both named and excluded"),
     # overflowAffinities, as karmada v1.18.2 pkg/util/validation/validation.go refuses them
     (lambda: p.Placement(affinity_groups=(p.AffinityGroup("g", p.ClusterAffinity(("a",)), overflow=(
-        p.OverflowGroup("o", p.ClusterAffinity(("b",))),)),), replica_scheduling=p.ReplicaScheduling.static(
-        p.StaticWeight(p.ClusterAffinity(("a",)), 1))), "dynamic weight"),
+        p.OverflowGroup("o", p.ClusterAffinity(("b",))),)),), replica_scheduling=p.ReplicaScheduling(
+        dynamic_weight=None)), "dynamic weight"),
     (lambda: p.Placement(affinity_groups=(p.AffinityGroup("g", p.ClusterAffinity(("a",)), overflow=(
         p.OverflowGroup("o", p.ClusterAffinity(("b",))),)),),
         replica_scheduling=p.ReplicaScheduling.duplicated()), "Divided"),
@@ -415,7 +407,8 @@ def test_invalid_combinations_are_refused_with_the_field_named(build, match):
 def test_overflow_with_aggregated_division_is_admitted_and_validates():
     group = p.AffinityGroup("primary", p.ClusterAffinity(("a",)), overflow=(
         p.OverflowGroup("second", p.ClusterAffinity(("b",))), p.OverflowGroup("third", p.ClusterAffinity(("c",)))))
-    placement = p.Placement(affinity_groups=(group,), replica_scheduling=p.ReplicaScheduling.aggregated())
+    aggregated = p.ReplicaScheduling(division=p.ReplicaDivision.AGGREGATED, dynamic_weight=None)
+    placement = p.Placement(affinity_groups=(group,), replica_scheduling=aggregated)
     assert placement.cluster_names() == ("a", "b", "c")
     assert placement.to_dict()["clusterAffinities"][0]["overflowAffinities"] == [
         {"affinityName": "second", "clusterNames": ["b"]}, {"affinityName": "third", "clusterNames": ["c"]}]
@@ -423,13 +416,13 @@ def test_overflow_with_aggregated_division_is_admitted_and_validates():
         (p.ResourceSelector("apps/v1", "Deployment", "d"),), placement)))
 
 
-def test_static_weights_and_defaults_render_as_the_crd_spells_them():
-    rs = p.ReplicaScheduling.static(p.StaticWeight(p.ClusterAffinity(("a",)), 2),
-                                    p.StaticWeight(p.ClusterAffinity(("b",)), 1))
+def test_replica_scheduling_and_defaults_render_as_the_crd_spells_them():
+    rs = p.ReplicaScheduling.by_available_replicas()
     assert rs.to_dict() == {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Weighted",
-                            "weightPreference": {"staticWeightList": [
-                                {"targetCluster": {"clusterNames": ["a"]}, "weight": 2},
-                                {"targetCluster": {"clusterNames": ["b"]}, "weight": 1}]}}
+                            "weightPreference": {"dynamicWeight": "AvailableReplicas"}}
+    assert p.ReplicaScheduling.duplicated().to_dict() == {"replicaSchedulingType": "Duplicated"}
+    assert p.ReplicaScheduling(division=p.ReplicaDivision.AGGREGATED, dynamic_weight=None).to_dict() == {
+        "replicaSchedulingType": "Divided", "replicaDivisionPreference": "Aggregated"}
     assert p.ApplicationFailover().to_dict()["gracePeriodSeconds"] == 600
     assert ELASTIC_FAILOVER.purge_mode is p.PurgeMode.GRACEFULLY
     obj = p.propagation_policy("weighted", NS, p.PropagationSpec((p.ResourceSelector("apps/v1", "Deployment", "d"),),

@@ -8,11 +8,7 @@ would be accepted but silently do nothing:
 
 - `clusterAffinity` and `clusterAffinities` are exclusive; affinity group names are unique; `overflowAffinities`
   extend a group that names its clusters, only with Divided replicas and Aggregated division or a dynamic weight.
-- `replicaScheduling`: a division preference only with `Divided`; weights only with `Weighted`; static weights
-  and `dynamicWeight` are exclusive.
-- `spreadConstraints`: by field or by label, not both; `minGroups <= maxGroups`; at most one constraint per
-  field; a `cluster` constraint whenever another field is used; none with `Aggregated` division or static weights
-  (the scheduler ignores them there).
+- `replicaScheduling`: a division preference only with `Divided`; a weight only with `Weighted`.
 - `failover.application`: `gracePeriodSeconds` only (and always) with purge mode `Gracefully`; application
   failover only with `propagateDeps` (so dependencies move with the workload, as the API asks).
 - Override policies: every overrider in a policy applies to every selected resource, so a policy selects one kind.
@@ -79,14 +75,6 @@ class PurgeMode(enum.Enum):
     DIRECTLY = "Directly"
     GRACEFULLY = "Gracefully"
     NEVER = "Never"
-
-
-class SpreadField(enum.Enum):
-    """Cluster fields the v1.18 scheduler can spread by (the CRD also lists zone and provider, which the
-    scheduler does not implement yet; they are not offered)."""
-
-    CLUSTER = "cluster"
-    REGION = "region"
 
 
 class ConflictResolution(enum.Enum):
@@ -269,19 +257,7 @@ class AffinityGroup:
         return out
 
 
-# -- replica scheduling, spreading, failover ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StaticWeight:
-    target: ClusterAffinity
-    weight: int
-
-    def __post_init__(self) -> None:
-        _check_int("weightPreference.staticWeightList.weight", self.weight, 1)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"targetCluster": self.target.to_dict(), "weight": self.weight}
+# -- replica scheduling, failover ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -291,7 +267,6 @@ class ReplicaScheduling:
     type: ReplicaSchedulingType = ReplicaSchedulingType.DIVIDED
     division: Optional[ReplicaDivision] = ReplicaDivision.WEIGHTED
     dynamic_weight: Optional[DynamicWeight] = DynamicWeight.AVAILABLE_REPLICAS
-    static_weights: tuple[StaticWeight, ...] = ()
 
     def __post_init__(self) -> None:
         set_ = lambda a, v: object.__setattr__(self, a, v)  # noqa: E731 (frozen dataclass)
@@ -300,10 +275,10 @@ class ReplicaScheduling:
             set_("division", _enum("replicaScheduling.replicaDivisionPreference", self.division, ReplicaDivision))
         if self.dynamic_weight is not None:
             set_("dynamic_weight", _enum("weightPreference.dynamicWeight", self.dynamic_weight, DynamicWeight))
-        weighted = bool(self.static_weights) or self.dynamic_weight is not None
+        weighted = self.dynamic_weight is not None
         if self.type is ReplicaSchedulingType.DUPLICATED:
             if self.division is not None or weighted:
-                raise PolicyError("replicaScheduling", self.division or self.dynamic_weight or self.static_weights,
+                raise PolicyError("replicaScheduling", self.division or self.dynamic_weight,
                                   "no division preference or weights with Duplicated (every cluster gets all "
                                   "replicas); use ReplicaScheduling.duplicated()")
             return
@@ -311,29 +286,16 @@ class ReplicaScheduling:
             raise PolicyError("replicaScheduling.replicaDivisionPreference", None,
                               "Aggregated or Weighted when replicas are Divided")
         if self.division is ReplicaDivision.AGGREGATED and weighted:
-            raise PolicyError("replicaScheduling.weightPreference", self.dynamic_weight or self.static_weights,
+            raise PolicyError("replicaScheduling.weightPreference", self.dynamic_weight,
                               "no weights with Aggregated division (weights belong to Weighted)")
-        if self.static_weights and self.dynamic_weight is not None:
-            raise PolicyError("replicaScheduling.weightPreference", "staticWeightList and dynamicWeight",
-                              "one of them, not both")
 
     @classmethod
     def duplicated(cls) -> "ReplicaScheduling":
         return cls(type=ReplicaSchedulingType.DUPLICATED, division=None, dynamic_weight=None)
 
     @classmethod
-    def aggregated(cls) -> "ReplicaScheduling":
-        return cls(division=ReplicaDivision.AGGREGATED, dynamic_weight=None)
-
-    @classmethod
     def by_available_replicas(cls) -> "ReplicaScheduling":
         return cls()
-
-    @classmethod
-    def static(cls, *weights: StaticWeight) -> "ReplicaScheduling":
-        if not weights:
-            raise PolicyError("replicaScheduling.weightPreference.staticWeightList", (), "at least one weight")
-        return cls(dynamic_weight=None, static_weights=tuple(weights))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"replicaSchedulingType": self.type.value}
@@ -341,43 +303,6 @@ class ReplicaScheduling:
             out["replicaDivisionPreference"] = self.division.value
             if self.dynamic_weight is not None:
                 out["weightPreference"] = {"dynamicWeight": self.dynamic_weight.value}
-            elif self.static_weights:
-                out["weightPreference"] = {"staticWeightList": [w.to_dict() for w in self.static_weights]}
-        return out
-
-
-@dataclass(frozen=True)
-class SpreadConstraint:
-    """Spread across between `min_groups` and `max_groups` groups of clusters, grouped by a cluster field or
-    by a cluster label (one of the two). `max_groups` None leaves the maximum open."""
-
-    by_field: Optional[SpreadField] = SpreadField.CLUSTER
-    by_label: Optional[str] = None
-    min_groups: int = 1
-    max_groups: Optional[int] = None
-
-    def __post_init__(self) -> None:
-        if self.by_field is not None:
-            object.__setattr__(self, "by_field", _enum("spreadConstraints.spreadByField", self.by_field,
-                                                       SpreadField))
-        if (self.by_field is None) == (self.by_label is None):
-            raise PolicyError("spreadConstraints", (self.by_field, self.by_label),
-                              "exactly one of spreadByField and spreadByLabel")
-        if self.by_label is not None:
-            _check_label_key("spreadConstraints.spreadByLabel", self.by_label)
-        _check_int("spreadConstraints.minGroups", self.min_groups, 0)
-        if self.max_groups is not None:
-            _check_int("spreadConstraints.maxGroups", self.max_groups, 0)
-            if self.max_groups < self.min_groups:
-                raise PolicyError("spreadConstraints.maxGroups", self.max_groups,
-                                  f"at least minGroups ({self.min_groups})")
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = ({"spreadByField": self.by_field.value} if self.by_field is not None
-                               else {"spreadByLabel": self.by_label})
-        out["minGroups"] = self.min_groups
-        if self.max_groups is not None:
-            out["maxGroups"] = self.max_groups
         return out
 
 
@@ -418,12 +343,11 @@ class ApplicationFailover:
 @dataclass(frozen=True)
 class Placement:
     """Where the selected resources go: one `affinity`, or ordered `affinity_groups` (not both; neither means
-    every cluster), how replicas are scheduled, and spread constraints."""
+    every cluster), and how replicas are scheduled."""
 
     affinity: Optional[ClusterAffinity] = None
     affinity_groups: tuple[AffinityGroup, ...] = ()
     replica_scheduling: Optional[ReplicaScheduling] = None
-    spread_constraints: tuple[SpreadConstraint, ...] = ()
 
     def __post_init__(self) -> None:
         if self.affinity is not None and self.affinity_groups:
@@ -440,27 +364,6 @@ class Placement:
                 # karmada v1.18.2 pkg/util/policy.go IsOverflowSchedulingAllowed, enforced by the webhook
                 raise PolicyError("placement.clusterAffinities.overflowAffinities", g.name,
                                   "Divided replicas with Aggregated division or a dynamic weight")
-        self._check_spread()
-
-    def _check_spread(self) -> None:
-        spread = self.spread_constraints
-        if not spread:
-            return
-        fields = [c.by_field for c in spread if c.by_field is not None]
-        for f in set(fields):
-            if fields.count(f) > 1:
-                raise PolicyError("placement.spreadConstraints", f.value, f"at most one {f.value!r} constraint")
-        if fields and SpreadField.CLUSTER not in fields:
-            raise PolicyError("placement.spreadConstraints", [f.value for f in fields],
-                              "a 'cluster' constraint too whenever spreading by a field")
-        rs = self.replica_scheduling
-        if rs is not None and rs.type is ReplicaSchedulingType.DIVIDED:
-            if rs.division is ReplicaDivision.AGGREGATED:
-                raise PolicyError("placement.spreadConstraints", "with Aggregated division",
-                                  "no spread constraints (Aggregated division ignores them)")
-            if rs.static_weights:
-                raise PolicyError("placement.spreadConstraints", "with a static weight list",
-                                  "no spread constraints (static weights ignore them)")
 
     def cluster_names(self) -> tuple[str, ...]:
         """Every cluster named anywhere in the placement, in order of first mention."""
@@ -477,8 +380,6 @@ class Placement:
             out["clusterAffinities"] = [g.to_dict() for g in self.affinity_groups]
         if self.replica_scheduling is not None:
             out["replicaScheduling"] = self.replica_scheduling.to_dict()
-        if self.spread_constraints:
-            out["spreadConstraints"] = [c.to_dict() for c in self.spread_constraints]
         return out
 
 
