@@ -44,8 +44,6 @@ def accuracy(module: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
         return (module(x).argmax(dim=1) == y).float().mean().item()
 
 
-Factory = Callable[[], nn.Module]
-
 
 def report(build_model: Callable[[], nn.Module], synthetic_data: Callable[[int, torch.Generator], tuple],
            held_out: int) -> None:
