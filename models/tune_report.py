@@ -30,23 +30,29 @@ def _first_line(cmd: Sequence[str]) -> Optional[str]:
     return lines[0].strip() if lines else None
 
 
-def _cpu_model() -> Optional[str]:
+def _read(path: str) -> str:
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        return Path(path).read_text()
     except OSError:
-        pass
+        return ""
+
+
+def cpu_model(cpuinfo: str) -> Optional[str]:
+    """The first `model name` of a /proc/cpuinfo text, else what `platform` knows."""
+    for line in cpuinfo.splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
     return platform.processor() or None
 
 
-def _mem_total_gib() -> Optional[float]:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
+def mem_total_gib(meminfo: str) -> Optional[float]:
+    """`MemTotal` of a /proc/meminfo text (kB) in GiB, one decimal."""
+    for line in meminfo.splitlines():
+        if line.startswith("MemTotal:"):
+            try:
                 return round(int(line.split()[1]) / 2**20, 1)
-    except (OSError, ValueError):
-        pass
+            except (IndexError, ValueError):
+                return None
     return None
 
 
@@ -59,10 +65,10 @@ def machine_info() -> dict:
         torch_version = None
     return {
         "platform": platform.platform(),
-        "cpu_model": _cpu_model(),
+        "cpu_model": cpu_model(_read("/proc/cpuinfo")),
         "cpu_count": os.cpu_count(),
         "cpus_usable": len(os.sched_getaffinity(0)),
-        "memory_gib": _mem_total_gib(),
+        "memory_gib": mem_total_gib(_read("/proc/meminfo")),
         "python": platform.python_version(),
         "torch": torch_version,
         "java": _first_line(["java", "-version"]),

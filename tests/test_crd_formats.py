@@ -61,6 +61,7 @@ def test_date_time_accepts_what_kube_openapi_accepts(formats_crd, value):
 
 
 @pytest.mark.parametrize("value", ["2026-02-29T00:00:00Z", "2026-01-31T24:00:00Z", "2026-01-31T12:60:00Z",
+                                   "2026-01-31T12:00:60Z",
                                    "2026-01-31 12:00:00Z", "2026-01-31T12:00:00", "2026-1-31T12:00:00Z",
                                    "2026-01-31T12:00:00Z\n", ""])
 def test_date_time_refuses_what_kube_openapi_refuses(formats_crd, value):

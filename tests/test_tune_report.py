@@ -2,8 +2,14 @@
 from __future__ import annotations
 
 import json
+import platform
+import struct
+import subprocess
 
-from models.tune_report import paste_lines, point_dict, progress_line, summary, write_json
+import pytest
+
+from models.tune_report import (cpu_model, duration, machine_info, mem_total_gib, paste_lines, plot, point_dict,
+                                progress_line, summary, write_json)
 from models.tune_search import Config, Point
 
 PICK = Point(Config(32, 5, 2), 32, 6000.0, 4.0, 20.0, 31.5, 0)
@@ -49,3 +55,32 @@ def test_progress_line_and_point_record(tmp_path):
     assert json.loads(path.read_text()) == {"points": [{
         "max_batch_size": 64, "max_delay_ms": 10, "workers": 2, "concurrency": 64, "rps": 812.3, "p50_ms": 50.0,
         "p99_ms": 180.46, "mean_batch": None, "errors": 3}]}
+
+
+def test_machine_facts_are_read_from_proc_texts():
+    assert mem_total_gib("MemFree:  1024 kB\nMemTotal:       16318412 kB\n") == 15.6
+    assert mem_total_gib("MemTotal: 1048576 kB\n") == 1.0
+    assert mem_total_gib("MemTotal: lots kB\n") is None and mem_total_gib("") is None
+    assert cpu_model("processor\t: 0\nmodel name\t: AMD EPYC 7B13\nmodel name\t: other\n") == "AMD EPYC 7B13"
+
+
+def test_machine_info_names_the_tools_as_they_report_themselves():
+    info = machine_info()
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True)
+    assert info["java"] == (java.stdout + java.stderr).strip().splitlines()[0]
+    assert info["wrk"].startswith("wrk ")
+    assert info["cpus_usable"] >= 1 and info["python"] == platform.python_version()
+    assert isinstance(info["memory_gib"], float) and info["memory_gib"] > 0
+
+
+def test_plot_is_an_880_by_605_png(tmp_path):
+    path = plot(tmp_path / "p.png", [PICK, DECLARED, BASE], 32, [("pick", PICK), ("declared", DECLARED)], 40.0, "t")
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", header[16:24]) == (880, 605)  # figsize (8, 5.5) inches at 110 dpi
+
+
+@pytest.mark.parametrize("seconds, text", [(-3, "0s"), (0, "0s"), (59.4, "59s"), (60, "1m00s"), (61, "1m01s"),
+                                           (3599, "59m59s"), (3600, "60m00s")])
+def test_durations_read_as_minutes_from_one_minute(seconds, text):
+    assert duration(seconds) == text

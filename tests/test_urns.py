@@ -119,3 +119,24 @@ def test_a_new_resource_must_enter_the_golden_list(golden):
     problems = golden_problems(golden, _run(program))
     assert problems == [PREFIX + "kubernetes:core/v1:ConfigMap::extra: not in the golden list (a new resource, or a "
                         "rename without an alias); update the golden list on purpose"]
+
+
+def test_a_parent_given_by_urn_answers_for_the_child_moved_to_another_component(golden):
+    """Alias(parent=<URN string>) is recorded as `parentUrn`: the child moved from `box` to `crate`."""
+    box_urn = PREFIX + "platform:test:Box::box"
+
+    def program(aliases):
+        def run():
+            pulumi.ComponentResource("platform:test:Box", "box", None)
+            crate = pulumi.ComponentResource("platform:test:Crate", "crate", None)
+            k8s.core.v1.ConfigMap("box-config", metadata={"name": "c", "namespace": "n"},
+                                  opts=pulumi.ResourceOptions(parent=crate, aliases=aliases))
+        return run
+
+    moved = _run(program([pulumi.Alias(parent=box_urn)]))
+    assert moved.get("kubernetes:core/v1:ConfigMap", "box-config").options["aliases"] == [{"parentUrn": box_urn}]
+    crate = PREFIX + "platform:test:Crate::crate"
+    assert golden_problems(golden, moved) == [crate + ": not in the golden list (a new resource, or a rename "
+                                              "without an alias); update the golden list on purpose"]
+    unaliased = golden_problems(golden, _run(program([])))
+    assert len(unaliased) == 3  # the child's old URN gone, its new one and the crate unknown
