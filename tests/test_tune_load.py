@@ -1,8 +1,11 @@
 """Reading wrk 4.1's report (recorded output, no server) and the Lua script the tuner hands it."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from models import tune_load
 from models.tune_load import Load, parse_wrk, write_script
 
 REPORT = """Running 2s test @ http://127.0.0.1:41234/predictions/fraud-scorer
@@ -66,3 +69,31 @@ def test_script_posts_the_body_and_counts_batches_only_when_asked(tmp_path):
     assert """string.match(body, '"batch_size":%s*(%d+)')""" in counting
     with pytest.raises(ValueError):
         write_script(tmp_path / "c.lua", "]==]", count_batches=False)
+
+
+def _fake_wrk(tmp_path, monkeypatch, *, exit_code: int, prints: str) -> Path:
+    """A `wrk` that records its arguments and answers with `prints` and `exit_code`."""
+    args_file = tmp_path / "args"
+    fake = tmp_path / "wrk"
+    fake.write_text(f"#!/bin/sh\nprintf '%s\\n' \"$@\" > {args_file}\nprintf '{prints}'\nexit {exit_code}\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(tune_load, "wrk_path", lambda: str(fake))
+    return args_file
+
+
+def test_wrk_is_run_with_the_clients_duration_and_script_asked_for(tmp_path, monkeypatch):
+    args_file = _fake_wrk(tmp_path, monkeypatch, exit_code=0, prints="report\\nLOAD_DONE 1.0 0\\n")
+    script = tmp_path / "load.lua"
+    out = tune_load.run_wrk("http://127.0.0.1:1/p", script, connections=32, duration_s=2.6)
+    assert out == "report\nLOAD_DONE 1.0 0\n"
+    assert args_file.read_text().splitlines() == ["-t2", "-c32", "-d3s", "--timeout", "10s", "--latency", "-s",
+                                                   str(script), "http://127.0.0.1:1/p"]
+    tune_load.run_wrk("http://h/p", script, connections=1, duration_s=0.2, threads=4)
+    assert args_file.read_text().splitlines()[:3] == ["-t1", "-c1", "-d1s"]  # never more threads than clients
+
+
+@pytest.mark.parametrize("exit_code, prints", [(0, "report without the line\\n"), (1, "LOAD_DONE 1.0 0\\n")])
+def test_a_wrk_run_that_failed_or_did_not_finish_the_script_is_an_error(tmp_path, monkeypatch, exit_code, prints):
+    _fake_wrk(tmp_path, monkeypatch, exit_code=exit_code, prints=prints)
+    with pytest.raises(RuntimeError, match=rf"wrk failed \({exit_code}\)"):
+        tune_load.run_wrk("http://h/p", tmp_path / "s.lua", connections=2, duration_s=1)
