@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from models.tune_report import (cpu_model, duration, machine_info, mem_total_gib, paste_lines, plot, point_dict,
-                                progress_line, summary, write_json)
+from models.tune_report import (cpu_model, duration, figure, machine_info, mem_total_gib, paste_lines, plot,
+                                point_dict, progress_line, summary, write_json)
 from models.tune_search import Config, Point
 
 PICK = Point(Config(32, 5, 2), 32, 6000.0, 4.0, 20.0, 31.5, 0)
@@ -84,3 +84,23 @@ def test_plot_is_an_880_by_605_png(tmp_path):
                                            (3599, "59m59s"), (3600, "60m00s")])
 def test_durations_read_as_minutes_from_one_minute(seconds, text):
     assert duration(seconds) == text
+
+
+def test_the_figure_labels_every_point_and_names_each_marked_role():
+    from matplotlib import pyplot as plt
+
+    failed = Point(Config(64, 10, 2), 32, 10.0, 50.0, 180.0, None, 3)  # errors: left out
+    elsewhere = Point(Config(8, 1, 1), 64, 900.0, 5.0, 9.0, None, 0)  # another concurrency: left out
+    fig = figure([PICK, DECLARED, BASE, failed, elsewhere], 32, [("pick", PICK), ("declared", DECLARED)], 40.0,
+                 "fraud-scorer")
+    try:
+        (ax,) = fig.axes
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+            "searched", "pick: 32/5 ms/2w (final run)", "declared: 16/10 ms/2w (final run)",
+            "objective p99 40 ms"]
+        assert sorted(a.get_text() for a in ax.texts) == ["1/0/2", "16/10/2", "32/5/2"]
+        assert {a.get_color() for a in ax.texts} == {"0.35"}
+        assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("p99 latency (ms)", "requests/s",
+                                                                        "fraud-scorer")
+    finally:
+        plt.close(fig)
