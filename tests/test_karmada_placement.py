@@ -196,6 +196,13 @@ def test_batch_without_spot_capacity_is_refused():
     on_demand_only = Member("aws-x", "aws", "us-east-2", (GpuPool(GpuType.A10G, 1, CapacityType.ON_DEMAND),))
     err = refused("doc-classifier-batch", "workload_class", members=(on_demand_only,))
     assert "aws-x offers 1x a10g (on-demand)" in err.expected
+    bare = Member("aws-y", "aws", "us-west-2", ())
+    err = refused("doc-classifier-batch", "workload_class", members=(on_demand_only, bare))
+    assert err.expected == ("a member with a Spot GPU pool holding 1x a10g (batch work runs on public Spot only); "
+                            "members: aws-x offers 1x a10g (on-demand), aws-y offers no GPU pools")
+    assert refused("doc-classifier-batch", "workload_class", members=()).expected.endswith("members: none")
+    err = refused("fraud-scorer", "resources.gpu", pools=(), resources=Resources(gpu_count=1, gpu_type=GpuType.T4))
+    assert err.expected.endswith("(platform:gpuPools offers no GPU pools)")
 
 
 def test_cpu_batch_model_is_refused_since_spot_exists_only_as_gpu_pools():
