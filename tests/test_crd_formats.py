@@ -103,3 +103,17 @@ def test_a_real_crd_int32_field_out_of_range():
         "spec.priority: 2147483648 is not format int32: -2147483648..2147483647"]
     policy["spec"]["priority"] = 2147483647
     assert crd_schema.schema_errors(policy, root) == []
+
+
+def test_an_error_inside_an_alternative_is_reported_where_it_is():
+    """jsonschema reports an `anyOf` failure at the alternative's parent; the message names the deepest field."""
+    from jsonschema import Draft7Validator
+
+    from stacks.crd_schema import _describe
+
+    schema = {"type": "object", "properties": {"x": {"anyOf": [
+        {"properties": {"y": {"type": "integer"}}}, {"properties": {"y": {"type": "integer", "minimum": 0}}}]}}}
+    (error,) = Draft7Validator(schema).iter_errors({"x": {"y": "no"}})
+    assert list(error.absolute_path) == ["x"]
+    described = _describe(error)
+    assert (described.path, described.message) == ("x.y", "'no' is not of type 'integer'")

@@ -332,3 +332,9 @@ def test_a_changed_cluster_context_replaces_the_provider_and_everything_on_that_
     assert not any(c["cluster"] == "karmada-provider" and c["action"] == "replace" for c in report["changes"])
     categories = {(f["category"], f["label"].split(" ")[0]) for f in report["findings"]}
     assert code == 3 and ("serving", "Deployment") in categories and ("protected", "Namespace") in categories
+
+
+def test_markdown_cells_escape_pipes_and_fold_lines():
+    from stacks.diff import _md_escape
+
+    assert _md_escape("a|b\nc") == "a\\|b c"
