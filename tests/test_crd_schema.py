@@ -92,3 +92,24 @@ def test_check_for_the_render_report():
     customization["spec"]["target"]["knd"] = "Pod"
     with pytest.raises(crd_schema.CrdSchemaError, match="unknown field 'knd'"):
         crd_schema.check(customization, root)
+
+
+def test_only_the_resource_root_and_embedded_resources_get_apiversion_kind_and_metadata():
+    # Nested objects are not resources: apiVersion/kind/metadata there are unknown fields like any other.
+    assert errors(SCHEMA, {"spec": {"items": [{"name": "a", "kind": "x"}]}}) == [
+        "Additional properties are not allowed ('kind' was unexpected)"]
+    assert errors(SCHEMA, {"spec": {"labels": {"a": "b"}, "metadata": {}}}) == [
+        "Additional properties are not allowed ('metadata' was unexpected)"]
+    # The root's apiVersion and kind are strings even where the CRD leaves them out.
+    bare_root = {"type": "object", "properties": {"spec": {"type": "object"}}}
+    assert errors(bare_root, {"apiVersion": 1, "kind": "K", "spec": {}}) == ["1 is not of type 'string'"]
+
+
+def test_crds_are_found_at_the_folder_root_and_one_level_down(tmp_path):
+    (tmp_path / "top.yaml").write_text("kind: CustomResourceDefinition\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "nested.yml").write_text("kind: CustomResourceDefinition\n")
+    (tmp_path / "sub" / "deeper").mkdir()
+    (tmp_path / "sub" / "deeper" / "ignored.yaml").write_text("kind: CustomResourceDefinition\n")
+    assert [p.relative_to(tmp_path).as_posix() for p in crd_schema._crd_files(tmp_path)] == [
+        "sub/nested.yml", "top.yaml"]

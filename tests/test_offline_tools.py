@@ -110,3 +110,16 @@ def test_diagram_reports_a_missing_readme_in_one_line(argv, capsys):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
+
+
+def test_render_summary_counts_what_it_wrote(tmp_path, capsys):
+    out = tmp_path / "public"
+    assert cli.main(["render", "public", "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    resources = json.loads((out / "resources.json").read_text())["resources"]
+    aws = sum(1 for r in resources if r["type"].startswith("aws:"))
+    assert lines[0] == f"stack public: {len(resources)} resources"
+    assert lines[1].startswith("  cluster aws-use1: ")
+    assert lines[2:] == [f"  cloud resources: {aws} aws",
+                         "  validated: 13 built-in (k8s 1.31 strict), 4 custom resources (CRD schema, strict)",
+                         f"  written to {out}"]
