@@ -93,12 +93,15 @@ golden: $(PROGRAM_STAMP)
 # `make test`: over all of models/, components/ and stacks/ it runs for hours. MUTANTS narrows it to mutant names
 # (globs such as 'stacks.config_reader.*'); results in mutants/ (`.venv/bin/mutmut results`, `mutmut show NAME`).
 # From mutants/, ../shared is not the CRD and chart folder, so both are passed by path.
+# Mutants of the code that stops local servers (models/torchserve_local.py signals a process group) can signal
+# every process of the user: the runs go in their own PID namespace (MUTATION_SANDBOX= to run without one).
 MUTANTS ?=
 MUTATION_JOBS ?= 2
+MUTATION_SANDBOX ?= unshare --user --map-root-user --pid --fork --mount-proc
 mutation: $(TEST_STAMP)
 	PLATFORM_CRDS_DIR=$${PLATFORM_CRDS_DIR:-$(CURDIR)/../shared/crds} \
 	PLATFORM_CHARTS_DIR=$${PLATFORM_CHARTS_DIR:-$(CURDIR)/../shared/charts} \
-		$(VENV)/bin/mutmut run --max-children $(MUTATION_JOBS) $(MUTANTS)
+		$(MUTATION_SANDBOX) $(VENV)/bin/mutmut run --max-children $(MUTATION_JOBS) $(MUTANTS)
 	$(VENV)/bin/mutmut export-cicd-stats && cat mutants/mutmut-cicd-stats.json
 
 # The packages' kill rate from a seeded uniform sample of every mutant (.ci/mutation_sample.py; over an hour on two
@@ -108,7 +111,8 @@ MUTATION_SEED ?= 1
 mutation-sample: $(TEST_STAMP)
 	PLATFORM_CRDS_DIR=$${PLATFORM_CRDS_DIR:-$(CURDIR)/../shared/crds} \
 	PLATFORM_CHARTS_DIR=$${PLATFORM_CHARTS_DIR:-$(CURDIR)/../shared/charts} \
-		$(PY) .ci/mutation_sample.py --size $(MUTATION_SAMPLE) --seed $(MUTATION_SEED) --jobs $(MUTATION_JOBS)
+		$(MUTATION_SANDBOX) $(PY) .ci/mutation_sample.py --size $(MUTATION_SAMPLE) --seed $(MUTATION_SEED) \
+		--jobs $(MUTATION_JOBS)
 
 test: $(TEST_STAMP)
 	PYTHONPATH=. $(PY) -m pytest -q
