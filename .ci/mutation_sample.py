@@ -39,6 +39,12 @@ def wilson(killed: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def draw(population: list[str], size: int, seed: int) -> list[str]:
+    """The first `size` of a seeded random order of `population`, sorted: a uniform sample, and a smaller size
+    is part of a larger one (a run can be extended, and a short one is the start of a long one)."""
+    return sorted(random.Random(seed).sample(sorted(population), len(population))[:size])
+
+
 def all_mutants() -> dict[str, Path]:
     """Every generated mutant's name -> its .meta file (mutants/<source path>.meta, key exit_code_by_key)."""
     names = {}
@@ -95,9 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     generate_and_collect_stats(args.jobs)
     metas = all_mutants()
     population = sorted(metas)
-    # The first `size` of a seeded random order: a uniform sample, and a smaller size is a prefix of a larger one
-    # (so a run can be extended, and a short one is the start of a long one).
-    sample = sorted(random.Random(args.seed).sample(population, len(population))[:args.size])
+    sample = draw(population, args.size, args.seed)
     tests = tested_functions()
     covered = [m for m in sample if tests.get(m.replace("__init__.", "").partition("__mutmut_")[0])]
     # Mutants with a verdict from an earlier run keep it (mutmut resets the verdicts a changed config could change:
@@ -111,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             if stop.code:
                 raise
     status = statuses(sample, metas)
+    status.update({m: "no tests" for m in sample if m not in covered})  # never run: no test calls its function
 
     by_package: dict[str, Counter] = {p: Counter() for p in PACKAGES}
     for name, state in status.items():
