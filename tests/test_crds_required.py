@@ -82,3 +82,17 @@ def test_the_render_cli_with_the_flag_writes_and_says_how_many_went_unchecked(no
     assert captured.err == f"warning: {count} custom resources went unchecked: no CRD for them (--allow-missing-crds)\n"
     assert f"{count} {UNCHECKED_NO_CRDS}" in captured.out
     assert (out / "resources.json").exists()
+
+
+def test_the_missing_kinds_are_counted_per_object(monkeypatch, tmp_path):
+    (tmp_path / "kserve").mkdir()
+    source = crds_dir() / "kserve" / "serving.kserve.io_inferenceservices.yaml"
+    (tmp_path / "kserve" / source.name).write_text(source.read_text())
+    monkeypatch.setattr(crd_schema, "DEFAULT_CRDS_DIR", tmp_path)
+    render = _render()
+    policy = render.resources[-1]
+    second = {**policy.inputs, "metadata": {"name": "n", "namespace": "inference"}}
+    render.resources.append(Registered(type=policy.type, name="second", cluster="private", inputs=second))
+    with pytest.raises(CRDsMissing, match=rf"^no CRD under {tmp_path} defines policy.karmada.io/v1alpha1 "
+                                          r"PropagationPolicy \(2 custom resources\);"):
+        validate_render(render)

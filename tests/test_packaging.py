@@ -157,8 +157,11 @@ def test_bad_factory_and_shape_are_declaration_errors():
     with pytest.raises(DeclarationError, match="source.factory"):
         build_module(missing)
     wrong_shape = dataclasses.replace(model, source=Source(factory=model.source.factory, input_shape=(5,)))
-    with pytest.raises(DeclarationError, match="source.input_shape"):
+    with pytest.raises(DeclarationError) as info:
         build_module(wrong_shape)
+    assert (info.value.field, info.value.value) == ("source.input_shape", (5,))
+    assert info.value.expected.startswith("a shape the module accepts (RuntimeError: mat1 and mat2 shapes cannot "
+                                          "be multiplied")
 
 
 def test_unknown_model_cli_error_is_one_line_exit_2(tmp_path):
