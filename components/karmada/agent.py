@@ -56,7 +56,7 @@ def agent_values(cluster_name: pulumi.Input[str], cluster_endpoint: pulumi.Input
                  key: pulumi.Input[str], node_selector: Optional[Mapping[str, str]] = None,
                  run: pulumi.Input[bool] = True) -> dict:
     """The chart's values for agent mode (keys as in karmada-io/karmada `charts/karmada/values.yaml`). `run`: one
-    replica, or none while the member's Cluster does not carry its UID yet (the agent would stop on it)."""
+    replica, or none while the member's Cluster does not carry its registration yet (the agent would stop on it)."""
     checksum = pulumi.Output.all(ca_crt, crt).apply(lambda v: credentials_checksum(v[0], v[1])) \
         if isinstance(ca_crt, pulumi.Output) or isinstance(crt, pulumi.Output) else credentials_checksum(ca_crt, crt)
     placement = {"nodeSelector": dict(SYSTEM_NODE_SELECTOR if node_selector is None else node_selector),
