@@ -102,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=300, help="mutants in the sample (default 300)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the sample (default 1)")
     parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
+    parser.add_argument("--clean-run-passed", action="store_true",
+                        help="skip mutmut's run of the unmutated tests (it passed on this checkout already: resuming "
+                        "an interrupted run)")
     parser.add_argument("--recheck-survivors", action="store_true",
                         help="run the sample's survivors again (after tests were added; killed ones stay killed)")
     args = parser.parse_args(argv)
@@ -123,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     pending = [m for m, state in statuses(covered, metas).items() if state == "not checked"]
     if pending:
         import mutmut.__main__ as mm  # mutmut internals (3.8.1 __main__._run: re-runs named mutants)
+        if args.clean_run_passed:
+            from mutmut.workers import isolation  # mutmut internals (3.8.1 ForkServerRunner.run_clean_tests)
+            isolation.ForkServerRunner.run_clean_tests = lambda self, tests: 0
         try:
             mm._run(pending, args.jobs)
         except SystemExit as stop:  # mutmut exits on a failed clean run; the report below would be meaningless
