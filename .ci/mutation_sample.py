@@ -105,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clean-run-passed", action="store_true",
                         help="skip mutmut's run of the unmutated tests (it passed on this checkout already: resuming "
                         "an interrupted run)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="run nothing: report the verdicts recorded so far (mutants not run yet are counted "
+                        "apart and left out of the rate)")
     parser.add_argument("--recheck-survivors", action="store_true",
                         help="run the sample's survivors again (after tests were added; killed ones stay killed)")
     args = parser.parse_args(argv)
@@ -121,9 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     covered = [m for m in sample if tests.get(m.replace("__init__.", "").partition("__mutmut_")[0])]
     # Mutants with a verdict from an earlier run keep it (mutmut resets the verdicts a changed config could change:
     # the timeouts, when the time limit changes), so an interrupted or re-timed run continues where it stopped.
-    if args.recheck_survivors:
+    if args.recheck_survivors and not args.report_only:
         forget([m for m, state in statuses(covered, metas).items() if state == "survived"], metas)
-    pending = [m for m, state in statuses(covered, metas).items() if state == "not checked"]
+    pending = [] if args.report_only else [m for m, state in statuses(covered, metas).items()
+                                           if state == "not checked"]
     if pending:
         import mutmut.__main__ as mm  # mutmut internals (3.8.1 __main__._run: re-runs named mutants)
         if args.clean_run_passed:
@@ -142,12 +146,14 @@ def main(argv: list[str] | None = None) -> int:
         by_package[name.split(".", 1)[0]][state] += 1
     rows = []
     for package, counts in [*by_package.items(), ("all", sum(by_package.values(), Counter()))]:
-        n = sum(counts.values())
-        killed = sum(c for s, c in counts.items() if s in KILLED)
+        run = {s: c for s, c in counts.items() if s != "not checked"}
+        n = sum(run.values())
+        killed = sum(c for s, c in run.items() if s in KILLED)
         low, high = wilson(killed, n)
         rows.append({"package": package, "sampled": n, "killed": killed,
                      "timeout": counts.get("timeout", 0), "survived": counts.get("survived", 0),
-                     "no_tests": counts.get("no tests", 0), "rate": killed / n if n else None,
+                     "no_tests": counts.get("no tests", 0), "not_run": counts.get("not checked", 0),
+                     "rate": killed / n if n else None,
                      "ci95": [low, high]})
     report = {"population": len(population), "by_package": {p: sum(1 for m in population if m.startswith(p + "."))
                                                             for p in PACKAGES},
@@ -155,12 +161,12 @@ def main(argv: list[str] | None = None) -> int:
               "not_killed": sorted(m for m, s in status.items() if s not in KILLED)}
     Path("mutants/sample-report.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"\n{len(population)} mutants; sample of {len(sample)} (seed {args.seed})\n")
-    print("| package | sampled | killed (of which timeout) | survived | no tests | kill rate | 95 % interval |")
-    print("|---|---|---|---|---|---|---|")
+    print("| package | run | killed (of which timeout) | survived | no tests | not run yet | kill rate | 95 % interval |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         rate = "-" if r["rate"] is None else f"{100 * r['rate']:.1f} %"
         print(f"| {r['package']} | {r['sampled']} | {r['killed']} ({r['timeout']}) | {r['survived']} | "
-              f"{r['no_tests']} | {rate} | {100 * r['ci95'][0]:.1f}–{100 * r['ci95'][1]:.1f} % |")
+              f"{r['no_tests']} | {r['not_run']} | {rate} | {100 * r['ci95'][0]:.1f}–{100 * r['ci95'][1]:.1f} % |")
     return 0
 
 
