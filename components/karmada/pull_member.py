@@ -37,7 +37,7 @@ import pulumi_kubernetes as k8s
 
 from components.karmada.member import CLUSTER_API_VERSION, CLUSTER_KIND, CLUSTER_SECRETS_NAMESPACE
 from components.options import child_options
-from models.errors import ConfigError
+from components.member_output import check_member_output
 
 # The member's stack output the private stack reads (written by the public stack: `registration`), and the private
 # stack's output that answers it ({member: the registration its Cluster carries}).
@@ -55,15 +55,7 @@ def registration(cluster_id: str, api_endpoint: str) -> dict:
 def check_registration(value: Any, where: str) -> Optional[dict]:
     """The member's `karmadaRegistration` output as it arrives: None before the member's stack ran, else
     {clusterId, apiEndpoint}; anything else fails with one line naming the output."""
-    if value is None:
-        return None
-    if not isinstance(value, dict) or set(value) != set(REGISTRATION_KEYS) or not all(
-            isinstance(value[k], str) and value[k] for k in REGISTRATION_KEYS):
-        keys = sorted(value) if isinstance(value, dict) else type(value).__name__
-        raise ConfigError(where, "keys", keys, "non-empty strings " + ", ".join(REGISTRATION_KEYS))
-    if not value["apiEndpoint"].startswith("https://"):
-        raise ConfigError(where, "apiEndpoint", value["apiEndpoint"], "the member's API server https:// URL")
-    return registration(value["clusterId"], value["apiEndpoint"])
+    return check_member_output(value, where, REGISTRATION_KEYS, "apiEndpoint")
 
 
 def pull_cluster_spec(cluster_name: str, registration: Optional[Mapping[str, str]]) -> dict:

@@ -31,7 +31,7 @@ import pulumi_kubernetes as k8s
 
 from components.kserve.platform import ISTIO_NAMESPACE
 from components.options import child_options
-from models.errors import ConfigError
+from components.member_output import check_member_output
 
 MULTICLUSTER_LABEL = "istio/multiCluster"
 CLUSTER_ANNOTATION = "networking.istio.io/cluster"
@@ -58,15 +58,7 @@ def reader_kubeconfig(cluster: str, server: str, ca_data: str, token: str) -> st
 def check_reader(value: Any, where: str) -> Optional[dict]:
     """The member's `meshReader` output as it arrives: None before the member's stack ran, else {server, caData,
     token}; anything else fails with one line naming the output."""
-    if value is None:
-        return None
-    if not isinstance(value, dict) or set(value) != set(READER_KEYS) or not all(
-            isinstance(value[k], str) and value[k] for k in READER_KEYS):
-        keys = sorted(value) if isinstance(value, dict) else type(value).__name__
-        raise ConfigError(where, "keys", keys, "non-empty strings " + ", ".join(READER_KEYS))
-    if not value["server"].startswith("https://"):
-        raise ConfigError(where, "server", value["server"], "the member's API server https:// URL")
-    return value
+    return check_member_output(value, where, READER_KEYS, "server")
 
 
 @dataclass(frozen=True)
