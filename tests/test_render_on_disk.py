@@ -38,14 +38,17 @@ def rendered(tmp_path_factory) -> dict[str, Path]:
     return dirs
 
 
-def _strings(node):
+def _strings(node, keys: bool = True):
+    """Every string in a value, its mapping keys included unless `keys` is False (a redacted mapping keeps its
+    keys: only its leaves must be redacted)."""
     if isinstance(node, dict):
         for k, v in node.items():
-            yield from _strings(k)
-            yield from _strings(v)
+            if keys:
+                yield from _strings(k)
+            yield from _strings(v, keys)
     elif isinstance(node, list):
         for v in node:
-            yield from _strings(v)
+            yield from _strings(v, keys)
     elif isinstance(node, str):
         yield node
 
@@ -107,18 +110,6 @@ def _resources(rendered, stack) -> dict[str, dict]:
     return {f"{r['type']}::{r['name']}": r for r in data["resources"]}
 
 
-def _values(node):
-    """The strings among a value's leaves (not its keys: a redacted mapping keeps its keys)."""
-    if isinstance(node, dict):
-        for v in node.values():
-            yield from _values(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _values(v)
-    elif isinstance(node, str):
-        yield node
-
-
 def _at(node, path: str):
     for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
         node = node[int(part[1:-1])] if part.startswith("[") else node[part]
@@ -131,7 +122,7 @@ def test_secret_inputs_and_outputs_are_redacted_in_resources_json(rendered):
         for r in data["resources"]:
             for path in r["secrets"]:
                 value = _at(r["inputs"], path)
-                assert set(_values(value)) <= {"[secret]"}, (stack, r["type"], r["name"], path)
+                assert set(_strings(value, keys=False)) <= {"[secret]"}, (stack, r["type"], r["name"], path)
     private = json.loads((rendered["private"] / "resources.json").read_text())["outputs"]
     assert private["karmadaCaCrt"] == "[secret]"
     assert private["karmadaAgentCredentials-aws-use1"] == "[secret]"
