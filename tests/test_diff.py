@@ -338,3 +338,195 @@ def test_markdown_cells_escape_pipes_and_fold_lines():
     from stacks.diff import _md_escape
 
     assert _md_escape("a|b\nc") == "a\\|b c"
+
+
+# -- The whole report, written out ----------------------------------------------------------------------------------
+
+
+def release(version, values, name="rel"):
+    return {"type": "kubernetes:helm.sh/v3:Release", "name": name, "parent": None, "cluster": "private",
+            "depends_on": [], "secrets": [], "inputs": {"name": name, "chart": "karmada", "version": version,
+                                                        "values": values}}
+
+
+def custom(name, inputs, **extra):
+    return {"type": "custom:index:Thing", "name": name, "parent": None, "cluster": None, "depends_on": [],
+            "secrets": [], "inputs": inputs, **extra}
+
+
+def report_pair():
+    """One of each: replace with a gap, in-place update, rule unknown, new parent, new cluster, Helm release bumped
+    (and one whose values alone change, and one unchanged), an addition, a deletion, a change of 22 fields."""
+    wide = {f"f{i:02}": i for i in range(22)}
+    before = [deployment(), deployment(name="m2", model="m2"), custom("thing", {"size": 1}),
+              deployment(name="m3", model="m3", parent="old-parent"), deployment(name="m4", model="m4"),
+              release("1.0", {"a": 1}), release("1", {"a": 1}, name="vals"), release("1", {"a": 1}, name="same"),
+              deployment(name="gone", model="gone"), custom("wide", wide)]
+    after = [deployment(selector="b"), deployment(name="m2", model="m2", replicas=3), custom("thing", {"size": 2}),
+             deployment(name="m3", model="m3", parent="new-parent"), deployment(name="m4", model="m4", cluster="edge"),
+             release("1.1", {"a": 2}), release("1", {"a": 3}, name="vals"), release("1", {"a": 1}, name="same"),
+             deployment(name="new", model="new"), custom("wide", {k: v + 1 for k, v in wide.items()})]
+    return before, after
+
+
+def test_the_text_report_in_full(tmp_path, capsys):
+    before, after = report_pair()
+    b, a = write_render(tmp_path / "b", before), write_render(tmp_path / "a", after)
+    code, out, _ = run_diff(capsys, "--from", str(b), "--to", str(a))
+    gap = "deleted before its replacement is created (same name): a gap while it is recreated"
+    wide = "\n".join(f"        f{i:02}: {i} → {i + 1}" for i in range(20))
+    assert out == f"""stacks diff: {b} → {a}
+UNSAFE — endangers serving (4), exit 3:
+  ! [serving] private/private: Deployment ns/gone (gone-deployment): serves model gone: deleted, and no serving \
+object of gone is created in this change
+  ! [serving] private/private: Deployment ns/m1 (m1-deployment): serves model m1: replaced \
+(spec.selector.matchLabels.app cannot change in place (pulumi-kubernetes v4.32.0 provider/pkg/provider/diff.go)), \
+and no serving object of m1 is created in this change
+  ! [serving] private/private: Deployment ns/m3 (m3-deployment): serves model m3: replaced (parent changes \
+old-parent → new-parent: the URN changes (no alias), so Pulumi creates the new one and deletes the old), and no \
+serving object of m3 is created in this change
+  ! [serving] private/edge: Deployment ns/m4 (m4-deployment): serves model m4: replaced (target cluster changes \
+private → edge), and no serving object of m4 is created in this change
+stack private:
+  cluster private: 1 added, 3 changed, 2 replaced, 1 deleted
+    - Deployment ns/gone (gone-deployment)
+    ± Deployment ns/m1 (m1-deployment) — spec.selector.matchLabels.app cannot change in place \
+(pulumi-kubernetes v4.32.0 provider/pkg/provider/diff.go)
+        note: {gap}
+        spec.selector.matchLabels.app: a → b (forces replacement)
+    ~ Deployment ns/m2 (m2-deployment)
+        spec.replicas: 1 → 3
+    ± Deployment ns/m3 (m3-deployment) — parent changes old-parent → new-parent: the URN changes (no alias), \
+so Pulumi creates the new one and deletes the old
+        note: {gap}
+    ~ kubernetes:helm.sh/v3:Release (rel)
+        version: 1.0 → 1.1
+        values.a: 1 → 2
+    ~ kubernetes:helm.sh/v3:Release (vals)
+        values.a: 1 → 3
+    + Deployment ns/new (new-deployment)
+  cluster (custom): 2 changed
+    ~ custom:index:Thing (thing)
+        note: no replacement rule known for custom:index:Thing: shown as an update
+        size: 1 → 2
+    ~ custom:index:Thing (wide)
+        note: no replacement rule known for custom:index:Thing: shown as an update
+{wide}
+        … 2 more fields
+  cluster edge: 1 replaced
+    ± Deployment ns/m4 (m4-deployment) — target cluster changes private → edge
+        note: {gap}
+  helm release rel (private, karmada): changed, version 1.0 → 1.1, values: values.a
+  helm release vals (private, karmada): changed, version 1 → 1, values: values.a
+"""
+    assert code == 3
+
+
+def test_the_markdown_report_in_full(tmp_path, capsys):
+    before, after = report_pair()
+    b, a = write_render(tmp_path / "b", before), write_render(tmp_path / "a", after)
+    code, out, _ = run_diff(capsys, "--from", str(b), "--to", str(a), "--format", "markdown")
+    gap = "  - note: deleted before its replacement is created (same name): a gap while it is recreated"
+    unknown = "  - note: no replacement rule known for custom:index:Thing: shown as an update"
+    wide = "\n".join(f"  - `f{i:02}`: `{i}` → `{i + 1}`" for i in range(20))
+    assert out == f"""## `stacks diff`: {b} → {a}
+
+### :warning: Endangers serving (4)
+
+- **serving** `private/private` Deployment ns/gone (gone-deployment): serves model gone: deleted, and no serving \
+object of gone is created in this change
+- **serving** `private/private` Deployment ns/m1 (m1-deployment): serves model m1: replaced \
+(spec.selector.matchLabels.app cannot change in place (pulumi-kubernetes v4.32.0 provider/pkg/provider/diff.go)), \
+and no serving object of m1 is created in this change
+- **serving** `private/private` Deployment ns/m3 (m3-deployment): serves model m3: replaced (parent changes \
+old-parent → new-parent: the URN changes (no alias), so Pulumi creates the new one and deletes the old), and no \
+serving object of m3 is created in this change
+- **serving** `private/edge` Deployment ns/m4 (m4-deployment): serves model m4: replaced (target cluster changes \
+private → edge), and no serving object of m4 is created in this change
+
+### Stack `private`: 1 added, 5 changed, 3 replaced, 1 deleted
+
+| Helm release | cluster | chart | change | version | values changed |
+|---|---|---|---|---|---|
+| rel | private | karmada | changed | 1.0 → 1.1 | values.a |
+| vals | private | karmada | changed | 1 → 1 | values.a |
+
+<details><summary>cluster <code>private</code>: 7 resources</summary>
+
+- `-` **deleted** Deployment ns/gone (gone-deployment)
+- `±` **replaced** Deployment ns/m1 (m1-deployment) — spec.selector.matchLabels.app cannot change in place \
+(pulumi-kubernetes v4.32.0 provider/pkg/provider/diff.go)
+{gap}
+  - `spec.selector.matchLabels.app`: `a` → `b` **(forces replacement)**
+- `~` **changed** Deployment ns/m2 (m2-deployment)
+  - `spec.replicas`: `1` → `3`
+- `±` **replaced** Deployment ns/m3 (m3-deployment) — parent changes old-parent → new-parent: the URN changes \
+(no alias), so Pulumi creates the new one and deletes the old
+{gap}
+- `~` **changed** kubernetes:helm.sh/v3:Release (rel)
+  - `version`: `1.0` → `1.1`
+  - `values.a`: `1` → `2`
+- `~` **changed** kubernetes:helm.sh/v3:Release (vals)
+  - `values.a`: `1` → `3`
+- `+` **added** Deployment ns/new (new-deployment)
+
+</details>
+
+<details><summary>cluster <code>(custom)</code>: 2 resources</summary>
+
+- `~` **changed** custom:index:Thing (thing)
+{unknown}
+  - `size`: `1` → `2`
+- `~` **changed** custom:index:Thing (wide)
+{unknown}
+{wide}
+  - … 2 more fields
+
+</details>
+
+<details><summary>cluster <code>edge</code>: 1 resources</summary>
+
+- `±` **replaced** Deployment ns/m4 (m4-deployment) — target cluster changes private → edge
+{gap}
+
+</details>
+
+<details><summary>Platform after this change</summary>
+
+```mermaid
+flowchart LR
+  subgraph stack_private["stack private"]
+    subgraph private_private["cluster private"]
+      private_private_components["rel 1.1<br/>vals 1<br/>same 1"]
+    end
+    subgraph private_edge["cluster edge"]
+      private_edge_components["(no Helm releases)"]
+    end
+  end
+```
+
+</details>
+
+"""
+    assert code == 3
+
+
+def test_the_json_report_carries_release_versions_and_every_field(tmp_path, capsys):
+    before, after = report_pair()
+    code, report = diff_json(capsys, tmp_path, before, after)
+    assert report["releases"] == [
+        {"stack": "private", "cluster": "private", "name": "rel", "action": "update", "chart": "karmada",
+         "version_before": "1.0", "version_after": "1.1",
+         "values": [{"path": "values.a", "before": 1, "after": 2, "forces_replacement": False}]},
+        {"stack": "private", "cluster": "private", "name": "vals", "action": "update", "chart": "karmada",
+         "version_before": "1", "version_after": "1",
+         "values": [{"path": "values.a", "before": 1, "after": 3, "forces_replacement": False}]}]
+    wide = next(c for c in report["changes"] if c["name"] == "wide")
+    assert [f["path"] for f in wide["fields"]] == [f"f{i:02}" for i in range(22)]  # JSON is not cut at 20
+    assert next(c for c in report["changes"] if c["name"] == "m2-deployment") == {
+        "stack": "private", "cluster": "private", "key": "kubernetes:apps/v1:Deployment::m2-deployment",
+        "type": "kubernetes:apps/v1:Deployment", "name": "m2-deployment", "action": "update", "kind": "Deployment",
+        "object": "ns/m2", "model": "m2",
+        "fields": [{"path": "spec.replicas", "before": 1, "after": 3, "forces_replacement": False}],
+        "reasons": [], "notes": []}
+    assert code == 3
