@@ -28,7 +28,7 @@ PULUMI_BACKEND_URL      ?= file://$(CURDIR)/.pulumi-state
 PULUMI_SECRETS_PROVIDER ?= passphrase
 export PULUMI_BACKEND_URL
 
-.PHONY: install render test preview up venv package checkov constraints bench clean diagram urns golden mutation mutation-sample
+.PHONY: install render test preview up venv package checkov constraints bench clean diagram urns golden messages mutation mutation-sample
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,12 @@ diagram: $(PROGRAM_STAMP)
 # The golden list of both stacks' resource URNs (tests/test_urns.py): rewrite it when a URN changes on purpose.
 urns: $(PROGRAM_STAMP)
 	PYTHONPATH=. $(PY) -m stacks urns --write
+
+# The catalogue of exact error messages the tests provoke (tests/messages.py): rewrite it when a message changes on
+# purpose, and review the diff of tests/golden/messages.json.
+MESSAGE_TESTS ?= $(shell grep -l '^from tests.messages import' tests/test_*.py)
+messages: $(TEST_STAMP)
+	PLATFORM_WRITE_MESSAGES=1 PYTHONPATH=. $(PY) -m pytest -q -p no:cacheprovider $(MESSAGE_TESTS)
 
 # The golden snapshot of both example renders (tests/test_golden_render.py): rewrite it when a render changes on
 # purpose, and review the diff of tests/golden/render.

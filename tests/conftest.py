@@ -12,6 +12,7 @@ import os
 import pytest
 
 from stacks.__main__ import render_stack
+from tests import messages
 
 
 def render_scope(fixture_name: str, config) -> str:
@@ -29,3 +30,14 @@ def private_render():
 def public_render():
     return render_stack("public")
 
+
+
+@pytest.fixture(autouse=True)
+def _messages_of_this_test(request):
+    """Count the exact messages (tests/messages.py) of each test from its first."""
+    messages.start(request.node.nodeid)
+
+
+def pytest_sessionfinish(session):
+    if messages.WRITE:
+        messages.write()

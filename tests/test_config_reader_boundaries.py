@@ -14,12 +14,13 @@ import pytest
 from models.errors import ConfigError
 from stacks.config_reader import (DNS_LABEL, DNS_SUBDOMAIN, INT32_MAX, PORT, REGION, Section, split_url,
                                   text_problem)
+from tests.messages import exactly
 
 
 def error(call) -> str:
     with pytest.raises(ConfigError) as info:
         call()
-    return str(info.value)
+    return exactly(str(info.value))
 
 
 def test_int32_max_is_the_kubernetes_int32_limit():

@@ -9,6 +9,7 @@ from models.errors import DeclarationError
 from models.registry import collect, load_catalog
 from models.spec import (ABTest, Batching, Canary, GpuType, Mirror, Model, Phase, PhaseOverride, Resources, Scaling,
                          Source, WorkloadClass)
+from tests.messages import exactly
 
 SOURCE = Source(factory="models.examples.tabular:build_model", input_shape=(8,))
 
@@ -23,6 +24,7 @@ def rejects(field: str, value_text: str, **changes) -> DeclarationError:
     with pytest.raises(DeclarationError) as info:
         declare(**changes)
     err = info.value
+    exactly(str(err))
     assert err.field == field, str(err)
     assert value_text in str(err), str(err)
     assert "expected" in str(err)

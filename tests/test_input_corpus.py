@@ -20,6 +20,7 @@ from stacks.config_reader import Section
 from stacks.names import check_karmada_cluster_name
 from stacks.program import config_value, platform_config
 from stacks.public_config import read_public_config
+from tests.messages import exactly
 
 ROOT = Path(__file__).resolve().parent.parent
 PRIVATE = (ROOT / "Pulumi.private.yaml").read_text()
@@ -44,6 +45,7 @@ def rejected(tmp_path, monkeypatch, capsys, text: str, stack: str = "private") -
     assert err.startswith("error: ") and err.count("\n") == 1, err
     assert "Traceback" not in err
     assert not out.exists()
+    exactly(err.replace(str(tmp_path), "<tmp>"))
     if stack == "private":  # a public render registers the private stack's resources first, to read its outputs
         assert registered == {}
     return err

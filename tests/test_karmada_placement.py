@@ -21,6 +21,7 @@ from models.deployment import CapacityType, DeploymentMode, GpuPool, Member, Mod
 from models.registry import load_catalog
 from models.spec import ABTest, Canary, GpuType, Mirror, Phase, Resources, Runtime, WorkloadClass
 from stacks.render import run_program
+from tests.messages import exactly
 
 CATALOG = load_catalog()
 NS = "inference"
@@ -56,6 +57,7 @@ def refused(name, field, *a, **kw):
     with pytest.raises(ModelPlacementError) as info:
         plan(name, *a, **kw)
     assert (info.value.model, info.value.field) == (name, field), str(info.value)
+    exactly(str(info.value))
     return info.value
 
 

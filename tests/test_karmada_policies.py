@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from components.karmada import policies as p
+from tests.messages import exactly
 
 ISVC = p.ResourceSelector("serving.kserve.io/v1beta1", "InferenceService", name="m")
 
@@ -14,7 +15,7 @@ ISVC = p.ResourceSelector("serving.kserve.io/v1beta1", "InferenceService", name=
 def refused(build) -> str:
     with pytest.raises(p.PolicyError) as info:
         build()
-    return str(info.value)
+    return exactly(str(info.value))
 
 
 # -- selectors ------------------------------------------------------------------------------------------------------

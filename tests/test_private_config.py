@@ -8,6 +8,7 @@ from models.registry import load_catalog
 from models.spec import Phase, Runtime
 from stacks.private_config import DeploymentMode, read_private_config
 from stacks.private_plan import plan_private
+from tests.messages import exactly
 
 CATALOG = load_catalog()
 T4_ON_DEMAND = {"name": "t4-ondemand", "gpuType": "t4", "capacity": "on-demand",
@@ -51,6 +52,7 @@ def fails(values, where, field, value_text, stacks=None, catalog=CATALOG):
     with pytest.raises(ConfigError) as info:
         check(values, stacks, catalog)
     err = info.value
+    exactly(str(err))
     assert (err.where, err.field) == (where, field), str(err)
     assert value_text in str(err), str(err)
     return err

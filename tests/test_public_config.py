@@ -19,6 +19,7 @@ from stacks.__main__ import load_stack_file
 from stacks.program import NAMESPACE
 from components.versions import EKS_KUBERNETES_VERSION
 from stacks.public_config import ClusterMode, check_member_requirements, read_public_config
+from tests.messages import exactly
 
 BASE = {
     "privateStack": "organization/inference-platform/private",
@@ -43,6 +44,7 @@ def fails(values, where, field, value_text="", region="us-east-1"):
     with pytest.raises(ConfigError) as info:
         read_public_config(values, region)
     err = info.value
+    exactly(str(err))
     assert (err.where, err.field) == (where, field), str(err)
     assert value_text in str(err), str(err)
     return err

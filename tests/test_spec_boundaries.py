@@ -9,6 +9,7 @@ import pytest
 from models.errors import DeclarationError
 from models.spec import (ABTest, Batching, Canary, GpuType, Mirror, Model, Phase, PhaseOverride, Resources, Scaling,
                          Source)
+from tests.messages import exactly
 
 SOURCE = Source(factory="models.examples.fraud:build", input_shape=(4,))
 URI = "s3://bucket/m/v1"
@@ -21,7 +22,7 @@ def model(**changes) -> Model:
 def refused(**changes) -> str:
     with pytest.raises(DeclarationError) as info:
         model(**changes)
-    return str(info.value)
+    return exactly(str(info.value))
 
 
 # (field changes accepted at the boundary, field changes refused just past it, the error's "invalid … expected …")

@@ -13,6 +13,7 @@ from stacks.private_config import read_private_config
 from stacks.public_config import read_public_config
 from tests.test_private_config import config as private_values, public_stack
 from tests.test_public_config import BASE
+from tests.messages import exactly
 
 CATALOG = load_catalog()
 
@@ -26,7 +27,7 @@ def public(**changes):
 def public_error(**changes) -> str:
     with pytest.raises(ConfigError) as info:
         public(**changes)
-    return str(info.value)
+    return exactly(str(info.value))
 
 
 def group(**fields):
@@ -82,7 +83,7 @@ def private(**changes):
 def private_error(**changes) -> str:
     with pytest.raises(ConfigError) as info:
         private(**changes)
-    return str(info.value)
+    return exactly(str(info.value))
 
 
 def test_gpu_pool_count_both_sides():
