@@ -9,6 +9,7 @@ from components.aws.gpu_node_group import INSTANCE_TYPES
 from components.aws.instance_types import INSTANCE_TABLE, fit_problems
 from models.spec import GpuType, parse_quantity
 from stacks.render import run_program
+from tests.messages import exactly
 
 
 def test_table_values_for_the_types_the_stack_file_uses():
@@ -47,14 +48,17 @@ def test_role_slug_and_admin_role_rules():
     assert role_slug("arn:aws:iam::123456789012:role/ci/GitHub_Actions").startswith("123456789012-ci-github-actions-")
     # ARNs that flatten alike stay distinct resources
     assert role_slug("arn:aws:iam::123456789012:role/ci_deploy") != role_slug("arn:aws:iam::123456789012:role/ci/deploy")
-    with pytest.raises(ValueError, match="IAM role ARN"):
+    with pytest.raises(ValueError, match="IAM role ARN") as raised:
         role_slug("arn:aws:iam::123456789012:user/alice")
+    exactly(str(raised.value))
 
     def program(**kwargs):
         return lambda: InferenceEksCluster("m", InferenceEksClusterArgs(
             cluster_name="c", region="us-east-1", subnet_ids=("subnet-0a1b2c3d",), **kwargs))
-    with pytest.raises(ValueError, match="adopted cluster"):
+    with pytest.raises(ValueError, match="adopted cluster") as raised:
         run_program(program(create=False, admin_role_arns=("arn:aws:iam::123456789012:role/deploy",)),
                     stack="test", config={})
-    with pytest.raises(ValueError, match="distinct"):
+    exactly(str(raised.value))
+    with pytest.raises(ValueError, match="distinct") as raised:
         run_program(program(admin_role_arns=("arn:aws:iam::123456789012:role/d",) * 2), stack="test", config={})
+    exactly(str(raised.value))

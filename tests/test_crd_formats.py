@@ -7,6 +7,7 @@ import yaml
 
 from stacks import crd_schema
 from tests.crd_schema import crds_dir
+from tests.messages import exactly
 
 
 def _crd_folder(tmp_path, properties: dict):
@@ -80,8 +81,9 @@ def test_formats_the_api_server_strips_stay_unchecked(formats_crd):
 
 def test_a_format_neither_checked_nor_known_to_be_ignored_fails_loudly(tmp_path):
     root = _crd_folder(tmp_path, {"url": {"type": "string", "format": "uri"}})
-    with pytest.raises(crd_schema.UnknownFormat, match="Widget uses format uri"):
+    with pytest.raises(crd_schema.UnknownFormat, match="Widget uses format uri") as raised:
         _errors(root, {"url": "not a uri"})
+    exactly(str(raised.value))
 
 
 def test_every_format_the_upstream_crds_use_is_checked_or_known_to_be_ignored():

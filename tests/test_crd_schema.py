@@ -7,6 +7,7 @@ from jsonschema import Draft7Validator
 
 from stacks import crd_schema
 from tests.crd_schema import crds_dir, custom_resource_errors
+from tests.messages import exactly
 
 
 def errors(schema, instance):
@@ -73,12 +74,15 @@ def test_readable_first_error_and_lookup_errors():
     found = custom_resource_errors(obj)
     assert [e.path for e in found] == ["spec.predictor", "spec.predictor.model.resources.limits.cpu"]
     assert "unknown field 'minReplica' (did you mean 'minReplicas'?)" in found[0].message
-    with pytest.raises(crd_schema.CustomResourceInvalid, match=r"at spec\.predictor: unknown field 'minReplica'.*\(\+1 more\)"):
+    with pytest.raises(crd_schema.CustomResourceInvalid, match=r"at spec\.predictor: unknown field 'minReplica'.*\(\+1 more\)") as raised:
         crd_schema.validate_custom_resource(obj, crds_dir=root)
-    with pytest.raises(crd_schema.CRDNotFound, match="serving.kserve.io/v1beta1"):
+    exactly(str(raised.value))
+    with pytest.raises(crd_schema.CRDNotFound, match="serving.kserve.io/v1beta1") as raised:
         crd_schema.crd_for("serving.kserve.io/v1alpha1", "InferenceService", root)
-    with pytest.raises(crd_schema.CRDsUnavailable):
+    exactly(str(raised.value))
+    with pytest.raises(crd_schema.CRDsUnavailable) as raised:
         crd_schema.validate_custom_resource(obj, crds_dir=root / "no-such-folder")
+    exactly(str(raised.value))
     assert ("karpenter.sh/v1", "NodePool") in crd_schema.known_kinds(root)
 
 
@@ -90,8 +94,9 @@ def test_check_for_the_render_report():
     cluster = {"apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster", "metadata": {"name": "eu"}}
     assert crd_schema.check(cluster, root) == "unchecked cluster.karmada.io/v1alpha1 Cluster (no CRD here)"
     customization["spec"]["target"]["knd"] = "Pod"
-    with pytest.raises(crd_schema.CrdSchemaError, match="unknown field 'knd'"):
+    with pytest.raises(crd_schema.CrdSchemaError, match="unknown field 'knd'") as raised:
         crd_schema.check(customization, root)
+    exactly(str(raised.value))
 
 
 def test_only_the_resource_root_and_embedded_resources_get_apiversion_kind_and_metadata():

@@ -223,8 +223,9 @@ def test_quantities_compare_by_amount():
     assert parse_quantity("500m") == parse_quantity("0.5") == Fraction(1, 2)
     assert parse_quantity("1Gi") == parse_quantity("1024Mi") == 2**30
     assert parse_quantity("1G") == 10**9 and parse_quantity("1k") == 1000
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as raised:
         parse_quantity("lots")
+    exactly(str(raised.value))
 
 
 def test_phase_overrides_none_means_no_overrides():

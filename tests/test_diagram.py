@@ -10,6 +10,7 @@ from tests.conftest import render_scope
 from stacks.__main__ import ROOT, documents
 from stacks.diagram import BEGIN, END, mermaid, readme_block, update_readme
 from stacks.diff_render import from_document
+from tests.messages import exactly
 
 
 @pytest.fixture(scope=render_scope)
@@ -54,5 +55,6 @@ def test_update_readme_replaces_only_the_block_and_needs_markers(tmp_path):
     assert readme.read_text() == f"intro\n{BEGIN}\n```mermaid\nflowchart LR\n  a --> b\n```\n{END}\noutro\n"
     assert update_readme(readme, "flowchart LR\n  a --> b\n") is False
     readme.write_text("no markers\n")
-    with pytest.raises(ValueError, match="no generated-diagram markers"):
+    with pytest.raises(ValueError, match="no generated-diagram markers") as raised:
         update_readme(readme, "flowchart LR\n")
+    exactly(str(raised.value))

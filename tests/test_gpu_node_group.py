@@ -13,6 +13,7 @@ from components.aws.instance_types import INSTANCE_TABLE
 from components.scheduling import CAPACITY_LABEL, CAPACITY_TAINT_KEY, GPU_TAINT_KEY, GPU_TYPE_LABEL, CapacityType
 from models.spec import GpuType
 from stacks.render import run_program
+from tests.messages import exactly
 
 NODEGROUP = "aws:eks/nodeGroup:NodeGroup"
 TAG = "aws:autoscaling/tag:Tag"
@@ -115,8 +116,9 @@ def test_instance_type_with_another_gpu_count_is_rejected_so_the_node_template_s
 
 
 def test_instance_type_of_another_gpu_class_or_unknown_is_rejected():
-    with pytest.raises(InstanceTypeError, match="g6.xlarge has 1x l4"):
+    with pytest.raises(InstanceTypeError, match="g6.xlarge has 1x l4") as raised:
         check_instance_types(GpuType.T4, 1, CapacityType.SPOT, ("g4dn.xlarge", "g4dn.2xlarge", "g6.xlarge"))
+    exactly(str(raised.value))
     with pytest.raises(InstanceTypeError) as err:
         check_instance_types(GpuType.T4, 1, CapacityType.ON_DEMAND, ("m5.large",))
     assert "m5.large is not one" in err.value.expected
@@ -213,17 +215,21 @@ def test_children_are_parented_and_prefixed_with_the_component_name(spot_render)
 
 
 def test_sizes_are_checked():
-    with pytest.raises(ValueError, match="desired_size 5"):
+    with pytest.raises(ValueError, match="desired_size 5") as raised:
         render_group("bad", gpu_type=GpuType.T4, min_size=0, max_size=2, desired_size=5)
-    with pytest.raises(ValueError, match="min 3 / max 2"):
+    exactly(str(raised.value))
+    with pytest.raises(ValueError, match="min 3 / max 2") as raised:
         render_group("bad2", gpu_type=GpuType.T4, min_size=3, max_size=2)
+    exactly(str(raised.value))
 
 
 def test_node_group_name_leaves_room_for_the_unique_suffix():
-    with pytest.raises(ValueError, match="at most 36 characters"):
+    with pytest.raises(ValueError, match="at most 36 characters") as raised:
         render_group("x", gpu_type=GpuType.T4, node_group_name="a" * 37)
-    with pytest.raises(ValueError, match="DNS-1123"):
+    exactly(str(raised.value))
+    with pytest.raises(ValueError, match="DNS-1123") as raised:
         render_group("y", gpu_type=GpuType.T4, node_group_name="Bad_Name")
+    exactly(str(raised.value))
 
 
 def test_asg_pattern_matches_the_prefixed_names_asg_only():

@@ -149,10 +149,12 @@ def test_top_level_numbers_and_booleans_arrive_as_text_and_are_read_like_pulumi_
     top = Section("platform", {"n": "3", "b": "true", "s": "2024"}, ("n", "b", "s"), namespace=True)
     assert top.int("n") == 3 and top.bool("b") is True and top.str("s") == "2024"
     nested = Section("platform:x", {"n": "3", "b": "true"}, ("n", "b"))
-    with pytest.raises(ConfigError, match="invalid n '3': expected an integer"):
+    with pytest.raises(ConfigError, match="invalid n '3': expected an integer") as raised:
         nested.int("n")  # inside a mapping, JSON keeps the quotes: a quoted number is a string
-    with pytest.raises(ConfigError, match="invalid b 'true': expected true or false"):
+    exactly(str(raised.value))
+    with pytest.raises(ConfigError, match="invalid b 'true': expected true or false") as raised:
         nested.bool("b")
+    exactly(str(raised.value))
 
 
 def test_a_namespace_that_looks_like_a_number_renders_as_that_string(tmp_path):
@@ -206,11 +208,13 @@ def test_numbers_beyond_int32_are_refused(tmp_path, monkeypatch, capsys, old, ne
 def test_int32_bounds_on_both_sides():
     s = Section("platform:x", {"a": 2**31 - 1, "b": 2**31}, ("a", "b"))
     assert s.int("a") == 2147483647
-    with pytest.raises(ConfigError, match="expected an integer from 0 to 2147483647"):
+    with pytest.raises(ConfigError, match="expected an integer from 0 to 2147483647") as raised:
         s.int("b")
+    exactly(str(raised.value))
     assert _model(scaling=Scaling(min_replicas=1, max_replicas=2**31 - 1)).scaling.max_replicas == 2147483647
-    with pytest.raises(DeclarationError, match="scaling.max_replicas 2147483648: expected an integer from 1 to"):
+    with pytest.raises(DeclarationError, match="scaling.max_replicas 2147483648: expected an integer from 1 to") as raised:
         _model(scaling=Scaling(min_replicas=1, max_replicas=2**31))
+    exactly(str(raised.value))
 
 
 # --- derived names: Karmada cluster names and their execution namespaces ---------------------------------------------
@@ -231,8 +235,9 @@ def test_member_and_cluster_names_karmada_would_refuse(tmp_path, monkeypatch, ca
 
 def test_public_member_name_karmada_would_refuse():
     values = {k.removeprefix("platform:"): v for k, v in load_stack_file("public").items() if k.startswith("platform:")}
-    with pytest.raises(ConfigError, match=f"platform: invalid memberName '{NAME_49}'.*at most 48"):
+    with pytest.raises(ConfigError, match=f"platform: invalid memberName '{NAME_49}'.*at most 48") as raised:
         read_public_config({**values, "memberName": NAME_49}, "us-east-1")
+    exactly(str(raised.value))
 
 
 # --- whitespace and control characters -------------------------------------------------------------------------------
@@ -251,16 +256,19 @@ def test_whitespace_and_control_characters_are_refused(tmp_path, monkeypatch, ca
 def test_whitespace_in_public_lists_and_region_is_refused():
     values = {k.removeprefix("platform:"): v for k, v in load_stack_file("public").items() if k.startswith("platform:")}
     eks = dict(values["eks"], subnetIds=["subnet-0a1b2c3d4e5f60001\n"])
-    with pytest.raises(ConfigError, match="invalid subnetIds 'subnet-0a1b2c3d4e5f60001\\\\n'.*whitespace"):
+    with pytest.raises(ConfigError, match="invalid subnetIds 'subnet-0a1b2c3d4e5f60001\\\\n'.*whitespace") as raised:
         read_public_config({**values, "eks": eks}, "us-east-1")
-    with pytest.raises(ConfigError, match="aws: invalid region 'us-east-1\\\\n'"):
+    exactly(str(raised.value))
+    with pytest.raises(ConfigError, match="aws: invalid region 'us-east-1\\\\n'") as raised:
         read_public_config(values, "us-east-1\n")
+    exactly(str(raised.value))
 
 
 @pytest.mark.parametrize("uri", ["s3://bucket/m\n", "s3://buck et/m", "s3://bucket/m\t", "pvc://claim/\x00m"])
 def test_whitespace_in_storage_uris_is_a_declaration_error(uri):
-    with pytest.raises(DeclarationError, match="without whitespace or control characters"):
+    with pytest.raises(DeclarationError, match="without whitespace or control characters") as raised:
         _model(storage_uri=uri)
+    exactly(str(raised.value))
 
 
 # --- YAML syntax errors ----------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from tests.lua_harness import LUA_RUNTIME, empty_tables, lua_version, new_runtim
 from components.karmada import interpreter
 from components.karmada.interpreter import SCRIPTS, isvc_interpreter_customization
 from stacks import crd_schema
+from tests.messages import exactly
 
 CUSTOMIZATION = isvc_interpreter_customization()
 
@@ -503,8 +504,9 @@ def test_crd_validation_rejects_unknown_fields():
 
     bad = copy.deepcopy(CUSTOMIZATION)
     bad["spec"]["customizations"]["replicaRevisions"] = bad["spec"]["customizations"].pop("replicaRevision")
-    with pytest.raises(CustomResourceInvalid, match="unknown field 'replicaRevisions'"):
+    with pytest.raises(CustomResourceInvalid, match="unknown field 'replicaRevisions'") as raised:
         validate_custom_resource(bad)
+    exactly(str(raised.value))
 
 
 def test_sample_inference_services_match_the_kserve_crd():

@@ -23,6 +23,7 @@ from stacks import crd_schema
 from stacks.fake_cloud import FAKE_KEY, FAKE_PEM
 from stacks.render import HELM_RELEASE, K8S_PROVIDER, run_program
 from stacks.validation import validate_builtin
+from tests.messages import exactly
 
 RELEASE_KEY = f"{HELM_RELEASE}::karmada-release"
 CRDS_README = crd_schema.DEFAULT_CRDS_DIR / "README.md"
@@ -342,8 +343,9 @@ def test_no_wildcard_permission_is_granted_to_agents(r):
     ({"pull_members": ("a", "a")}, "unique"),
 ])
 def test_bad_arguments_are_refused(kwargs, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ValueError, match=match) as raised:
         KarmadaControlPlaneArgs(**kwargs)
+    exactly(str(raised.value))
 
 
 # -- the Push member ------------------------------------------------------------------------------------------
@@ -367,8 +369,9 @@ def test_cluster_has_no_crd_so_its_fields_are_checked_against_the_readme(r):
     allowed = _readme_cluster_fields() | PULL_CLUSTER_FIELDS
     assert CLUSTER_SPEC_FIELDS == allowed
     cluster = r.find("Cluster", "private", cluster="karmada-provider")
-    with pytest.raises(crd_schema.CRDNotFound):
+    with pytest.raises(crd_schema.CRDNotFound) as raised:
         crd_schema.crd_for("cluster.karmada.io/v1alpha1", "Cluster")
+    exactly(str(raised.value))
     assert set(cluster) == {"apiVersion", "kind", "metadata", "spec"}
     assert set(cluster["spec"]) <= allowed
     assert cluster_object_errors(cluster) == []
@@ -428,8 +431,9 @@ def test_cluster_object_options():
     assert obj["spec"] == {"syncMode": "Push", "apiEndpoint": "https://10.0.0.1:6443",
                            "secretRef": {"namespace": "karmada-cluster", "name": "onprem"},
                            "provider": "onprem", "region": "dc1"}
-    with pytest.raises(ValueError, match="https"):
+    with pytest.raises(ValueError, match="https") as raised:
         PushMemberArgs(cluster_name="x", karmada_provider=None, api_endpoint="kubernetes.default.svc")
+    exactly(str(raised.value))
 
 
 def test_no_key_or_certificate_appears_in_clear_in_the_render(r):
@@ -444,8 +448,10 @@ def test_node_ports_at_both_ends_of_the_range_are_accepted(port):
 
 def test_values_cannot_turn_the_agent_csr_auto_approver_back_on():
     """Revocation by generation relies on it: an old agent key keeps the chart's selfclusteragent group right."""
-    with pytest.raises(ValueError, match="expected a list that keeps '-agentcsrapproving'"):
+    with pytest.raises(ValueError, match="expected a list that keeps '-agentcsrapproving'") as raised:
         KarmadaControlPlaneArgs(values={"controllerManager": {"controllers": "*"}})
-    with pytest.raises(ValueError, match="-agentcsrapproving"):
+    exactly(str(raised.value))
+    with pytest.raises(ValueError, match="-agentcsrapproving") as raised:
         KarmadaControlPlaneArgs(values={"controllerManager": {"controllers": "*,agentcsrapproving"}})
+    exactly(str(raised.value))
     KarmadaControlPlaneArgs(values={"controllerManager": {"controllers": "*,-agentcsrapproving,-hpaScaleTargetMarker"}})

@@ -228,8 +228,9 @@ def test_each_public_member_gets_what_it_must_host_as_a_typed_requirement():
 
 
 def test_phase_torchserve_has_no_karmada_placement():
-    with pytest.raises(PlacementError, match="torchserve"):
+    with pytest.raises(PlacementError, match="torchserve") as raised:
         plan("fraud-scorer", Phase.TORCHSERVE)
+    exactly(str(raised.value))
 
 
 def test_a_claim_cannot_follow_a_model_to_public_members():
@@ -324,8 +325,9 @@ def test_named_runtimes_and_no_mirrors():
         conflict_resolution=p.ConflictResolution.OVERWRITE))
     assert [s["name"] for s in cpp["spec"]["resourceSelectors"]] == ["kserve-tritonserver", "kserve-torchserve"]
     assert cpp["spec"]["conflictResolution"] == "Overwrite" and cop is None
-    with pytest.raises(PlacementError, match="not among the clusters"):
+    with pytest.raises(PlacementError, match="not among the clusters") as raised:
         plan_runtime_propagation(RuntimePropagationArgs(clusters=("private",), registry_mirrors={"x": "r"}))
+    exactly(str(raised.value))
 
 
 # -- the components under mocks ------------------------------------------------------------------------------
@@ -409,8 +411,9 @@ def test_components_create_the_policies_on_the_karmada_api_server(rendered):
     (lambda: p.OverflowGroup("o" * 33, p.ClusterAffinity(("b",))), "32 characters"),
 ])
 def test_invalid_combinations_are_refused_with_the_field_named(build, match):
-    with pytest.raises(p.PolicyError, match=match):
+    with pytest.raises(p.PolicyError, match=match) as raised:
         build()
+    exactly(str(raised.value))
 
 
 def test_overflow_with_aggregated_division_is_admitted_and_validates():
@@ -475,8 +478,9 @@ def test_canary_overrides_mirror_the_artifacts_the_predictor_really_serves():
 
 def test_a_bucket_mirror_keeps_the_sources_scheme():
     # An s3:// model rewritten to an https:// prefix would name no archive file: the storage initializer fails.
-    with pytest.raises(PlacementError, match="same scheme"):
+    with pytest.raises(PlacementError, match="same scheme") as raised:
         BucketMirror("s3://ml-artifacts", "https://cdn.example/ml-artifacts", "us-east-1")
+    exactly(str(raised.value))
     with pytest.raises(PlacementError, match="s3:// or https://"):  # no model reads gs://: a typo, caught
         BucketMirror("gs://ml-artifacts", "gs://ml-artifacts-use1", "us-east-1")
 

@@ -21,6 +21,7 @@ from stacks.private_config import DeploymentMode, ModelDeployment, read_private_
 from stacks.render import run_program
 from stacks.validation import validate_builtin
 from tests.crd_schema import validate_custom_resource
+from tests.messages import exactly
 
 CATALOG = load_catalog()
 NS = "inference"
@@ -108,10 +109,12 @@ def test_cold_start_settings_only_for_gpu_models_that_scale_from_zero():
 
 
 def test_standard_mode_refuses_scale_to_zero_and_mirroring_before_any_resource():
-    with pytest.raises(ConfigError, match="scale-to-zero"):
+    with pytest.raises(ConfigError, match="scale-to-zero") as raised:
         deployment("digit-reader", mode="Standard")
-    with pytest.raises(ConfigError, match="mirror"):
+    exactly(str(raised.value))
+    with pytest.raises(ConfigError, match="mirror") as raised:
         deployment("search-ranker", mode="Standard")
+    exactly(str(raised.value))
 
 
 # -- modes, runtimes, security -----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from components.versions import (CERT_MANAGER_CHART, ISTIO_BASE_CHART, ISTIO_GAT
 from stacks.private_config import DeploymentMode
 from stacks.render import HELM_RELEASE, run_program
 from stacks.validation import validate_builtin
+from tests.messages import exactly
 
 KNATIVE_SERVING = "kubernetes:operator.knative.dev/v1beta1:KnativeServing"
 
@@ -155,8 +156,9 @@ def test_standard_only_platform_installs_neither_istio_nor_knative():
 
 
 def test_knative_default_mode_without_knative_is_refused():
-    with pytest.raises(ValueError, match="knative=True"):
+    with pytest.raises(ValueError, match="knative=True") as raised:
         render(KServePlatformArgs(default_mode=DeploymentMode.KNATIVE, knative=False))
+    exactly(str(raised.value))
 
 
 def test_kserve_crds_alone_on_another_cluster():

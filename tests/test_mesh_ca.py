@@ -10,6 +10,7 @@ import stacks.render as render_module
 from components.mesh.ca import MeshCa, MeshCaArgs, cacerts_data
 from stacks.render import run_program
 from tests.registrations import record_registrations
+from tests.messages import exactly
 
 TLS_KEY = "tls:index/privateKey:PrivateKey"
 SELF_SIGNED = "tls:index/selfSignedCert:SelfSignedCert"
@@ -98,10 +99,12 @@ def test_the_chain_adds_a_newline_between_pems_without_one():
 
 @pytest.mark.parametrize("clusters", [(), ("private", "private")])
 def test_clusters_must_be_unique_and_present(clusters):
-    with pytest.raises(ValueError, match="unique cluster names"):
+    with pytest.raises(ValueError, match="unique cluster names") as raised:
         MeshCaArgs(clusters=clusters)
+    exactly(str(raised.value))
 
 
 def test_renewal_must_come_before_expiry():
-    with pytest.raises(ValueError, match="renew_before_hours"):
+    with pytest.raises(ValueError, match="renew_before_hours") as raised:
         MeshCaArgs(clusters=("private",), intermediate_validity_hours=24, renew_before_hours=24)
+    exactly(str(raised.value))

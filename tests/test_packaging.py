@@ -22,6 +22,7 @@ from models.packaging import (HANDLER_FILE, MODEL_VERSION, RUNTIMES, build_modul
 from models.registry import load_catalog
 from models.spec import Source
 from models.torchserve_config import config_properties
+from tests.messages import exactly
 
 torch = pytest.importorskip("torch")
 REPO = Path(__file__).resolve().parents[1]
@@ -146,16 +147,18 @@ def test_every_catalog_model_builds_for_its_declaration():
 def test_label_count_mismatch_is_a_declaration_error():
     model = find_model("fraud-scorer")
     bad = dataclasses.replace(model, source=dataclasses.replace(model.source, labels=("yes", "no")))
-    with pytest.raises(DeclarationError, match=r"fraud-scorer.*source.labels.*3 labels"):
+    with pytest.raises(DeclarationError, match=r"fraud-scorer.*source.labels.*3 labels") as raised:
         build_module(bad)
+    exactly(str(raised.value))
 
 
 def test_bad_factory_and_shape_are_declaration_errors():
     model = find_model("fraud-scorer")
     missing = dataclasses.replace(model, source=Source(factory="models.examples.nope:build_model",
                                                        input_shape=(8,)))
-    with pytest.raises(DeclarationError, match="source.factory"):
+    with pytest.raises(DeclarationError, match="source.factory") as raised:
         build_module(missing)
+    exactly(str(raised.value))
     wrong_shape = dataclasses.replace(model, source=Source(factory=model.source.factory, input_shape=(5,)))
     with pytest.raises(DeclarationError) as info:
         build_module(wrong_shape)
@@ -182,8 +185,9 @@ def test_unknown_runtime_is_refused(tmp_path, capsys):
         cli.main(["package", "fraud-scorer", "--out", str(tmp_path), "--runtime", "onnx"])
     assert exit_.value.code == 2
     assert "invalid choice: 'onnx'" in capsys.readouterr().err
-    with pytest.raises(PlatformError, match="unknown runtime 'onnx'"):
+    with pytest.raises(PlatformError, match="unknown runtime 'onnx'") as raised:
         runtime_packager("onnx")
+    exactly(str(raised.value))
     assert "torchserve" in RUNTIMES
 
 
@@ -241,5 +245,6 @@ def test_io_errors_while_writing_are_platform_errors(tmp_path, monkeypatch):
     def failing(model, out):
         raise PermissionError(13, "Permission denied", str(out / "model-store"))
     monkeypatch.setattr("models.packaging.runtime_packager", lambda runtime: failing)
-    with pytest.raises(PlatformError, match=r"model 'fx-pricer': cannot write the artifact under .*Permission denied"):
+    with pytest.raises(PlatformError, match=r"model 'fx-pricer': cannot write the artifact under .*Permission denied") as raised:
         package("fx-pricer", tmp_path / "art")
+    exactly(str(raised.value))

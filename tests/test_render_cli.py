@@ -13,6 +13,7 @@ import yaml
 from models.errors import ConfigError
 from stacks.__main__ import main as render_main
 from tests.registrations import record_registrations
+from tests.messages import exactly
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -277,7 +278,9 @@ def test_out_holding_other_files_is_refused_and_left_alone(tmp_path):
 def test_keys_python_equates_are_refused_as_non_string_keys_not_as_duplicates():
     import yaml
     from stacks.__main__ import _UniqueKeyLoader
-    with pytest.raises(ConfigError, match="line 1 column 2: invalid key 1: expected a string key"):
+    with pytest.raises(ConfigError, match="line 1 column 2: invalid key 1: expected a string key") as raised:
         yaml.load("{1: a, true: b}", Loader=_UniqueKeyLoader)  # once a "duplicate" (1 == True in Python)
-    with pytest.raises(ConfigError, match="each key once"):
+    exactly(str(raised.value))
+    with pytest.raises(ConfigError, match="each key once") as raised:
         yaml.load("{a: 1, a: 2}", Loader=_UniqueKeyLoader)
+    exactly(str(raised.value))

@@ -10,6 +10,7 @@ from components.security.certificate_expiry_rule import CertificateExpiryRuleArg
 from stacks.__main__ import load_stack_file, render_config
 from tests.crd_schema import validate_custom_resource
 from tests.test_private_config import config, fails
+from tests.messages import exactly
 
 # Fake issue date 2030-01-01 (stacks/fake_cloud.py): CAs expire 2039-12-30, leaves 2031-01-01; minus 30 days.
 CA_ALERT_AT = 2206224000    # date -d 2039-12-30T00:00:00Z +%s, minus 2,592,000
@@ -45,8 +46,9 @@ def test_the_threshold_moves_with_the_expiry_date_and_the_window():
 
 def test_the_window_must_be_positive():
     CertificateExpiryRuleArgs(expiry={}, warn_before_hours=1)
-    with pytest.raises(ValueError, match="warn_before_hours: got 0"):
+    with pytest.raises(ValueError, match="warn_before_hours: got 0") as raised:
         CertificateExpiryRuleArgs(expiry={}, warn_before_hours=0)
+    exactly(str(raised.value))
 
 
 def test_the_rule_is_left_out_where_no_prometheus_operator_runs():

@@ -10,6 +10,7 @@ from models.registry import load_catalog
 from stacks.private_config import read_private_config
 from stacks.validation import validate_builtin
 from tests.test_private_config import config
+from tests.messages import exactly
 
 
 def policies(private_render):
@@ -54,8 +55,9 @@ def test_member_cidrs_must_be_narrow_addresses(cidrs):
     if cidrs == ("10.0.0.1",):
         assert KarmadaNetworkArgs(member_api_cidrs=cidrs).member_api_cidrs == cidrs
         return
-    with pytest.raises(ValueError, match="member_api_cidrs"):
+    with pytest.raises(ValueError, match="member_api_cidrs") as raised:
         KarmadaNetworkArgs(member_api_cidrs=cidrs)
+    exactly(str(raised.value))
 
 
 def test_config_rejects_an_open_cidr():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.karmada.member import PushMemberArgs, WriteRule, member_rbac
+from tests.messages import exactly
 
 
 def rules_of(private_render):
@@ -39,9 +40,10 @@ def test_push_member_token_cannot_read_secrets_anywhere(private_render):
 
 @pytest.mark.parametrize("resources", [("secrets",), ("configmaps", "*")])
 def test_write_rules_that_would_read_secrets_are_refused(resources):
-    with pytest.raises(ValueError, match="no 'secrets'"):
+    with pytest.raises(ValueError, match="no 'secrets'") as raised:
         PushMemberArgs(cluster_name="private", karmada_provider=None,  # type: ignore[arg-type]
                        write_rules=(WriteRule("", resources),))
+    exactly(str(raised.value))
 
 
 def test_member_rbac_has_no_wildcard_read():

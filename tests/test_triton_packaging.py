@@ -17,6 +17,7 @@ from models.registry import load_catalog
 from models.spec import Phase
 from models.triton_packaging import (check_triton_config, config_text, package_triton, parse_config_pbtxt,
                                      triton_config)
+from tests.messages import exactly
 
 REPO = Path(__file__).resolve().parent.parent
 CPU_MODEL = "fraud-scorer"  # tabular, CPU, workers=2, batches of 16 within 10 ms, no phase override
@@ -146,8 +147,9 @@ def test_a_parsed_config_pbtxt_is_checked_too(catalog):
 
 def test_an_existing_config_without_instance_count_is_refused():
     text = 'name: "m"\nmax_batch_size: 8\ninstance_group { kind: KIND_CPU }\n'
-    with pytest.raises(DeclarationError, match=r"instance_group\[0\]\.count 0"):
+    with pytest.raises(DeclarationError, match=r"instance_group\[0\]\.count 0") as raised:
         check_triton_config(parse_config_pbtxt(text), "m")
+    exactly(str(raised.value))
 
 
 @pytest.mark.parametrize("text, fragment", [

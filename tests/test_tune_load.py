@@ -7,6 +7,7 @@ import pytest
 
 from models import tune_load
 from models.tune_load import Load, parse_wrk, write_script
+from tests.messages import exactly
 
 REPORT = """Running 2s test @ http://127.0.0.1:41234/predictions/fraud-scorer
   2 threads and 32 connections
@@ -67,8 +68,9 @@ def test_script_posts_the_body_and_counts_batches_only_when_asked(tmp_path):
     assert 'wrk.method = "POST"' in plain and "wrk.body = [==[[0.1, 0.2]]==]" in plain
     assert "function response(" in counting and "function response(" not in plain
     assert """string.match(body, '"batch_size":%s*(%d+)')""" in counting
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as raised:
         write_script(tmp_path / "c.lua", "]==]", count_batches=False)
+    exactly(str(raised.value))
 
 
 def _fake_wrk(tmp_path, monkeypatch, *, exit_code: int, prints: str) -> Path:
