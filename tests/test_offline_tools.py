@@ -13,6 +13,7 @@ from stacks import __main__ as cli
 from stacks import golden, urns
 from stacks.__main__ import ROOT
 from stacks.diagram import BEGIN, END
+from tests.messages import exactly
 
 GOLDEN_RENDER = ROOT / "tests" / "golden" / "render"
 GOLDEN_URNS = ROOT / "tests" / "golden" / "urns.json"
@@ -115,7 +116,9 @@ def test_diagram_reports_a_missing_readme_in_one_line(argv, capsys):
 def test_render_summary_counts_what_it_wrote(tmp_path, capsys):
     out = tmp_path / "public"
     assert cli.main(["render", "public", "--out", str(out)]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    printed = capsys.readouterr().out
+    exactly(printed)  # the whole summary, per cluster and kind, as reviewed
+    lines = printed.splitlines()
     resources = json.loads((out / "resources.json").read_text())["resources"]
     aws = sum(1 for r in resources if r["type"].startswith("aws:"))
     assert lines[0] == f"stack public: {len(resources)} resources"
@@ -123,3 +126,8 @@ def test_render_summary_counts_what_it_wrote(tmp_path, capsys):
     assert lines[2:] == [f"  cloud resources: {aws} aws",
                          "  validated: 13 built-in (k8s 1.31 strict), 4 custom resources (CRD schema, strict)",
                          f"  written to {out}"]
+
+
+def test_the_private_render_summary_as_reviewed(tmp_path, capsys):
+    assert cli.main(["render", "private", "--out", str(tmp_path / "private")]) == 0
+    exactly(capsys.readouterr().out)

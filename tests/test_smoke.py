@@ -20,9 +20,10 @@ import torch
 
 from models.packaging import build_module
 from models.registry import load_catalog
-from models.smoke import smoke
+from models.smoke import SmokeFailure, _pick, smoke
 from models.spec import Batching
 from models.triton_packaging import package_triton
+from tests.messages import exactly
 from tests.triton_server import TritonServer, free_port, python_backend_repo, require_dist
 
 REPO = Path(__file__).resolve().parent.parent
@@ -191,3 +192,21 @@ def test_check_url_accepts_host_port_and_path():
     assert check_url("127.0.0.1:8000").netloc == "127.0.0.1:8000"
     assert check_url("https://models.example/v2root/").path == "/v2root/"
     assert check_url("http://[::1]:65535").port == 65535
+
+
+def test_every_answer_in_process_as_reviewed(server, wrong_server, catalog):
+    """The lines themselves, with the check run in this process (the subprocess tests above cover the CLI)."""
+    cases = [(server, TABULAR, {}), (server, CNN, {}), (server, UNCATALOGUED, {}), (server, "fx-pricer", {}),
+             (server, UNBATCHED, {"catalog": {UNBATCHED: unbatched(catalog)}}), (wrong_server, TABULAR, {})]
+    for triton, model, extra in cases:
+        result = smoke(triton.url, model, **extra)
+        assert result.ok is result.line.startswith("PASS ")
+        exactly(result.line.replace(triton.url, "<url>"))
+
+
+def test_the_named_tensor_is_preferred_and_the_first_one_otherwise():
+    assert _pick([{"name": "logits"}, {"name": "OUTPUT__0"}], "OUTPUT__0", "output") == {"name": "OUTPUT__0"}
+    assert _pick([{"name": "logits"}, {"name": "probs"}], "OUTPUT__0", "output") == {"name": "logits"}
+    with pytest.raises(SmokeFailure) as raised:
+        _pick([], "INPUT__0", "input")
+    assert str(raised.value) == "model metadata lists no inputs"
