@@ -18,7 +18,7 @@ WRITE = os.environ.get("PLATFORM_WRITE_MESSAGES") == "1"
 ROOT = Path(__file__).resolve().parent.parent
 # What differs between checkouts and runs, written as a placeholder: the checkout, the reference data beside it, and
 # pytest's and tempfile's temporary folders.
-_PLACES = [(re.compile(r"/tmp/pytest-of-[^/]+/pytest-\d+/[^/\s'\"]+"), "<tmp>"), (re.compile(r"/tmp/tmp\w+"), "<tmp>")]
+_PLACES = [(re.compile(r"/tmp/pytest-of-[^/]+/pytest-\d+/[^/\s'\":,;)]+"), "<tmp>"), (re.compile(r"/tmp/tmp\w+"), "<tmp>")]
 
 
 def _placeless(message: str) -> str:

@@ -341,8 +341,11 @@ def test_no_wildcard_permission_is_granted_to_agents(r):
     ({"service_type": "NodePort", "node_port": 32768}, "30000 to 32767"),
     ({"service_type": "ClusterIP", "node_port": 30000}, "NodePort"),
     ({"pull_members": ("a", "a")}, "unique"),
+    ({"renew_before_hours": 24 * 365, "cert_validity_hours": 24 * 365}, "renew_before_hours"),
+    ({"apiserver_replicas": 0}, "apiserver_replicas"),
 ])
 def test_bad_arguments_are_refused(kwargs, match):
+    """Each refusal, and (tests/golden/messages.json) its whole message."""
     with pytest.raises(ValueError, match=match) as raised:
         KarmadaControlPlaneArgs(**kwargs)
     exactly(str(raised.value))
@@ -455,3 +458,9 @@ def test_values_cannot_turn_the_agent_csr_auto_approver_back_on():
         KarmadaControlPlaneArgs(values={"controllerManager": {"controllers": "*,agentcsrapproving"}})
     exactly(str(raised.value))
     KarmadaControlPlaneArgs(values={"controllerManager": {"controllers": "*,-agentcsrapproving,-hpaScaleTargetMarker"}})
+
+
+def test_argument_bounds_accept_the_last_good_value():
+    KarmadaControlPlaneArgs(renew_before_hours=8759, cert_validity_hours=8760, apiserver_replicas=1)
+    KarmadaControlPlaneArgs(service_type="NodePort", node_port=30000)
+    KarmadaControlPlaneArgs(service_type="NodePort", node_port=32767)

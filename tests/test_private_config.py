@@ -419,3 +419,26 @@ def test_client_namespaces_are_namespace_names_other_than_the_models_and_the_sys
     fails(config(clientNamespaces=["kube-public"]), "platform", "clientNamespaces", "kube-public")
     fails(config(clientNamespaces=["payments", "payments"]), "platform", "clientNamespaces", "payments")
     fails(config(clientNamespaces="payments"), "platform", "clientNamespaces", "payments")
+
+
+# -- refusals no other test provokes (each message as reviewed in tests/golden/messages.json) ------------------------
+
+
+@pytest.mark.parametrize("karmada, field_name", [
+    ({"agentCredentialGenerations": ["aws-use1"]}, "agentCredentialGenerations"),
+    ({"agentCredentialGenerations": {"aws-use1": 0}}, "agentCredentialGenerations.aws-use1"),
+    ({"agentCredentialGenerations": {"aws-use1": True}}, "agentCredentialGenerations.aws-use1"),
+    ({"agentCredentialGenerations": {"aws-euw9": 2}}, "agentCredentialGenerations"),
+    ({"apiServerCidrs": "10.0.0.10/32"}, "apiServerCidrs"),
+], ids=["not-a-map", "zero", "bool", "not-a-member", "cidrs-not-a-list"])
+def test_karmada_section_refusals(karmada, field_name):
+    fails(config(karmada=karmada), "platform:karmada", field_name, "")
+
+
+def test_agent_generation_1_is_accepted():
+    cfg, _ = check(config(karmada={"agentCredentialGenerations": {"aws-use1": 1}}))
+    assert cfg is not None
+
+
+def test_models_must_be_a_mapping():
+    fails(config(models=["fraud-scorer"]), "platform", "models", "['fraud-scorer']")

@@ -131,3 +131,50 @@ def test_preferred_batch_sizes_default_to_powers_of_two():
     assert Batching(max_batch_size=12).preferred() == (2, 4, 8)
     assert Batching(max_batch_size=16).preferred() == (2, 4, 8, 16)
     assert Batching(max_batch_size=8, preferred_batch_sizes=(3,)).preferred() == (3,)
+
+
+# -- each refusal of a wrong type, and the catalog's own (as reviewed in tests/golden/messages.json) -----------------
+
+
+@pytest.mark.parametrize("changes", [
+    dict(storage_uri="pvc://Claim_1/m"),
+    dict(phase_overrides={Phase.KSERVE: {"workers": 2}}),
+    dict(source=("models.examples.fraud:build", (4,))),
+    dict(resources={"cpu": "1"}),
+    dict(scaling={"max_replicas": 2}),
+    dict(batching={"max_batch_size": 8}),
+    dict(batching=Batching(max_batch_size=8, preferred_batch_sizes=[2, 4])),
+    dict(rollout="canary"),
+    dict(phase_overrides={Phase.KSERVE: PhaseOverride(resources="big")}),
+], ids=["pvc-claim", "override-type", "source-type", "resources-type", "scaling-type", "batching-type",
+        "preferred-list", "rollout-type", "override-resources-type"])
+def test_wrong_types_are_refused_with_what_is_expected(changes):
+    refused(**changes)
+
+
+def test_the_catalog_takes_model_instances_once_each():
+    from models.registry import collect
+
+    with pytest.raises(DeclarationError) as raised:
+        collect([("models.catalog.x", {"name": "m"})])
+    exactly(str(raised.value))
+
+
+def test_a_catalog_file_without_a_model_is_refused(tmp_path, monkeypatch):
+    import sys
+
+    from models.registry import load_catalog
+
+    package = tmp_path / "emptycatalog"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "stray.py").write_text("MODEL = None\n")
+    (package / "_helpers.py").write_text("raise RuntimeError('a private module is not a declaration')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        with pytest.raises(DeclarationError) as raised:
+            load_catalog("emptycatalog")
+        exactly(str(raised.value))
+    finally:
+        for name in [m for m in sys.modules if m.startswith("emptycatalog")]:
+            del sys.modules[name]
