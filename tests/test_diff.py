@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import render_scope
+from tests.messages import exactly
 
 from stacks.__main__ import ROOT, documents, main, render_stack, write_output
 
@@ -529,4 +530,34 @@ def test_the_json_report_carries_release_versions_and_every_field(tmp_path, caps
         "object": "ns/m2", "model": "m2",
         "fields": [{"path": "spec.replicas", "before": 1, "after": 3, "forces_replacement": False}],
         "reasons": [], "notes": []}
+    assert code == 3
+
+
+def test_every_stateful_and_protected_finding_as_reviewed(tmp_path, capsys):
+    """What holds state or is protected, each deleted or replaced once: the findings and notes are the PR check's
+    verdict, compared in full (tests/golden/messages.json); an ordinary Helm release deleted is no finding."""
+    def res(type_, name, inputs, **extra):
+        return {"type": type_, "name": name, "parent": None, "cluster": None, "depends_on": [], "secrets": [],
+                "inputs": inputs, **extra}
+
+    def obj(kind, name, api="v1", **extra):
+        return k8s(f"kubernetes:core/v1:{kind}", f"{name}-{kind.lower()}", {
+            "apiVersion": api, "kind": kind, "metadata": {"name": name, **({} if kind == "Namespace" else
+                                                                           {"namespace": "ns"})}}, **extra)
+
+    eks = {"name": "c", "roleArn": "arn:aws:iam::1:role/r"}
+    key = {"algorithm": "ECDSA", "ecdsaCurve": "P256"}
+    before = [obj("Namespace", "models"), obj("PersistentVolumeClaim", "store"),
+              res("aws:eks/cluster:Cluster", "eks", eks), res("tls:index/privateKey:PrivateKey", "ca-key", key),
+              dict(release("1", {}, name="karmada"), parent="platform:karmada:KarmadaControlPlane::karmada"),
+              release("1", {}, name="kserve-crd"), release("1", {}, name="plain"),
+              deployment(name="kept", model="kept", options={"protect": True}),
+              deployment(name="left", model="left", options={"retain_on_delete": True})]
+    after = [res("aws:eks/cluster:Cluster", "eks", dict(eks, roleArn="arn:aws:iam::1:role/other")),
+             res("tls:index/privateKey:PrivateKey", "ca-key", dict(key, ecdsaCurve="P384"))]
+    code, report = diff_json(capsys, tmp_path, before, after)
+    for f in report["findings"]:
+        exactly(f"{f['category']} {f['stack']}/{f['cluster']} {f['label']}: {f['message']}")
+    for c in report["changes"]:
+        exactly(f"{c['action']} {c['key']}: reasons {c['reasons']}; notes {c['notes']}")
     assert code == 3
