@@ -86,7 +86,7 @@ urns: $(PROGRAM_STAMP)
 
 # The catalogue of exact error messages the tests provoke (tests/messages.py): rewrite it when a message changes on
 # purpose, and review the diff of tests/golden/messages.json.
-MESSAGE_TESTS ?= $(shell grep -l '^from tests.messages import' tests/test_*.py)
+MESSAGE_TESTS ?= tests/
 messages: $(TEST_STAMP)
 	PLATFORM_WRITE_MESSAGES=1 PYTHONPATH=. $(PY) -m pytest -q -p no:cacheprovider $(MESSAGE_TESTS)
 

@@ -118,3 +118,27 @@ def test_crds_are_found_at_the_folder_root_and_one_level_down(tmp_path):
     (tmp_path / "sub" / "deeper" / "ignored.yaml").write_text("kind: CustomResourceDefinition\n")
     assert [p.relative_to(tmp_path).as_posix() for p in crd_schema._crd_files(tmp_path)] == [
         "sub/nested.yml", "top.yaml"]
+
+
+def test_errors_read_against_the_real_crds_as_reviewed():
+    """Each kind of message a PR author meets: not an object, no apiVersion/kind, an unknown field with a close match,
+    with few known fields (listed) and with many (not listed), a wrong enum value, a wrong type."""
+    root = crds_dir()
+    objects = [
+        ["not", "an", "object"],
+        {"apiVersion": "serving.kserve.io/v1beta1", "metadata": {"name": "m"}},
+        {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService", "metadata": {"name": "m"},
+         "spec": {"predictor": {"minReplica": 1}}},
+        {"apiVersion": "policy.karmada.io/v1alpha1", "kind": "PropagationPolicy", "metadata": {"name": "p"},
+         "spec": {"resourceSelectors": [{"apiVersion": "v1", "kind": "Secret", "zzz": 1}]}},
+        {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService", "metadata": {"name": "m"},
+         "spec": {"predictor": {"qqqqqq": 1}}},
+        {"apiVersion": "policy.karmada.io/v1alpha1", "kind": "PropagationPolicy", "metadata": {"name": "p"},
+         "spec": {"resourceSelectors": [{"apiVersion": "v1", "kind": "Secret"}],
+                  "placement": {"replicaScheduling": {"replicaSchedulingType": "Spread"}}}},
+        {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService", "metadata": {"name": "m"},
+         "spec": {"predictor": {"minReplicas": "two"}}},
+    ]
+    for obj in objects:
+        for error in crd_schema.schema_errors(obj, root):
+            exactly(f"{error.path}: {error.message}")

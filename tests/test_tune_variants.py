@@ -26,3 +26,31 @@ def test_triton_variant_is_the_hybrid_view_with_the_configuration():
     assert other.batching == Batching(max_batch_size=16, max_delay_ms=2)
     assert other.workers == 2 and other.phase_overrides == {}
     assert other.at_phase(Phase.HYBRID).batching == Batching(max_batch_size=16, max_delay_ms=2)
+
+
+def test_each_server_says_why_it_cannot_start(monkeypatch):
+    """The tuner checks its server before measuring anything; each missing piece is one message that says what to
+    install or how to run (as reviewed in tests/golden/messages.json)."""
+    import sys
+
+    import pytest
+
+    from models.errors import PlatformError
+    from tests.messages import exactly
+
+    monkeypatch.setitem(sys.modules, "tests.triton_server", None)  # `from tests import triton_server` fails
+    monkeypatch.delattr("tests.triton_server", raising=False)
+    with pytest.raises(PlatformError) as raised:
+        tune_triton.check_available()
+    exactly(str(raised.value))
+
+    monkeypatch.setattr(tune_torchserve, "java_available", lambda: False)
+    with pytest.raises(PlatformError) as raised:
+        tune_torchserve.check_available()
+    exactly(str(raised.value))
+
+    monkeypatch.setattr(tune_torchserve, "java_available", lambda: True)
+    monkeypatch.setitem(sys.modules, "ts.model_server", None)
+    with pytest.raises(PlatformError) as raised:
+        tune_torchserve.check_available()
+    exactly(str(raised.value))
