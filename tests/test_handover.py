@@ -14,6 +14,7 @@ from stacks.__main__ import ROOT, documents, main, render_stack, write_output
 from stacks.private_config import read_private_config as read_config
 from stacks.private_plan import plan_private
 from tests.test_private_config import public_stack
+from tests.messages import exactly
 
 PRIVATE_TEXT = (ROOT / "Pulumi.private.yaml").read_text()
 FX_PHASE_1 = "fx-pricer: {phase: torchserve}"
@@ -71,6 +72,8 @@ def diff(capsys, before: Path, after: Path) -> tuple[int, dict]:
     code = main(["diff", "--from", str(before), "--to", str(after), "--format", "json"])
     report = json.loads(capsys.readouterr().out)
     assert report["exitCode"] == code
+    for f in report["findings"]:  # the verdict's words, as reviewed (tests/golden/messages.json)
+        exactly(f"{f['category']} {f['stack']}/{f['cluster']} {f['label']}: {f['message']}")
     return code, report
 
 
