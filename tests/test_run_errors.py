@@ -10,6 +10,7 @@ import pytest
 from models.errors import ConfigError
 from stacks.__main__ import main as cli, platform_error_in
 from stacks.run_errors import reported
+from tests.messages import exactly
 from tests.test_public_stack import MEMBER, PRIVATE, finish_failed_run, private_outputs, render
 
 
@@ -55,6 +56,7 @@ def test_bad_private_outputs_read_inside_applies_are_run_errors_too():
         caught = _failed_run(private_outputs(**changes))
         assert type(caught) is pulumi.RunError, changes
         assert "\n" not in str(caught) and str(caught) == str(platform_error_in(caught)), changes
+        exactly(str(caught))
 
 
 def test_render_cli_reports_an_apply_check_in_one_line_and_exits_2(tmp_path, capsys):
@@ -67,4 +69,5 @@ def test_render_cli_reports_an_apply_check_in_one_line_and_exits_2(tmp_path, cap
     assert err.count("\n") == 1 and err.startswith("error: platform: invalid memberName 'aws-euw1': expected a member "
                                                     "the private stack plans for")
     assert "'aws-euw1'" in err and not out.exists()
+    exactly(err)
     finish_failed_run()
