@@ -64,3 +64,21 @@ def test_a_bad_stack_file_makes_list_fail_in_one_line(monkeypatch, capsys):
     assert models_main(["list"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: platform") and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("module, argv", [
+    ("stacks", []), ("stacks", ["render"]), ("stacks", ["diff"]), ("stacks", ["diagram"]), ("stacks", ["urns"]),
+    ("models", []), ("models", ["list"]), ("models", ["package"]), ("models", ["smoke"]), ("models", ["tune"]),
+], ids=lambda value: value if isinstance(value, str) else "-".join(value) or "top")
+def test_every_help_text_as_reviewed(monkeypatch, capsys, module, argv):
+    """The help of each command, in this process and at a fixed width, in full (tests/golden/messages.json): what
+    a user reads before the first run, flags, defaults and examples included."""
+    from models.__main__ import main as models_cli
+    from stacks.__main__ import main as stacks_cli
+    from tests.messages import exactly
+
+    monkeypatch.setenv("COLUMNS", "120")
+    with pytest.raises(SystemExit) as done:
+        (stacks_cli if module == "stacks" else models_cli)([*argv, "--help"])
+    assert done.value.code == 0
+    exactly(capsys.readouterr().out)
