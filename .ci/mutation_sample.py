@@ -110,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
                         "apart and left out of the rate)")
     parser.add_argument("--recheck-survivors", action="store_true",
                         help="run the sample's survivors again (after tests were added; killed ones stay killed)")
+    parser.add_argument("--survivors-only", action="store_true",
+                        help="with --recheck-survivors: run only the survivors, not the sampled mutants not run yet "
+                        "(they stay out of the rate, counted as not run)")
     args = parser.parse_args(argv)
 
     # The tests run from mutants/, where the repository's .venv/opt/pytriton is not: name the Triton build by path.
@@ -124,10 +127,13 @@ def main(argv: list[str] | None = None) -> int:
     covered = [m for m in sample if tests.get(m.replace("__init__.", "").partition("__mutmut_")[0])]
     # Mutants with a verdict from an earlier run keep it (mutmut resets the verdicts a changed config could change:
     # the timeouts, when the time limit changes), so an interrupted or re-timed run continues where it stopped.
+    survivors = [m for m, state in statuses(covered, metas).items() if state == "survived"]
     if args.recheck_survivors and not args.report_only:
-        forget([m for m, state in statuses(covered, metas).items() if state == "survived"], metas)
+        forget(survivors, metas)
     pending = [] if args.report_only else [m for m, state in statuses(covered, metas).items()
                                            if state == "not checked"]
+    if args.recheck_survivors and args.survivors_only:
+        pending = [m for m in pending if m in survivors]
     if pending:
         import mutmut.__main__ as mm  # mutmut internals (3.8.1 __main__._run: re-runs named mutants)
         if args.clean_run_passed:
