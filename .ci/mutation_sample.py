@@ -25,7 +25,9 @@ from collections import Counter
 from pathlib import Path
 
 PACKAGES = ("models", "components", "stacks")
-# mutmut 3.8.1 mutmut/stats.py status_by_exit_code, read back from the .meta files (exit code per mutant).
+# mutmut 3.8.1 mutmut/stats.py status_by_exit_code, read back from the .meta files (exit code per mutant). mutmut counts
+# a timeout and a death by signal ("segfault": -9 or -11, e.g. SIGKILL when out of memory) as killed; the report
+# shows both apart, so a rate carried by them can be seen.
 KILLED = {"killed", "timeout", "caught by type check", "segfault"}
 
 
@@ -157,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         killed = sum(c for s, c in run.items() if s in KILLED)
         low, high = wilson(killed, n)
         rows.append({"package": package, "sampled": n, "killed": killed,
-                     "timeout": counts.get("timeout", 0), "survived": counts.get("survived", 0),
+                     "timeout": counts.get("timeout", 0), "signal": counts.get("segfault", 0),
+                     "survived": counts.get("survived", 0),
                      "no_tests": counts.get("no tests", 0), "not_run": counts.get("not checked", 0),
                      "rate": killed / n if n else None,
                      "ci95": [low, high]})
@@ -167,11 +170,12 @@ def main(argv: list[str] | None = None) -> int:
               "not_killed": sorted(m for m, s in status.items() if s not in KILLED)}
     Path("mutants/sample-report.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"\n{len(population)} mutants; sample of {len(sample)} (seed {args.seed})\n")
-    print("| package | run | killed (of which timeout) | survived | no tests | not run yet | kill rate | 95 % interval |")
+    print("| package | run | killed (of which timeout, signal) | survived | no tests | not run yet | kill rate | "
+          "95 % interval |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         rate = "-" if r["rate"] is None else f"{100 * r['rate']:.1f} %"
-        print(f"| {r['package']} | {r['sampled']} | {r['killed']} ({r['timeout']}) | {r['survived']} | "
+        print(f"| {r['package']} | {r['sampled']} | {r['killed']} ({r['timeout']}, {r['signal']}) | {r['survived']} | "
               f"{r['no_tests']} | {r['not_run']} | {rate} | {100 * r['ci95'][0]:.1f}–{100 * r['ci95'][1]:.1f} % |")
     return 0
 

@@ -34,8 +34,20 @@ def public_render():
 
 @pytest.fixture(autouse=True)
 def _messages_of_this_test(request):
-    """Count the exact messages (tests/messages.py) of each test from its first."""
+    """Count the exact messages (tests/messages.py) of each test from its first; a test that passed must have
+    provoked all of its catalogued messages."""
     messages.start(request.node.nodeid)
+    yield
+    call = getattr(request.node, "_messages_call_report", None)
+    messages.finish(request.node.nodeid, passed=call is not None and call.passed)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item._messages_call_report = report
 
 
 def pytest_sessionfinish(session):

@@ -142,3 +142,15 @@ def test_errors_read_against_the_real_crds_as_reviewed():
     for obj in objects:
         for error in crd_schema.schema_errors(obj, root):
             exactly(f"{error.path}: {error.message}")
+
+
+def test_a_crd_that_narrows_metadata_keeps_its_rule_and_gains_object_metas():
+    """A CRD may narrow metadata (a name pattern, a length): that rule holds, and ObjectMeta's own fields are still
+    checked beside it; a bare `metadata: {type: object}` becomes ObjectMeta alone."""
+    narrowed = {"type": "object", "properties": {
+        "apiVersion": {"type": "string"}, "kind": {"type": "string"}, "metadata": {
+            "type": "object", "properties": {"name": {"type": "string", "maxLength": 5}}}}}
+    assert errors(narrowed, {"apiVersion": "a/v1", "kind": "K", "metadata": {"name": "short"}}) == []
+    assert errors(narrowed, {"apiVersion": "a/v1", "kind": "K", "metadata": {"name": "too-long"}}) != []
+    assert errors(narrowed, {"apiVersion": "a/v1", "kind": "K", "metadata": {"name": "ok", "labels": {"a": 1}}}) != []
+    assert errors(SCHEMA, {"apiVersion": "a/v1", "kind": "K", "metadata": {"name": "any-length-name"}}) == []

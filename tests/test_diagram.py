@@ -58,3 +58,14 @@ def test_update_readme_replaces_only_the_block_and_needs_markers(tmp_path):
     with pytest.raises(ValueError, match="no generated-diagram markers") as raised:
         update_readme(readme, "flowchart LR\n")
     exactly(str(raised.value))
+
+
+def test_a_stack_reference_links_stacks_by_its_name_when_its_inputs_do_not_say():
+    def reference(inputs):
+        return from_document({"stack": "public", "resources": [
+            {"type": "pulumi:pulumi:StackReference", "name": "organization/inference-platform/private",
+             "parent": None, "cluster": None, "depends_on": [], "inputs": inputs}]})
+
+    link = '  stack_public -. "StackReference" .-> stack_private'
+    assert link in mermaid([reference({})]).splitlines()
+    assert link in mermaid([reference({"name": "org/proj/private"})]).splitlines()

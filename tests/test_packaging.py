@@ -248,3 +248,19 @@ def test_io_errors_while_writing_are_platform_errors(tmp_path, monkeypatch):
     with pytest.raises(PlatformError, match=r"model 'fx-pricer': cannot write the artifact under .*Permission denied") as raised:
         package("fx-pricer", tmp_path / "art")
     exactly(str(raised.value))
+
+
+def test_the_tabular_class_rule_does_not_depend_on_the_callers_random_state():
+    """The made-up risk rule is fixed: the same features get the same classes whatever else drew random numbers
+    before (the artifact must be reproducible from the declaration alone)."""
+    import torch
+
+    from models.examples.tabular import synthetic_data
+
+    torch.manual_seed(123)
+    x1, y1 = synthetic_data(256, torch.Generator().manual_seed(5))
+    torch.manual_seed(456)
+    torch.rand(10)
+    x2, y2 = synthetic_data(256, torch.Generator().manual_seed(5))
+    assert torch.equal(x1, x2) and torch.equal(y1, y2)
+    assert sorted(set(y1.tolist())) == [0, 1, 2]  # every class occurs

@@ -435,9 +435,11 @@ def test_karmada_section_refusals(karmada, field_name):
     fails(config(karmada=karmada), "platform:karmada", field_name, "")
 
 
-def test_agent_generation_1_is_accepted():
+def test_agent_generations_reach_their_member():
     cfg, _ = check(config(karmada={"agentCredentialGenerations": {"aws-use1": 1}}))
-    assert cfg is not None
+    assert [(m.name, m.credential_generation) for m in cfg.members] == [("aws-use1", 1)]
+    cfg, _ = check(config(karmada={"agentCredentialGenerations": {"aws-use1": 3}}))
+    assert [(m.name, m.credential_generation) for m in cfg.members] == [("aws-use1", 3)]
 
 
 def test_models_must_be_a_mapping():

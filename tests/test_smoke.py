@@ -210,3 +210,12 @@ def test_the_named_tensor_is_preferred_and_the_first_one_otherwise():
     with pytest.raises(SmokeFailure) as raised:
         _pick([], "INPUT__0", "input")
     assert str(raised.value) == "model metadata lists no inputs"
+
+
+def test_a_host_that_does_not_resolve_is_a_fail_line():
+    """An OSError (here the name lookup) is one FAIL line naming its type, not a traceback."""
+    url = "http://model.invalid:8000"
+    result = smoke(url, TABULAR, catalog={}, timeout=5)
+    assert not result.ok
+    assert result.line.startswith(f"FAIL {TABULAR} at {url}: cannot reach the server (gaierror: ")
+    assert result.line.endswith(")") and "\n" not in result.line

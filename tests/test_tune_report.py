@@ -104,3 +104,22 @@ def test_the_figure_labels_every_point_and_names_each_marked_role():
                                                                         "fraud-scorer")
     finally:
         plt.close(fig)
+
+
+def test_marked_points_are_drawn_over_the_searched_ones_and_labels_stay_small():
+    """The pick and the declared configuration sit among the searched points (same p99 and req/s when the final
+    run agrees): they must be drawn on top, and the point labels must not crowd the axis text."""
+    from matplotlib import pyplot as plt
+    from matplotlib.collections import PathCollection
+
+    fig = figure([PICK, DECLARED, BASE], 32, [("pick", PICK), ("declared", DECLARED)], 40.0, "t")
+    try:
+        (ax,) = fig.axes
+        searched, *marked = [c for c in ax.collections if isinstance(c, PathCollection)]
+        assert searched.get_label() == "searched"
+        assert all(m.get_zorder() > searched.get_zorder() for m in marked) and len(marked) == 2
+        assert {a.get_fontsize() for a in ax.texts} == {7.0}
+        assert all(a.get_fontsize() < ax.xaxis.label.get_fontsize() for a in ax.texts)
+        assert ax.get_legend().get_texts()[0].get_fontsize() == 8.0
+    finally:
+        plt.close(fig)

@@ -74,8 +74,7 @@ def test_the_printed_report(tuned):
     printed = printed.replace(str(out), "<out>")
     printed = re.sub(r"\(~[^)]* left\)", "(~… left)", printed)
     printed = re.sub(r"; \d+ s in all\)", "; … s in all)", printed)
-    for line in printed.splitlines():
-        exactly(line)
+    exactly(printed)
 
 
 def test_the_record(tuned):
