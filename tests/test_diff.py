@@ -561,3 +561,23 @@ def test_every_stateful_and_protected_finding_as_reviewed(tmp_path, capsys):
     for c in report["changes"]:
         exactly(f"{c['action']} {c['key']}: reasons {c['reasons']}; notes {c['notes']}")
     assert code == 3
+
+
+def test_model_facts_of_the_example_private_render(private_render):
+    """What the PR report's model table compares, read from the render (Pulumi.private.yaml and the catalog: one model
+    per phase 1 Deployment, A/B, mirror and canary rollouts, a Standard model across clouds, batch on public Spot)."""
+    from stacks.diff_render import from_document, model_facts
+
+    facts = model_facts(from_document(json.loads(documents(private_render)["resources.json"])))
+    kserve = {"phase": "kserve", "mode": "Knative", "placement": "private"}
+    assert facts == {
+        "fx-pricer": {"phase": "torchserve", "runtime": "torchserve (Deployment)", "placement": "private",
+                      "rollout": "none"},
+        "fraud-scorer": {**kserve, "runtime": "platform-torchserve", "rollout": "none"},
+        "churn-predictor": {**kserve, "runtime": "platform-torchserve", "rollout": "A/B 70/30"},
+        "search-ranker": {**kserve, "runtime": "platform-torchserve", "rollout": "mirror 20%"},
+        "digit-reader": {**kserve, "runtime": "platform-torchserve-gpu", "rollout": "canary 10%"},
+        "ticket-router": {"phase": "hybrid", "runtime": "platform-torchserve-gpu", "mode": "Standard",
+                          "placement": "private, aws-use1", "rollout": "none"},
+        "doc-classifier-batch": {"phase": "hybrid", "runtime": "platform-triton", "mode": "Knative",
+                                 "placement": "aws-use1", "rollout": "none"}}
