@@ -581,3 +581,24 @@ def test_model_facts_of_the_example_private_render(private_render):
                           "placement": "private, aws-use1", "rollout": "none"},
         "doc-classifier-batch": {"phase": "hybrid", "runtime": "platform-triton", "mode": "Knative",
                                  "placement": "aws-use1", "rollout": "none"}}
+
+
+def test_model_facts_read_both_canary_fields():
+    """Knative mode splits with the predictor's canaryTrafficPercent, Standard mode with `spec.canary[]` entries
+    (kserve/kserve v0.20.0 pkg/apis/serving/v1beta1/inference_service.go CanarySpec.TrafficPercent)."""
+    from stacks.diff_render import from_document, model_facts
+
+    def isvc_with(spec, mode):
+        obj = {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService", "metadata": {
+            "name": "m", "namespace": "ns", "labels": {"app.kubernetes.io/name": "m"},
+            "annotations": {"serving.kserve.io/deploymentMode": mode}}, "spec": spec}
+        return from_document({"stack": "private", "outputs": {"modelPhases": {"m": "kserve"}}, "resources": [
+            k8s("kubernetes:serving.kserve.io/v1beta1:InferenceService", "m-isvc", obj)]})
+
+    knative = isvc_with({"predictor": {"model": {"runtime": "rt"}, "canaryTrafficPercent": 10}}, "Knative")
+    standard = isvc_with({"predictor": {"model": {"runtime": "rt"}},
+                          "canary": [{"predictor": {"name": "m-candidate"}, "trafficPercent": 25}]}, "Standard")
+    assert model_facts(knative) == {"m": {"phase": "kserve", "runtime": "rt", "mode": "Knative",
+                                          "rollout": "canary 10%"}}
+    assert model_facts(standard) == {"m": {"phase": "kserve", "runtime": "rt", "mode": "Standard",
+                                           "rollout": "canary 25%"}}

@@ -72,8 +72,9 @@ class CertificateExpiryRule(pulumi.ComponentResource):
         super().__init__("platform:security:CertificateExpiryRule", name, None, opts)
         obj = pulumi.Output.from_input(args.expiry).apply(
             lambda e: prometheus_rule(e, args.warn_before_hours, args.namespace))
+        static = prometheus_rule({}, args.warn_before_hours, args.namespace)  # apiVersion and kind: one source
         self.rule = k8s.apiextensions.CustomResource(
-            f"{name}-rule", api_version=API_VERSION, kind="PrometheusRule",
+            f"{name}-rule", api_version=static["apiVersion"], kind=static["kind"],
             metadata=obj.apply(lambda o: o["metadata"]), spec=obj.apply(lambda o: o["spec"]),
             opts=child_options(self, opts))
         self.register_outputs({})
