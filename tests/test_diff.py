@@ -602,3 +602,37 @@ def test_model_facts_read_both_canary_fields():
                                           "rollout": "canary 10%"}}
     assert model_facts(standard) == {"m": {"phase": "kserve", "runtime": "rt", "mode": "Standard",
                                            "rollout": "canary 25%"}}
+
+
+def test_base_and_worktree_render_the_stacks_each_tree_has(tmp_path, monkeypatch):
+    """With no --stacks, each side renders the stack files it has (a stack added in the working tree is new in the
+    report, not a render failure of the base); the temporary worktree is gone afterwards; a bad ref is one line."""
+    from models.errors import PlatformError
+    from stacks import diff as diff_module
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True)
+
+    git("init", "-q")
+    (repo / "Pulumi.private.yaml").write_text("config: {}\n")
+    git("add", "-A")
+    git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "base")
+    (repo / "Pulumi.public.yaml").write_text("config: {}\n")  # not committed: the working tree's alone
+    calls = []
+    monkeypatch.setattr(diff_module, "render_tree",
+                        lambda tree, out, stacks, label: calls.append((tree.name, stacks, label)))
+    work = tmp_path / "work"
+    work.mkdir()
+    before, after = diff_module.render_base_and_worktree(repo, "HEAD", work, None)
+    assert (before, after) == (work / "before", work / "after")
+    assert calls == [("base-tree", ["private"], "HEAD"), ("repo", ["private", "public"], "working tree")]
+    assert not (work / "base-tree").exists()
+    calls.clear()
+    diff_module.render_base_and_worktree(repo, "HEAD", work, ["public"])
+    assert calls == [("base-tree", [], "HEAD"), ("repo", ["public"], "working tree")]
+    with pytest.raises(PlatformError) as raised:
+        diff_module.render_base_and_worktree(repo, "no-such-ref", work, None)
+    exactly(str(raised.value))
