@@ -63,8 +63,8 @@ class Section:
                 raise ConfigError(where, "key", key, "a string key (quote it)")
         unknown = sorted(set(data) - set(allowed))
         if unknown:
-            raise ConfigError(where, unknown[0], data[unknown[0]],
-                              "one of the known keys: " + ", ".join(sorted(allowed)))
+            # The key, not its value: a misplaced key may hold a credential, and this line goes to CI logs.
+            raise ConfigError(where, "key", unknown[0], "one of the known keys: " + ", ".join(sorted(allowed)))
         self.where, self.data = where, {k: v for k, v in data.items() if v is not None}
 
     def raw(self, key: str, default: Any = _MISSING) -> Any:

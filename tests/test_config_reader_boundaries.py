@@ -147,9 +147,9 @@ def test_section_shape_and_keys():
     assert error(lambda: Section("platform:x", {1: "a"}, ("a",))) == (
         "platform:x: invalid key 1: expected a string key (quote it)")
     assert error(lambda: Section("platform:x", {"b": 2, "a": 1, "c": 3}, ("a",))) == (
-        "platform:x: invalid b 2: expected one of the known keys: a")
+        "platform:x: invalid key 'b': expected one of the known keys: a")
     assert error(lambda: Section("platform:x", {"z": 1}, ("b", "a"))) == (
-        "platform:x: invalid z 1: expected one of the known keys: a, b")
+        "platform:x: invalid key 'z': expected one of the known keys: a, b")
     assert Section("platform:x", None, ("a",)).data == {}
     assert Section("platform:x", {"a": None}, ("a",)).data == {}
 
@@ -159,7 +159,7 @@ def test_nested_section_names_and_unknown_keys():
     eks = top.section("eks", ("systemNodes",))
     assert eks.where == "platform:eks"
     assert error(lambda: eks.section("systemNodes", ("minSize",))) == (
-        "platform:eks.systemNodes: invalid bogus 2: expected one of the known keys: minSize")
+        "platform:eks.systemNodes: invalid key 'bogus': expected one of the known keys: minSize")
     assert eks.section("absent", ("a",)).data == {}
     assert eks.section("absent", ("a",)).where == "platform:eks.absent"
     # a nested section's scalars are YAML-typed: no text coercion below the top level
@@ -206,3 +206,11 @@ def test_dns_subdomain_both_sides(text, ok):
                                       ("u-east-1", False), ("us-east-1a", False)])
 def test_region_both_sides(text, ok):
     assert bool(re.fullmatch(REGION, text)) is ok
+
+
+def test_an_unknown_key_is_named_and_its_value_never_shown():
+    """A key put in the wrong section may hold a credential; the error goes to CI logs."""
+    message = error(lambda: Section("platform:storage", {"accessKey": "AKIAEXAMPLESECRET0001"},
+                                    ("credentialsSecret", "s3Endpoint")))
+    assert message == "platform:storage: invalid key 'accessKey': expected one of the known keys: credentialsSecret, s3Endpoint"
+    assert "AKIA" not in message

@@ -130,7 +130,7 @@ def test_every_section_refuses_an_unknown_key(stack, tmp_path, monkeypatch):
         code, err = _render(stack, _with_unknown_key(config, where), tmp_path)
         lines = err.strip().splitlines()
         ok = (code == 2 and len(lines) == 1
-              and lines[0].startswith(f"error: {where}: invalid {UNKNOWN} 'x': expected one of the known keys: "))
+              and lines[0].startswith(f"error: {where}: invalid key '{UNKNOWN}': expected one of the known keys: "))
         if not ok:
             problems.append(f"{where}: exit {code}, stderr {err!r}")
         assert not (tmp_path / "out").exists(), f"{where}: an unknown key still wrote a render"
@@ -141,11 +141,11 @@ def test_the_known_keys_are_listed_in_the_message(tmp_path):
     config = load_stack_file("private")
     code, err = _render("private", _with_unknown_key(config, "platform:storage"), tmp_path)
     assert code == 2
-    assert err == (f"error: platform:storage: invalid {UNKNOWN} 'x': expected one of the known keys: "
+    assert err == (f"error: platform:storage: invalid key '{UNKNOWN}': expected one of the known keys: "
                    "credentialsSecret, s3Endpoint\n")
     code, err = _render("public", _with_unknown_key(load_stack_file("public"), "platform:eks.systemNodes"), tmp_path)
     assert code == 2
-    assert err == (f"error: platform:eks.systemNodes: invalid {UNKNOWN} 'x': expected one of the known keys: "
+    assert err == (f"error: platform:eks.systemNodes: invalid key '{UNKNOWN}': expected one of the known keys: "
                    "enabled, instanceTypes, maxSize, minSize\n")
 
 

@@ -69,7 +69,7 @@ def test_a_valid_config_resolves_each_model():
 
 
 def test_unknown_top_level_key_is_rejected():
-    fails(config(modles={}), "platform", "modles", "{}")
+    fails(config(modles={}), "platform", "key", "'modles'")
 
 
 def test_unknown_phase_is_rejected():
@@ -88,7 +88,7 @@ def test_model_ahead_of_the_stack_phase_is_rejected():
 
 
 def test_unknown_model_setting_is_rejected():
-    fails(config(models={"fraud-scorer": {"replicas": 3}}), "platform:models.fraud-scorer", "replicas", "3")
+    fails(config(models={"fraud-scorer": {"replicas": 3}}), "platform:models.fraud-scorer", "key", "'replicas'")
 
 
 def test_triton_at_phase_one_is_rejected():
@@ -328,7 +328,7 @@ def test_storage_names_an_existing_secret_and_an_s3_compatible_endpoint():
     fails(config(storage={"credentialsSecret": "S3 Keys"}), "platform:storage", "credentialsSecret", "S3 Keys")
     fails(config(storage={"s3Endpoint": "minio:9000"}), "platform:storage", "s3Endpoint", "minio:9000")
     fails(config(storage={"s3Endpoint": "https://minio/bucket"}), "platform:storage", "s3Endpoint", "/bucket")
-    fails(config(storage={"accessKey": "AKIA..."}), "platform:storage", "accessKey", "AKIA")
+    assert "AKIA" not in str(fails(config(storage={"accessKey": "AKIA..."}), "platform:storage", "key", "'accessKey'"))
 
 
 def test_an_on_premises_s3_store_needs_a_mirror_for_every_model_a_member_may_run():

@@ -78,9 +78,9 @@ def test_defaults():
 
 
 def test_unknown_keys_are_errors():
-    fails(config(gpuNodeGroup=[]), "platform", "gpuNodeGroup")
-    fails(config(gpuNodeGroups=[group(capcity="spot")]), "platform:gpuNodeGroups[0]", "capcity")
-    fails(config(eks={**BASE["eks"], "vpcID": "vpc-1"}), "platform:eks", "vpcID")
+    fails(config(gpuNodeGroup=[]), "platform", "key", "'gpuNodeGroup'")
+    fails(config(gpuNodeGroups=[group(capcity="spot")]), "platform:gpuNodeGroups[0]", "key", "'capcity'")
+    fails(config(eks={**BASE["eks"], "vpcID": "vpc-1"}), "platform:eks", "key", "'vpcID'")
 
 
 def test_region_private_stack_and_member_name_are_checked():

@@ -65,7 +65,7 @@ def write_config(tmp_path: Path, text: str) -> Path:
     ("config:\n  platform:phase: kserve\n  platform:models:\n    nope: {}\n", "invalid model 'nope'"),
     ("config:\n  platform:phase: kserve\n  platform:models:\n    fraud-scorer: {minReplicas: -2}\n",
      "platform:models.fraud-scorer: invalid minReplicas -2"),
-    ("config:\n  platform:phase: torchserve\n  platform:modles: {}\n", "invalid modles"),
+    ("config:\n  platform:phase: torchserve\n  platform:modles: {}\n", "invalid key 'modles'"),
 ])
 def test_bad_config_exits_2_names_the_field_and_writes_nothing(tmp_path, text, needle):
     out = tmp_path / "out"
