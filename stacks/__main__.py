@@ -31,8 +31,10 @@ from typing import Any, Mapping, Optional
 import yaml
 
 from models.errors import ConfigError, PlatformError
-from stacks.render import HELM_RELEASE, Render, SECRET_MARK, run_program
+from stacks.render import Render, SECRET_MARK, run_program
+from stacks.resource_types import HELM_RELEASE
 from stacks.validation import UNCHECKED_NO_CRDS, CRDsMissing, ValidationFailed, validate_render
+from stacks.wording import count
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -201,7 +203,7 @@ def documents(render: Render) -> dict[str, str]:
 
 
 def summary(render: Render) -> str:
-    lines = [f"stack {render.stack}: {len(render.resources)} resources"]
+    lines = [f"stack {render.stack}: {count(len(render.resources), 'resource')}"]
     phases = render.outputs.get("modelPhases") or {}
     if phases:
         by_phase = Counter(phases.values())
@@ -211,7 +213,7 @@ def summary(render: Render) -> str:
         kinds = Counter(o["kind"] for o in render.objects(cluster))
         releases = sum(1 for r in render.resources if r.type == HELM_RELEASE and r.cluster == cluster)
         detail = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
-        lines.append(f"  cluster {cluster}: {sum(kinds.values())} objects, {releases} helm releases"
+        lines.append(f"  cluster {cluster}: {count(sum(kinds.values()), 'object')}, {count(releases, 'helm release')}"
                      + (f" ({detail})" if detail else ""))
     clouds = Counter(r.type.split(":")[0] for r in render.resources if r.type.startswith(("aws:", "tls:")))
     if clouds:

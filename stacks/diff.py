@@ -34,7 +34,9 @@ from typing import Any, Optional
 from models.errors import PlatformError
 from stacks import diff_handover as hand_over
 from stacks import diff_rules as rules
-from stacks.diff_render import HELM_RELEASE, STACK_REFERENCE, StackRender, is_kubernetes_object, load_renders, model_facts
+from stacks.diff_render import StackRender, is_kubernetes_object, load_renders, model_facts
+from stacks.resource_types import HELM_RELEASE, K8S_PROVIDER, STACK_REFERENCE
+from stacks.wording import count
 
 EXIT_SAFE = 0
 EXIT_INPUT_ERROR = 2
@@ -270,7 +272,7 @@ def compare_stack(stack: str, before: Optional[StackRender], after: Optional[Sta
 def _replaced_with_their_provider(stack: str, changes: list[Change], old: dict, new: dict) -> list[Change]:
     """A replaced Kubernetes provider replaces every resource it manages (the engine replaces dependents of a
     replaced provider: they are created on the new cluster and deleted from the old one)."""
-    replaced = {c.name for c in changes if c.type == rules.K8S_PROVIDER and c.action == "replace"}
+    replaced = {c.name for c in changes if c.type == K8S_PROVIDER and c.action == "replace"}
     if not replaced:
         return changes
     by_key = {c.key: c for c in changes}
@@ -517,7 +519,7 @@ def format_text(report: DiffReport) -> str:
                     lines.append(f"        … {len(c.fields) - FIELDS_SHOWN} more fields")
         for r in releases:
             lines.append(f"  helm release {r.name} ({r.cluster}, {r.chart}): {_WORD[r.action]}, version "
-                         f"{_fmt(r.version_before)} → {_fmt(r.version_after)}"
+                         f"{_version_change(r, _fmt)}"
                          + (f", values: {', '.join(v.path for v in r.values)}" if r.values else ""))
         for m in models:
             lines.append(f"  model {m.model}: {m.field} {_fmt(m.before)} → {_fmt(m.after)}")
@@ -528,6 +530,13 @@ def _counts(changes: list) -> str:
     """'2 added, 1 changed' for a list of changes, in the order of `_SIGN`."""
     return ", ".join(f"{sum(1 for c in changes if c.action == a)} {_WORD[a]}" for a in _SIGN
                      if any(c.action == a for c in changes))
+
+
+def _version_change(r: ReleaseChange, shown) -> str:
+    """'1.0 → 1.1', or the one version when only the values change."""
+    if r.version_before == r.version_after:
+        return shown(r.version_after)
+    return f"{shown(r.version_before)} → {shown(r.version_after)}"
 
 
 def _md_escape(text: Any) -> str:
@@ -557,12 +566,11 @@ def format_markdown(report: DiffReport, diagram: Optional[str] = None) -> str:
         releases = [r for r in report.releases if r.stack == stack]
         if releases:
             out += ["| Helm release | cluster | chart | change | version | values changed |", "|---|---|---|---|---|---|"]
-            out += [f"| {r.name} | {r.cluster} | {r.chart} | {_WORD[r.action]} | {_md_escape(r.version_before)} → "
-                    f"{_md_escape(r.version_after)} | {', '.join(v.path for v in r.values) or '-'} |" for r in releases]
+            out += [f"| {r.name} | {r.cluster} | {r.chart} | {_WORD[r.action]} | {_version_change(r, _md_escape)} | {', '.join(v.path for v in r.values) or '-'} |" for r in releases]
             out.append("")
         for cluster in _clusters(report, stack):
             here = [c for c in changes if c.cluster == cluster]
-            out.append(f"<details><summary>cluster <code>{cluster}</code>: {len(here)} resources</summary>")
+            out.append(f"<details><summary>cluster <code>{cluster}</code>: {count(len(here), 'resource')}</summary>")
             out.append("")
             for c in here:
                 out.append(f"- `{_SIGN[c.action]}` **{_WORD[c.action]}** {c.label}"

@@ -11,10 +11,7 @@ from pathlib import Path
 from typing import Optional
 
 from models.errors import PlatformError
-
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
-STACK_REFERENCE = "pulumi:pulumi:StackReference"
-PROVIDER_PREFIX = "pulumi:providers:"
+from stacks.resource_types import HELM_RELEASE
 
 
 @dataclass

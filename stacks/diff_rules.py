@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from stacks.resource_types import HELM_RELEASE, K8S_PROVIDER
+
 # --- Kubernetes objects ------------------------------------------------------------------------------------------
 # pulumi/pulumi-kubernetes v4.32.0 provider/pkg/provider/diff.go (`forceNew`, `metadataForceNewProperties`,
 # `labelSelectorForceNewProperties`); unchanged up to master 9497796 (2026-07-01), which the pinned v4.34.2 falls
@@ -103,7 +105,6 @@ def under(path: str, rule: str) -> bool:
     return path == rule or path.startswith(rule + ".") or path.startswith(rule + "[")
 
 
-K8S_PROVIDER = "pulumi:providers:kubernetes"
 K8S_PROVIDER_SOURCE = "pulumi-kubernetes v4.32.0 provider/pkg/provider/provider.go DiffConfig"
 
 
@@ -119,7 +120,7 @@ def force_new_paths(type_: str, inputs: dict, provider_inputs: Optional[dict] = 
         if "clusterIdentifier" in inputs:
             return ("clusterIdentifier", "renderYamlToDirectory"), K8S_PROVIDER_SOURCE
         return ("kubeconfig", "context", "cluster", "renderYamlToDirectory"), K8S_PROVIDER_SOURCE
-    if type_ == "kubernetes:helm.sh/v3:Release":
+    if type_ == HELM_RELEASE:
         return HELM_RELEASE_FORCE_NEW, "pulumi-kubernetes v4.32.0 provider/pkg/provider/helm_release.go"
     if type_.startswith("kubernetes:") and "apiVersion" in inputs:
         group, kind = api_group(str(inputs.get("apiVersion", ""))), str(inputs.get("kind", ""))

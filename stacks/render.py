@@ -24,13 +24,10 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from stacks.fake_cloud import fake_outputs
+from stacks.resource_types import HELM_RELEASE, PROVIDER_PREFIX, STACK_REFERENCE
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_MARK = "[secret]"
-PROVIDER_PREFIX = "pulumi:providers:"
-K8S_PROVIDER = "pulumi:providers:kubernetes"
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
-STACK_REFERENCE = "pulumi:pulumi:StackReference"
 
 
 @dataclass

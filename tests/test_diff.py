@@ -418,7 +418,7 @@ so Pulumi creates the new one and deletes the old
     ± Deployment ns/m4 (m4-deployment) — target cluster changes private → edge
         note: {gap}
   helm release rel (private, karmada): changed, version 1.0 → 1.1, values: values.a
-  helm release vals (private, karmada): changed, version 1 → 1, values: values.a
+  helm release vals (private, karmada): changed, version 1, values: values.a
 """
     assert code == 3
 
@@ -450,7 +450,7 @@ private → edge), and no serving object of m4 is created in this change
 | Helm release | cluster | chart | change | version | values changed |
 |---|---|---|---|---|---|
 | rel | private | karmada | changed | 1.0 → 1.1 | values.a |
-| vals | private | karmada | changed | 1 → 1 | values.a |
+| vals | private | karmada | changed | 1 | values.a |
 
 <details><summary>cluster <code>private</code>: 7 resources</summary>
 
@@ -485,7 +485,7 @@ private → edge), and no serving object of m4 is created in this change
 
 </details>
 
-<details><summary>cluster <code>edge</code>: 1 resources</summary>
+<details><summary>cluster <code>edge</code>: 1 resource</summary>
 
 - `±` **replaced** Deployment ns/m4 (m4-deployment) — target cluster changes private → edge
 {gap}

@@ -21,7 +21,8 @@ from components.karmada.member import (CLUSTER_SECRETS_NAMESPACE, CLUSTER_SPEC_F
 from components.versions import KARMADA_CHART, KARMADA_VERSION
 from stacks import crd_schema
 from stacks.fake_cloud import FAKE_KEY, FAKE_PEM
-from stacks.render import HELM_RELEASE, K8S_PROVIDER, run_program
+from stacks.render import run_program
+from stacks.resource_types import HELM_RELEASE, K8S_PROVIDER
 from stacks.validation import validate_builtin
 from tests.messages import exactly
 

@@ -17,7 +17,7 @@ from components.torchserve.model import CPU_TARGET_PERCENT
 from models.errors import ConfigError
 from models.registry import load_catalog
 from models.spec import Canary
-from stacks.private_config import DeploymentMode, ModelDeployment, read_private_config
+from stacks.private_config import ModelDeployment, read_private_config
 from stacks.render import run_program
 from stacks.validation import validate_builtin
 from tests.crd_schema import validate_custom_resource

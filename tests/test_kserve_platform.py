@@ -10,7 +10,8 @@ from components.versions import (CERT_MANAGER_CHART, ISTIO_BASE_CHART, ISTIO_GAT
                                  KNATIVE_OPERATOR_CHART, KNATIVE_SERVING_VERSION, KSERVE_CRD_CHART,
                                  KSERVE_RESOURCES_CHART)
 from stacks.private_config import DeploymentMode
-from stacks.render import HELM_RELEASE, run_program
+from stacks.render import run_program
+from stacks.resource_types import HELM_RELEASE
 from stacks.validation import validate_builtin
 from tests.messages import exactly
 

@@ -24,12 +24,12 @@ from components.versions import (CLUSTER_AUTOSCALER_CHART, EKS_KUBERNETES_VERSIO
                                  NVIDIA_DEVICE_PLUGIN_CHART)
 from models.errors import ConfigError, PlatformError
 from stacks.__main__ import load_stack_file
-from stacks.fake_cloud import FAKE_KEY, FAKE_PEM
+from stacks.fake_cloud import FAKE_PEM
 from stacks.program import main
 from stacks.render import HELM_RELEASE, Render, run_program
 from stacks.__main__ import render_stack
 from components.karmada.contract import MemberModel
-from models.spec import GpuType, WorkloadClass
+from models.spec import WorkloadClass
 from stacks.validation import validate_builtin, validate_render
 
 PRIVATE = "organization/inference-platform/private"

@@ -11,7 +11,7 @@ from models.spec import GpuType
 from components.scheduling import CapacityType
 from tests.test_public_config import BASE, config, fails
 from tests.test_gpu_node_group import render_group
-from tests.test_public_stack import render, stack_config
+from tests.test_public_stack import render
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 NODEGROUP = "aws:eks/nodeGroup:NodeGroup"
