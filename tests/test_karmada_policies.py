@@ -28,12 +28,12 @@ def test_resource_selector_output():
     assert p.ResourceSelector("v1", "Secret").to_dict() == {"apiVersion": "v1", "kind": "Secret"}
 
 
-@pytest.mark.parametrize("field_name, value", [("api_version", ""), ("kind", ""), ("api_version", None),
-                                               ("kind", 3)])
-def test_resource_selector_needs_api_version_and_kind(field_name, value):
+@pytest.mark.parametrize("field_name, value, shown", [("api_version", "", "apiVersion"), ("kind", "", "kind"),
+                                                      ("api_version", None, "apiVersion"), ("kind", 3, "kind")])
+def test_resource_selector_needs_api_version_and_kind(field_name, value, shown):
     args = {"api_version": "v1", "kind": "Secret", field_name: value}
     assert refused(lambda: p.ResourceSelector(**args)) == \
-        f"resourceSelectors.{field_name}: got {value!r}, expected a non-empty string"
+        f"resourceSelectors.{shown}: got {value!r}, expected a non-empty string"
 
 
 def test_resource_selector_name_or_labels():
@@ -141,18 +141,18 @@ def test_replica_scheduling_refusals():
     assert refused(lambda: p.ReplicaScheduling(division="Even")) == \
         "replicaScheduling.replicaDivisionPreference: got 'Even', expected one of 'Aggregated', 'Weighted'"
     assert refused(lambda: p.ReplicaScheduling(dynamic_weight="Cpu")) == \
-        "weightPreference.dynamicWeight: got 'Cpu', expected one of 'AvailableReplicas'"
+        "replicaScheduling.weightPreference.dynamicWeight: got 'Cpu', expected one of 'AvailableReplicas'"
     duplicated_message = ("expected no division preference or weights with Duplicated (every cluster gets all "
                           "replicas); use ReplicaScheduling.duplicated()")
     assert refused(lambda: p.ReplicaScheduling(type=p.ReplicaSchedulingType.DUPLICATED, dynamic_weight=None)) == \
-        f"replicaScheduling: got <ReplicaDivision.WEIGHTED: 'Weighted'>, {duplicated_message}"
+        f"replicaScheduling: got 'Weighted', {duplicated_message}"
     assert refused(lambda: p.ReplicaScheduling(type=p.ReplicaSchedulingType.DUPLICATED, division=None)) == \
-        f"replicaScheduling: got <DynamicWeight.AVAILABLE_REPLICAS: 'AvailableReplicas'>, {duplicated_message}"
+        f"replicaScheduling: got 'AvailableReplicas', {duplicated_message}"
     assert refused(lambda: p.ReplicaScheduling(division=None)) == \
         "replicaScheduling.replicaDivisionPreference: got None, expected Aggregated or Weighted when replicas are Divided"
     assert refused(lambda: p.ReplicaScheduling(division=p.ReplicaDivision.AGGREGATED)) == \
-        ("replicaScheduling.weightPreference: got <DynamicWeight.AVAILABLE_REPLICAS: 'AvailableReplicas'>, expected "
-         "no weights with Aggregated division (weights belong to Weighted)")
+        ("replicaScheduling.weightPreference: got 'AvailableReplicas', expected no weights with Aggregated division "
+         "(weights belong to Weighted)")
 
 
 def test_application_failover_boundaries_and_output():
@@ -242,8 +242,8 @@ def test_propagation_spec_output():
 def test_propagation_spec_refusals():
     assert refused(lambda: p.PropagationSpec(())) == \
         "resourceSelectors: got (), expected at least one ResourceSelector"
-    assert refused(lambda: p.PropagationSpec(({"kind": "Secret"},))) == \
-        "resourceSelectors: got ({'kind': 'Secret'},), expected at least one ResourceSelector"
+    assert refused(lambda: p.PropagationSpec((ISVC, {"kind": "Secret"}))) == \
+        "resourceSelectors: got {'kind': 'Secret'}, expected ResourceSelector(...) values"
     assert refused(lambda: p.PropagationSpec((ISVC,), failover=p.ApplicationFailover())) == \
         ("failover.application: got 'propagateDeps false', expected propagateDeps true with application failover "
          "(dependencies must move with it)")

@@ -38,7 +38,8 @@ class PolicyError(PlatformError, ValueError):
 
     def __init__(self, where: str, value: object, expected: str):
         self.where, self.value, self.expected = where, value, expected
-        super().__init__(f"{where}: got {value!r}, expected {expected}")
+        shown = value.value if isinstance(value, enum.Enum) else value  # as the CRD spells it
+        super().__init__(f"{where}: got {shown!r}, expected {expected}")
 
 
 # -- enums (values exactly as the CRDs spell them) ------------------------------------------------------------
@@ -152,9 +153,9 @@ class ResourceSelector:
     match_labels: Optional[Mapping[str, str]] = None
 
     def __post_init__(self) -> None:
-        for attr in ("api_version", "kind"):
+        for attr, field_name in (("api_version", "apiVersion"), ("kind", "kind")):
             if not isinstance(getattr(self, attr), str) or not getattr(self, attr):
-                raise PolicyError(f"resourceSelectors.{attr}", getattr(self, attr), "a non-empty string")
+                raise PolicyError(f"resourceSelectors.{field_name}", getattr(self, attr), "a non-empty string")
         if self.name is not None and self.match_labels is not None:
             raise PolicyError("resourceSelectors", self.name, "either name or labels, not both (a name wins)")
         for key in (self.match_labels or {}):
@@ -274,7 +275,8 @@ class ReplicaScheduling:
         if self.division is not None:
             set_("division", _enum("replicaScheduling.replicaDivisionPreference", self.division, ReplicaDivision))
         if self.dynamic_weight is not None:
-            set_("dynamic_weight", _enum("weightPreference.dynamicWeight", self.dynamic_weight, DynamicWeight))
+            set_("dynamic_weight", _enum("replicaScheduling.weightPreference.dynamicWeight", self.dynamic_weight,
+                                         DynamicWeight))
         weighted = self.dynamic_weight is not None
         if self.type is ReplicaSchedulingType.DUPLICATED:
             if self.division is not None or weighted:
@@ -397,8 +399,11 @@ class PropagationSpec:
     priority: Optional[int] = None
 
     def __post_init__(self) -> None:
-        if not self.resource_selectors or not all(isinstance(s, ResourceSelector) for s in self.resource_selectors):
+        if not self.resource_selectors:
             raise PolicyError("resourceSelectors", self.resource_selectors, "at least one ResourceSelector")
+        wrong = [s for s in self.resource_selectors if not isinstance(s, ResourceSelector)]
+        if wrong:
+            raise PolicyError("resourceSelectors", wrong[0], "ResourceSelector(...) values")
         object.__setattr__(self, "conflict_resolution",
                            _enum("conflictResolution", self.conflict_resolution, ConflictResolution))
         if self.failover is not None and not self.propagate_deps:
