@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import subprocess
 import sys
 import urllib.request
@@ -201,7 +202,11 @@ def test_every_answer_in_process_as_reviewed(server, wrong_server, catalog):
     for triton, model, extra in cases:
         result = smoke(triton.url, model, **extra)
         assert result.ok is result.line.startswith("PASS ")
-        exactly(result.line.replace(triton.url, "<url>"))
+        line = result.line.replace(triton.url, "<url>")
+        if result.ok:  # a correct model's difference is rounding noise, 0 on one CPU and 1e-07 on another
+            assert re.search(r"max \|diff\| (0|[0-9.]+e-0[5-9]),", line) or "not in the catalog" in line, line
+            line = re.sub(r"max \|diff\| [^,]+,", "max |diff| …,", line)
+        exactly(line)
 
 
 def test_the_named_tensor_is_preferred_and_the_first_one_otherwise():
