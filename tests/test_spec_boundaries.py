@@ -152,7 +152,7 @@ def test_wrong_types_are_refused_with_what_is_expected(changes):
     refused(**changes)
 
 
-def test_the_catalog_takes_model_instances_once_each():
+def test_the_catalog_takes_only_model_instances():
     from models.registry import collect
 
     with pytest.raises(DeclarationError) as raised:
