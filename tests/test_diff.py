@@ -636,3 +636,27 @@ def test_base_and_worktree_render_the_stacks_each_tree_has(tmp_path, monkeypatch
     with pytest.raises(PlatformError) as raised:
         diff_module.render_base_and_worktree(repo, "no-such-ref", work, None)
     exactly(str(raised.value))
+
+
+@pytest.mark.parametrize("immutable, provider_flag, action", [
+    (None, None, "replace"),     # pulumi-kubernetes v4.32.0 provider/pkg/provider/diff.go: data forces a new object
+    (None, "true", "update"),    # unless the provider has enableConfigMapMutable
+    (True, "true", "replace"),   # an immutable ConfigMap is replaced whatever the provider says
+])
+def test_configmap_data_replaces_it_unless_the_provider_makes_configmaps_mutable(tmp_path, capsys, immutable,
+                                                                                  provider_flag, action):
+    def config_map(value):
+        obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm", "namespace": "ns"},
+               "data": {"k": value}}
+        if immutable is not None:
+            obj["immutable"] = immutable
+        return k8s("kubernetes:core/v1:ConfigMap", "cm", obj)
+
+    provider = {"type": "pulumi:providers:kubernetes", "name": "private", "parent": None, "cluster": None,
+                "depends_on": [], "secrets": [],
+                "inputs": {"context": "c", **({"enableConfigMapMutable": provider_flag} if provider_flag else {})}}
+    code, report = diff_json(capsys, tmp_path, [provider, config_map("a")], [provider, config_map("b")])
+    (change,) = report["changes"]
+    assert (change["key"], change["action"]) == ("kubernetes:core/v1:ConfigMap::cm", action)
+    assert change["fields"] == [{"path": "data.k", "before": "a", "after": "b",
+                                 "forces_replacement": action == "replace"}]

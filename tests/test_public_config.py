@@ -216,6 +216,7 @@ def check_fails(*reqs, field, text=""):
     with pytest.raises(ConfigError) as info:
         check(*reqs)
     err = info.value
+    exactly(str(err))
     assert err.field == field, str(err)
     assert text in str(err), str(err)
     return err
@@ -367,3 +368,8 @@ def test_elastic_overflow_needs_an_on_demand_group_that_keeps_a_node():
     warm = read_public_config(config(gpuNodeGroups=[
         {"name": "t4-ondemand", "gpuType": "t4", "capacity": "on-demand", "minSize": 1, "maxSize": 2}]), "us-east-1")
     check(req("ticket-router", workload_class=WorkloadClass.ELASTIC), cfg=warm)
+
+
+def test_a_cpu_model_that_needs_spot_is_refused_naming_the_spot_groups():
+    """Spot capacity on a member is GPU node groups only: CPU batch work would land on the On-Demand system nodes."""
+    check_fails(req("cpu-batch", gpu_type=None, count=0, needs_spot=True, tolerations=[]), field="needsSpot")

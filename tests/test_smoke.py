@@ -224,3 +224,18 @@ def test_a_host_that_does_not_resolve_is_a_fail_line():
     assert not result.ok
     assert result.line.startswith(f"FAIL {TABULAR} at {url}: cannot reach the server (gaierror: ")
     assert result.line.endswith(")") and "\n" not in result.line
+
+
+def test_any_other_error_is_one_line_with_its_type_and_its_text(monkeypatch):
+    """InferenceServerException, bad JSON and the like: the type, then the text on one line (whitespace folded), or
+    the type alone when the error has no text."""
+    import models.smoke as smoke_module
+
+    for error, said in ((ValueError("bad\n  answer   body"), "ValueError: bad answer body"),
+                        (KeyError(), "KeyError: KeyError")):
+        def fail(*_args, error=error):
+            raise error
+
+        monkeypatch.setattr(smoke_module, "_checks", fail)
+        result = smoke("http://127.0.0.1:1", TABULAR, catalog={})
+        assert (result.ok, result.line) == (False, f"FAIL {TABULAR} at http://127.0.0.1:1: {said}")
