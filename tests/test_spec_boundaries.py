@@ -178,3 +178,13 @@ def test_a_catalog_file_without_a_model_is_refused(tmp_path, monkeypatch):
     finally:
         for name in [m for m in sys.modules if m.startswith("emptycatalog")]:
             del sys.modules[name]
+
+
+def test_enum_fields_given_as_their_values_become_the_enums():
+    """A declaration may spell a class or a phase as text ('batch', 'kserve'): the model holds the enum, so the rules
+    that compare with `is` see it."""
+    from models.spec import WorkloadClass
+
+    declared = model(workload_class="batch", phase_overrides={"kserve": PhaseOverride(workers=2)})
+    assert declared.workload_class is WorkloadClass.BATCH
+    assert list(declared.phase_overrides) == [Phase.KSERVE]
