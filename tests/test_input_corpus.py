@@ -321,3 +321,13 @@ def test_misspelled_declaration_arguments_name_the_model_file(bad_catalog, tmp_p
     monkeypatch.setattr("stacks.private.load_catalog", lambda: load_catalog("badcatalog"))
     err = rejected(tmp_path, monkeypatch, capsys, "config:\n  platform:phase: torchserve\n")
     assert err.startswith("error: " + needle)
+
+
+def test_top_level_booleans_reach_the_program_as_pulumi_hands_them():
+    """`pulumi config` hands a YAML boolean to the program as the text 'true' or 'false' (and structured values as
+    JSON): the offline render must do the same, or a stack reads the opposite of its file."""
+    from stacks.render import _config_strings
+
+    assert _config_strings({"platform:a": True, "platform:b": False, "platform:c": None, "platform:d": [1],
+                            "platform:e": 3}) == {"platform:a": "true", "platform:b": "false",
+                                                  "platform:c": "null", "platform:d": "[1]", "platform:e": "3"}
