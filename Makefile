@@ -84,8 +84,8 @@ diagram: $(PROGRAM_STAMP)
 urns: $(PROGRAM_STAMP)
 	PYTHONPATH=. $(PY) -m stacks urns --write
 
-# The catalogue of exact error messages the tests provoke (tests/messages.py): rewrite it when a message changes on
-# purpose, and review the diff of tests/golden/messages.json.
+# The catalogue of exact messages the tests provoke (tests/messages.py: errors, reports, help texts): rewrite it when
+# one changes on purpose, and review the diff of tests/golden/messages.json.
 MESSAGE_TESTS ?= tests/
 messages: $(TEST_STAMP)
 	PLATFORM_WRITE_MESSAGES=1 PYTHONPATH=. $(PY) -m pytest -q -p no:cacheprovider $(MESSAGE_TESTS)

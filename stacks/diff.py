@@ -566,7 +566,8 @@ def format_markdown(report: DiffReport, diagram: Optional[str] = None) -> str:
         releases = [r for r in report.releases if r.stack == stack]
         if releases:
             out += ["| Helm release | cluster | chart | change | version | values changed |", "|---|---|---|---|---|---|"]
-            out += [f"| {r.name} | {r.cluster} | {r.chart} | {_WORD[r.action]} | {_version_change(r, _md_escape)} | {', '.join(v.path for v in r.values) or '-'} |" for r in releases]
+            out += [f"| {r.name} | {r.cluster} | {r.chart} | {_WORD[r.action]} | {_version_change(r, _md_escape)} | "
+                    f"{', '.join(v.path for v in r.values) or '-'} |" for r in releases]
             out.append("")
         for cluster in _clusters(report, stack):
             here = [c for c in changes if c.cluster == cluster]

@@ -321,7 +321,7 @@ def _requirement(dep: ModelDeployment, storage: tuple[str, ...]) -> ModelRequire
     batch = model.workload_class is WorkloadClass.BATCH
     tolerations = spot_pod_tolerations(model) if batch else (gpu_tolerations() if model.uses_gpu else [])
     return ModelRequirement(model=model.name, workload_class=model.workload_class,
-                            gpu_type=model.resources.gpu_type if model.uses_gpu else None,
+                            gpu_type=model.resources.gpu_type,  # None without GPUs (models/spec.py refuses a type alone)
                             gpu_count=model.resources.gpu_count, cpu=model.resources.cpu,
                             memory=model.resources.memory, needs_spot=batch,
                             tolerations=tuple(tolerations), storage_uris=storage)

@@ -26,6 +26,7 @@ import pulumi_kubernetes as k8s
 from components.options import child_options
 
 API_VERSION = "monitoring.coreos.com/v1"
+KIND = "PrometheusRule"
 ALERT = "KarmadaCertificateExpiresSoon"
 
 
@@ -58,7 +59,7 @@ def prometheus_rule(expiry: Mapping[str, str], warn_before_hours: int, namespace
                                    "STACK=private` (it renews control-plane certificates in this window); an agent "
                                    "certificate renews only when its member's agentCredentialGenerations entry is "
                                    "bumped."}}
-    return {"apiVersion": API_VERSION, "kind": "PrometheusRule",
+    return {"apiVersion": API_VERSION, "kind": KIND,
             "metadata": {"name": "karmada-certificate-expiry", "namespace": namespace,
                          "labels": {"app.kubernetes.io/part-of": "inference-platform"}},
             "spec": {"groups": [{"name": "karmada-certificates",
@@ -72,9 +73,8 @@ class CertificateExpiryRule(pulumi.ComponentResource):
         super().__init__("platform:security:CertificateExpiryRule", name, None, opts)
         obj = pulumi.Output.from_input(args.expiry).apply(
             lambda e: prometheus_rule(e, args.warn_before_hours, args.namespace))
-        static = prometheus_rule({}, args.warn_before_hours, args.namespace)  # apiVersion and kind: one source
         self.rule = k8s.apiextensions.CustomResource(
-            f"{name}-rule", api_version=static["apiVersion"], kind=static["kind"],
+            f"{name}-rule", api_version=API_VERSION, kind=KIND,
             metadata=obj.apply(lambda o: o["metadata"]), spec=obj.apply(lambda o: o["spec"]),
             opts=child_options(self, opts))
         self.register_outputs({})
